@@ -1,0 +1,176 @@
+"""klbot's configuration: one TOML file, secrets from the environment, validated once."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.events import Identity
+
+CONFIG_ENV = "KLBOT_CONFIG"
+
+# Environment variables that override a key: (section, key) -> variable.
+ENV_OVERRIDES = {
+    ("storage", "url"): "KLBOT_DATABASE_URL",
+    ("telegram", "token"): "KLBOT_TELEGRAM_TOKEN",
+    ("telegram", "webhook_secret"): "KLBOT_TELEGRAM_WEBHOOK_SECRET",
+    ("matrix", "password"): "KLBOT_MATRIX_PASSWORD",
+    ("matrix", "access_token"): "KLBOT_MATRIX_ACCESS_TOKEN",
+}
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased as one line naming the file and key."""
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(base) / "klbot"
+
+
+def _identity(value: str) -> str:
+    Identity.parse(value)
+    return value
+
+
+IdentityStr = Annotated[str, AfterValidator(_identity)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BotSection(Section):
+    name: str = "klbot"
+    default_language: Literal["de", "en"] = "de"
+    timezone: str = "Europe/Berlin"
+    max_message_length: int = Field(default=4096, ge=100, le=100_000)
+
+
+class StorageSection(Section):
+    url: str = ""
+
+    def resolved_url(self) -> str:
+        return self.url or f"sqlite+aiosqlite:///{default_data_dir() / 'klbot.sqlite3'}"
+
+
+class TelegramSection(Section):
+    enabled: bool = False
+    token: str = ""
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    mode: Literal["polling", "webhook"] = "polling"
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = Field(default=8443, ge=1, le=65535)
+    webhook_path: str = "/telegram"
+    webhook_url: str = ""
+    webhook_secret: str = ""
+
+    @model_validator(mode="after")
+    def _needs_token(self) -> TelegramSection:
+        if self.enabled and not self.token:
+            raise ValueError("token: required when [telegram] is enabled")
+        if self.enabled and self.mode == "webhook" and not self.webhook_url:
+            raise ValueError("webhook_url: required when mode is 'webhook'")
+        return self
+
+
+class MatrixSection(Section):
+    enabled: bool = False
+    homeserver: str = ""
+    user_id: str = ""
+    password: str = ""
+    access_token: str = ""
+    device_id: str = ""
+    store_path: str = ""
+
+    @model_validator(mode="after")
+    def _needs_login(self) -> MatrixSection:
+        if not self.enabled:
+            return self
+        if not self.homeserver:
+            raise ValueError("homeserver: required when [matrix] is enabled")
+        if not self.user_id:
+            raise ValueError("user_id: required when [matrix] is enabled")
+        if not (self.password or self.access_token):
+            raise ValueError("password: password or access_token required when [matrix] is enabled")
+        return self
+
+
+class RolesSection(Section):
+    admin: list[IdentityStr] = []
+    staff: list[IdentityStr] = []
+    board: list[IdentityStr] = []
+
+
+class PrivacySection(Section):
+    controller: str = "KL.digital GmbH, Kaiserslautern"
+    contact: str = ""
+    data_protection_officer: str = ""
+
+
+class LoggingSection(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    json_format: bool = False
+
+
+class Config(Section):
+    """The whole configuration; every section has working defaults."""
+
+    bot: BotSection = BotSection()
+    storage: StorageSection = StorageSection()
+    telegram: TelegramSection = TelegramSection()
+    matrix: MatrixSection = MatrixSection()
+    roles: RolesSection = RolesSection()
+    privacy: PrivacySection = PrivacySection()
+    logging: LoggingSection = LoggingSection()
+
+
+def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read ``path`` (or ``$KLBOT_CONFIG``; defaults when neither) and apply the environment.
+
+    Raises :class:`ConfigError` with one line that names the file and the key.
+    """
+    env = dict(os.environ) if env is None else env
+    chosen = path or env.get(CONFIG_ENV) or None
+    where = str(chosen) if chosen else "defaults"
+    raw: dict[str, Any] = {}
+    if chosen:
+        try:
+            raw = tomllib.loads(Path(chosen).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{where}: file not found") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{where}: cannot read file ({exc.__class__.__name__})") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    for (section, key), variable in ENV_OVERRIDES.items():
+        if env.get(variable):
+            target = raw.setdefault(section, {})
+            if isinstance(target, dict):
+                target[key] = env[variable]
+    try:
+        return Config.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(f"{where}: {_describe(exc)}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    error = exc.errors()[0]
+    location = list(error["loc"])
+    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "value_error" and len(location) == 1 and ": " in message:
+        key, message = message.split(": ", 1)
+        location.append(key)
+    if error["type"] == "extra_forbidden":
+        kind = "key" if len(location) > 1 else "section"
+        message = f"unknown {kind} (config.example.toml lists every key)"
+    elif error["type"] == "model_type":
+        message = "must be a table of keys"
+    section, *rest = location or ["?"]
+    path = f"[{section}]" + "".join(f"[{p}]" if isinstance(p, int) else f" {p}" for p in rest)
+    return f"{path}: {message}"

@@ -1,0 +1,26 @@
+"""Who may do what: citizen (everyone), staff, board and admin."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.config import RolesSection
+
+
+class Role(StrEnum):
+    CITIZEN = "citizen"
+    STAFF = "staff"
+    BOARD = "board"
+    ADMIN = "admin"
+
+
+def roles_for(identity: str, assigned: RolesSection) -> frozenset[Role]:
+    """Everyone is a citizen; admins also hold every staff right."""
+    roles = {Role.CITIZEN}
+    if identity in assigned.board:
+        roles.add(Role.BOARD)
+    if identity in assigned.staff:
+        roles.add(Role.STAFF)
+    if identity in assigned.admin:
+        roles |= {Role.ADMIN, Role.STAFF}
+    return frozenset(roles)

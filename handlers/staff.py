@@ -1,0 +1,41 @@
+"""Tools for KL.digital staff."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from bot.context import Context
+from bot.events import Reply
+from bot.i18n import Text
+from bot.roles import Role
+from bot.router import Router
+from storage import db, people
+
+router = Router("staff")
+
+STATUS = Text(
+    de="klbot {version}\nDatenbank: {backend}, Schema {revision}\nBekannte Personen: {persons}",
+    en="klbot {version}\nDatabase: {backend}, schema {revision}\nKnown people: {persons}",
+)
+
+
+def _version() -> str:
+    try:
+        return version("klbot")
+    except PackageNotFoundError:
+        return "(development)"
+
+
+@router.command(
+    "status",
+    description=Text(de="Zustand von klbot", en="klbot's state"),
+    roles=[Role.STAFF],
+)
+async def status(ctx: Context) -> Reply:
+    return ctx.reply(
+        STATUS,
+        version=_version(),
+        backend=ctx.session.get_bind().dialect.name,
+        revision=await db.session_revision(ctx.session),
+        persons=await people.count_persons(ctx.session),
+    )
