@@ -85,8 +85,6 @@ class MatrixSection(Section):
     user_id: str = ""
     password: str = ""
     access_token: str = ""
-    device_id: str = ""
-    store_path: str = ""
 
     @model_validator(mode="after")
     def _needs_login(self) -> MatrixSection:
@@ -115,7 +113,6 @@ class PrivacySection(Section):
 
 class LoggingSection(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    json_format: bool = False
 
 
 class Config(Section):

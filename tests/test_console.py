@@ -1,0 +1,128 @@
+"""The `klbot` command end to end, as a script would run it: a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+KLBOT = [sys.executable, "-m", "bot"]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("KLBOT_")}
+    clean["KLBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'klbot.sqlite3'}"
+    clean["LANG"] = "C.UTF-8"
+    return clean
+
+
+def klbot(env: dict[str, str], *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(
+        [*KLBOT, *args], input=stdin, env=env, capture_output=True, timeout=60, check=False
+    )
+    return subprocess.CompletedProcess(
+        done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
+    )
+
+
+def test_scripted_chat_answers_every_line(env: dict[str, str]) -> None:
+    done = klbot(env, "chat", stdin=b"Hallo\n/help\n")
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    first, _, rest = done.stdout.partition("\n\n")
+    assert "keine Antwort" in first
+    assert "/start" in rest and "/language" in rest
+
+
+def test_ask_prints_the_reply(env: dict[str, str]) -> None:
+    done = klbot(env, "ask", "/help")
+    assert done.returncode == 0
+    assert "/privacy" in done.stdout and done.stderr == ""
+
+
+def test_numbered_choices_across_separate_asks_and_users(env: dict[str, str]) -> None:
+    shown = klbot(env, "ask", "--user", "ana", "/language")
+    assert "1) Deutsch" in shown.stdout and "2) English" in shown.stdout
+    assert "English" in klbot(env, "ask", "--user", "ana", "2").stdout
+    assert klbot(env, "ask", "--user", "ana", "/start").stdout.startswith("Hello")
+    assert klbot(env, "ask", "--user", "ben", "/start").stdout.startswith("Hallo")
+
+
+def test_bad_input_gets_clear_replies_and_no_traceback(env: dict[str, str]) -> None:
+    lines = [
+        b"",
+        b"   \t ",
+        b"\x01\x02\x1b[31m",
+        b"Gr\xfc\xdfe",  # Latin-1, not UTF-8
+        b"x" * 100_000,
+        b"/help extra words",
+        b"/nonsense",
+        b"\xc3\xa4 \x00 still here",
+    ]
+    done = klbot(env, "chat", stdin=b"\n".join(lines) + b"\n")
+    assert done.returncode == 0
+    assert "Traceback" not in done.stderr and done.stderr == ""
+    out = done.stdout
+    assert out.count("Deine Nachricht war leer") == 2
+    assert "nicht lesen" in out
+    assert "100000 Zeichen zu lang" in out
+    assert "Zu /extra habe ich keine Hilfe" in out
+    assert "Den Befehl /nonsense kenne ich nicht" in out
+    assert out.count("keine Antwort") == 2  # the escape-code line and the last one
+
+
+def test_missing_config_file_exits_2_with_one_line(env: dict[str, str]) -> None:
+    done = klbot(env, "--config", "missing.toml", "ask", "hi")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == "klbot: missing.toml: file not found\n"
+
+
+def test_invalid_config_exits_2_naming_the_key(env: dict[str, str], tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text("[telegram]\nenabeld = true\n")
+    env["KLBOT_CONFIG"] = str(path)
+    done = klbot(env, "ask", "hi")
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip() == f"klbot: {path}: [telegram] enabeld: unknown key "
+        "(config.example.toml lists every key)"
+    )
+
+
+def test_db_commands(env: dict[str, str]) -> None:
+    assert "empty database" in klbot(env, "db", "current").stdout
+    assert klbot(env, "db", "upgrade").returncode == 0
+    assert klbot(env, "db", "current").stdout.strip() == "0001 (head)"
+
+
+def test_run_without_adapters_is_the_console_and_stops_at_end_of_input(
+    env: dict[str, str],
+) -> None:
+    done = klbot(env, "run", stdin=b"/start\n")
+    assert done.returncode == 0
+    assert "Hallo" in done.stdout
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_run_stops_cleanly_on_a_signal(env: dict[str, str], sig: signal.Signals) -> None:
+    process = subprocess.Popen(
+        [*KLBOT, "run"],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdin is not None and process.stdout is not None
+    process.stdin.write(b"/start\n")
+    process.stdin.flush()
+    assert process.stdout.readline().startswith(b"Hallo")  # running and answering
+    process.send_signal(sig)
+    _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0
+    assert b"Traceback" not in stderr

@@ -1,0 +1,66 @@
+"""Migrations create the schema on an empty database, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from alembic.config import Config as AlembicConfig
+from alembic.script import ScriptDirectory
+from sqlalchemy import inspect
+
+from storage import db
+
+TABLES = {"persons", "identities", "conversations", "pending_choices", "alembic_version"}
+
+
+def test_head_from_file_names_matches_alembics_own_view() -> None:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(db.MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == db.head_revision()
+
+
+async def check_empty_database_is_migrated(url: str) -> None:
+    engine = db.make_engine(url)
+    try:
+        assert await db.current_revision(engine) is None
+        assert await db.ensure_current(engine) is True
+        assert await db.current_revision(engine) == db.head_revision()
+        assert await db.ensure_current(engine) is False  # second start: nothing to do
+        async with engine.connect() as conn:
+            tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+        assert tables >= TABLES
+    finally:
+        await engine.dispose()
+
+
+async def test_sqlite_file_is_created_and_migrated(tmp_path: os.PathLike[str]) -> None:
+    path = f"{tmp_path}/new/folder/klbot.sqlite3"
+    await check_empty_database_is_migrated(f"sqlite+aiosqlite:///{path}")
+    assert os.path.exists(path)
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """A fresh PostgreSQL database on 127.0.0.1, dropped afterwards."""
+    asyncpg = pytest.importorskip("asyncpg")
+    name = f"klbot_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = await asyncpg.connect(host="127.0.0.1", user="postgres", database="postgres")
+    except (OSError, asyncpg.PostgresError) as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 not reachable: {exc}")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+@pytest.mark.postgres
+async def test_postgresql_database_is_migrated(postgres_url: str) -> None:
+    await check_empty_database_is_migrated(postgres_url)

@@ -1,0 +1,160 @@
+"""Router and dispatcher: commands, @botname, arguments, buttons, conversations."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.app import App
+from bot.config import Config
+from bot.context import Context
+from bot.dispatcher import Dispatcher, Surface
+from bot.events import Button, Reply
+from bot.i18n import Text
+from bot.router import Args, Router, parse_command
+from handlers import all_routers
+from tests.harness import Chat
+
+# A small feature used only here: a two-step order conversation with buttons.
+orders = Router("orders")
+
+
+@orders.command("order", description=Text(de="bestellen", en="order"))
+async def order(ctx: Context) -> Reply:
+    await ctx.start_conversation("order", "size")
+    return ctx.reply("Which size?", buttons=[[("Small", "size:S"), ("Large", "size:L")]])
+
+
+@orders.callback("size")
+async def size(ctx: Context) -> Reply:
+    if ctx.conversation is None:
+        return ctx.reply("No order running.")
+    await ctx.goto("name", size=ctx.args)
+    return ctx.reply("Your name?")
+
+
+@orders.step("order", "name")
+async def name(ctx: Context) -> Reply:
+    assert ctx.conversation is not None
+    size = ctx.conversation.data["size"]
+    await ctx.end_conversation()
+    return ctx.reply(f"Order: size {size} for {ctx.message.text}.")
+
+
+@orders.command(
+    "echo",
+    description=Text(de="wiederholen", en="repeat"),
+    args=Args.REQUIRED,
+    usage=Text(de="/echo Hallo", en="/echo hello"),
+)
+async def echo(ctx: Context) -> Reply:
+    return ctx.reply(f"echo: {ctx.args}")
+
+
+@orders.command("explode", description=Text(de="kaputt", en="broken"))
+async def explode(ctx: Context) -> Reply:
+    await ctx.start_conversation("order", "size")
+    raise RuntimeError("boom")
+
+
+def dispatcher(app: App, config: Config) -> Dispatcher:
+    return Dispatcher([orders, *all_routers()], app.sessions, config)
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "args", "addressee"),
+    [
+        ("/help", "help", "", None),
+        ("/help@klbot", "help", "", "klbot"),
+        ("/HELP@KLBot  language ", "help", "language", "KLBot"),
+        ("/echo multi\nline", "echo", "multi\nline", None),
+    ],
+)
+def test_parse_command(text: str, name: str, args: str, addressee: str | None) -> None:
+    parsed = parse_command(text)
+    assert parsed is not None
+    assert (parsed.name, parsed.args, parsed.addressee) == (name, args, addressee)
+
+
+@pytest.mark.parametrize("text", ["hello", "/", "/ help", "//help", "/hä"])
+def test_parse_command_rejects_non_commands(text: str) -> None:
+    assert parse_command(text) is None
+
+
+async def test_command_addressed_to_this_bot_is_answered(chat: Chat) -> None:
+    assert "/start" in await chat.ask("/help@klbot")
+    assert "/start" in await chat.ask("/help@KLBOT")
+
+
+async def test_command_addressed_to_another_bot_is_ignored(chat: Chat) -> None:
+    assert await chat.send("/help@otherbot") == []
+
+
+async def test_required_argument_missing_shows_an_example(app: App, config: Config) -> None:
+    chat = Chat(dispatcher(app, config))
+    assert "/echo Hallo" in await chat.ask("/echo")
+    assert await chat.ask("/echo  hi there") == "echo: hi there"
+
+
+async def test_stray_arguments_get_a_clear_reply(chat: Chat) -> None:
+    answer = await chat.ask("/cancel now please")
+    assert "/cancel braucht keine weiteren Angaben" in answer
+
+
+async def test_stale_button_is_explained(chat: Chat) -> None:
+    chat.last = [Reply("old", ((Button("Old", "gone:1"),),))]
+    assert "gilt nicht mehr" in await chat.press("Old")
+
+
+async def test_conversation_continues_after_a_restart(config: Config) -> None:
+    async with App.open(config) as app:
+        chat = Chat(dispatcher(app, config))
+        assert await chat.ask("/order") == "Which size?"
+        assert await chat.press("Large") == "Your name?"
+    async with App.open(config) as app:  # a new process on the same database
+        chat = Chat(dispatcher(app, config))
+        assert await chat.ask("Ana") == "Order: size L for Ana."
+        assert "keine Antwort" in await chat.ask("Ana")  # the conversation is over
+
+
+async def test_cancel_leaves_the_conversation(app: App, config: Config) -> None:
+    chat = Chat(dispatcher(app, config))
+    await chat.ask("/order")
+    await chat.press("Small")
+    assert "Abgebrochen" in await chat.ask("/cancel")
+    assert "keine Antwort" in await chat.ask("Ana")
+
+
+async def test_conversations_are_per_person(app: App, config: Config) -> None:
+    d = dispatcher(app, config)
+    ana, ben = Chat(d, user="telegram:1"), Chat(d, user="telegram:2")
+    await ana.ask("/order")
+    await ana.press("Small")
+    assert "keine Antwort" in await ben.ask("Ben")
+    assert await ana.ask("Ana") == "Order: size S for Ana."
+
+
+async def test_failing_handler_apologises_and_stores_nothing(app: App, config: Config) -> None:
+    chat = Chat(dispatcher(app, config))
+    answer = await chat.ask("/explode")
+    assert "schiefgegangen" in answer and "nichts" in answer
+    # the conversation it started was rolled back: free text is not taken as a step
+    assert "keine Antwort" in await chat.ask("Ana")
+
+
+async def test_numbered_choices_on_a_platform_without_buttons(app: App, config: Config) -> None:
+    chat = Chat(dispatcher(app, config), user="console:ana", surface=Surface(buttons=False))
+    await chat.ask("/order")
+    assert "1 bis 2" in await chat.ask("3")
+    assert await chat.ask("2") == "Your name?"
+    assert await chat.ask("Ana") == "Order: size L for Ana."
+
+
+def test_a_command_registered_twice_is_refused(app: App, config: Config) -> None:
+    twice = Router("twice")
+
+    @twice.command("help", description=Text(de="x", en="x"))
+    async def other_help(ctx: Context) -> None:
+        return None
+
+    with pytest.raises(ValueError, match="/help registered twice"):
+        Dispatcher([*all_routers(), twice], app.sessions, config)

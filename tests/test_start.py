@@ -1,0 +1,87 @@
+"""The first handlers: /start, /help, /language, /cancel, /privacy, unknown input."""
+
+from __future__ import annotations
+
+from bot.app import App
+from bot.config import Config, load_config
+from tests.harness import Chat
+
+
+async def test_start_greets_in_german_by_default_and_points_to_help_and_privacy(
+    chat: Chat,
+) -> None:
+    answer = await chat.ask("/start")
+    assert "Hallo" in answer and "KL.digital" in answer
+    assert "/help" in answer and "/privacy" in answer
+
+
+async def test_start_follows_the_platforms_language_hint(chat: Chat) -> None:
+    chat.language = "en-GB"
+    answer = await chat.ask("/start")
+    assert answer.startswith("Hello") and "/help" in answer
+
+
+async def test_language_choice_is_remembered_across_a_restart(config: Config) -> None:
+    async with App.open(config) as app:
+        chat = Chat(app.dispatcher, language="de")
+        await chat.ask("/language")
+        assert chat.buttons() == ["Deutsch", "English"]
+        assert "English" in await chat.press("English")
+    async with App.open(config) as app:
+        chat = Chat(app.dispatcher, language="de")
+        assert (await chat.ask("/start")).startswith("Hello")
+        assert "Deutsch" in await chat.ask("/language de")
+        assert (await chat.ask("/start")).startswith("Hallo")
+
+
+async def test_language_rejects_unknown_languages_and_keeps_the_old_one(chat: Chat) -> None:
+    assert "/language de" in await chat.ask("/language fr")
+    assert (await chat.ask("/start")).startswith("Hallo")
+
+
+async def test_help_lists_only_the_commands_a_citizen_may_use(chat: Chat) -> None:
+    answer = await chat.ask("/help")
+    for command in ("/start", "/help", "/language", "/cancel", "/privacy"):
+        assert command in answer
+    assert "/status" not in answer
+
+
+async def test_staff_see_and_may_use_staff_commands(db_url: str) -> None:
+    config = load_config(None, env={"KLBOT_DATABASE_URL": db_url})
+    config = config.model_copy(
+        update={"roles": config.roles.model_copy(update={"staff": ["telegram:7"]})}
+    )
+    async with App.open(config) as app:
+        staff = Chat(app.dispatcher, user="telegram:7")
+        citizen = Chat(app.dispatcher, user="telegram:8")
+        assert "/status" in await staff.ask("/help")
+        assert "Schema 0001" in await staff.ask("/status")
+        refused = await citizen.ask("/status")
+        assert "nur Mitarbeitenden" in refused and "Schema" not in refused
+
+
+async def test_help_about_one_command_shows_an_example(chat: Chat) -> None:
+    answer = await chat.ask("/help language")
+    assert "/language en" in answer
+
+
+async def test_cancel_without_a_conversation_says_so(chat: Chat) -> None:
+    assert "nichts" in await chat.ask("/cancel")
+
+
+async def test_unknown_command_suggests_the_closest_one(chat: Chat) -> None:
+    answer = await chat.ask("/halp")
+    assert "/halp" in answer and "/help" in answer
+
+
+async def test_unknown_command_does_not_suggest_staff_commands_to_citizens(chat: Chat) -> None:
+    assert "/status" not in await chat.ask("/statu")
+
+
+async def test_privacy_names_the_controller_from_config(chat: Chat) -> None:
+    answer = await chat.ask("/privacy")
+    assert "KL.digital GmbH" in answer and "DSGVO" in answer
+
+
+async def test_free_text_without_an_answer_is_honest(chat: Chat) -> None:
+    assert "keine Antwort" in await chat.ask("Wie wird das Wetter morgen?")
