@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+import pty
+import select
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -126,3 +129,32 @@ def test_run_stops_cleanly_on_a_signal(env: dict[str, str], sig: signal.Signals)
     _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0
     assert b"Traceback" not in stderr
+
+
+def test_interactive_terminal_shows_a_prompt_and_numbered_choices(env: dict[str, str]) -> None:
+    master, slave = pty.openpty()
+    process = subprocess.Popen(
+        [*KLBOT, "chat", "--user", "ana"], stdin=slave, stdout=slave, stderr=slave, env=env
+    )
+    os.close(slave)
+
+    def read_until_prompt() -> str:
+        seen = b""
+        deadline = time.monotonic() + 20
+        while not seen.endswith(b"du> ") and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.2)[0]:
+                seen += os.read(master, 4096)
+        return seen.decode()
+
+    try:
+        assert "Strg-D" in read_until_prompt()
+        os.write(master, b"/language\r")
+        shown = read_until_prompt()
+        assert "klbot> Welche Sprache" in shown and "2) English" in shown
+        os.write(master, b"2\r")
+        assert "English" in read_until_prompt()
+        os.write(master, b"\x04")  # Ctrl-D ends the chat
+        assert process.wait(timeout=20) == 0
+    finally:
+        process.kill()
+        os.close(master)

@@ -112,6 +112,8 @@ class ConsoleAdapter:
                         line = raw.rstrip("\r\n")
             except (EOFError, KeyboardInterrupt, OSError, ValueError):
                 line = None
+                if self.interactive:
+                    self.stdout.write("\n")
             loop.call_soon_threadsafe(lines.put_nowait, line)
             if line is None:
                 return
