@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.adapters import Adapter
 from bot.config import Config, ConfigError
 from bot.dispatcher import Dispatcher
+from bot.knowledge.service import Knowledge
+from bot.services import Services
 from handlers import all_routers
 from storage import db
 
@@ -26,7 +28,8 @@ class App:
         self.config = config
         self.engine: AsyncEngine = db.make_engine(config.storage.resolved_url())
         self.sessions: async_sessionmaker[AsyncSession] = db.make_sessions(self.engine)
-        self.dispatcher = Dispatcher(all_routers(), self.sessions, config)
+        self.services = Services(knowledge=Knowledge(file=config.knowledge.file))
+        self.dispatcher = Dispatcher(all_routers(), self.sessions, config, self.services)
 
     @classmethod
     @asynccontextmanager

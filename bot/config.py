@@ -99,6 +99,16 @@ class MatrixSection(Section):
         return self
 
 
+class KnowledgeSection(Section):
+    file: str = ""
+
+    @model_validator(mode="after")
+    def _readable(self) -> KnowledgeSection:
+        if self.file and not Path(self.file).is_file():
+            raise ValueError(f"file: no such file {self.file!r}")
+        return self
+
+
 class RolesSection(Section):
     admin: list[IdentityStr] = []
     staff: list[IdentityStr] = []
@@ -122,6 +132,7 @@ class Config(Section):
     storage: StorageSection = StorageSection()
     telegram: TelegramSection = TelegramSection()
     matrix: MatrixSection = MatrixSection()
+    knowledge: KnowledgeSection = KnowledgeSection()
     roles: RolesSection = RolesSection()
     privacy: PrivacySection = PrivacySection()
     logging: LoggingSection = LoggingSection()

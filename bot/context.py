@@ -13,6 +13,7 @@ from bot.events import Button, Incoming, Reply
 from bot.i18n import Text
 from bot.roles import Role
 from bot.router import Command
+from bot.services import Services
 from storage import conversations
 from storage.conversations import ConversationState
 
@@ -27,6 +28,7 @@ class Context:
     lang: str
     session: AsyncSession
     config: Config
+    services: Services
     commands: Sequence[Command] = ()
     """The commands this person may use, in help order."""
     command: str = ""

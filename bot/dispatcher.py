@@ -19,6 +19,7 @@ from bot.events import Incoming, Reply
 from bot.i18n import Text, language_from_hint
 from bot.roles import roles_for
 from bot.router import Args, Command, Handler, HandlerResult, Router, parse_command
+from bot.services import Services
 from storage import conversations, people
 
 log = logging.getLogger(__name__)
@@ -69,10 +70,15 @@ class Dispatcher:
     """Routes messages to the handlers of an explicit list of routers."""
 
     def __init__(
-        self, routers: Sequence[Router], sessions: async_sessionmaker[AsyncSession], config: Config
+        self,
+        routers: Sequence[Router],
+        sessions: async_sessionmaker[AsyncSession],
+        config: Config,
+        services: Services,
     ) -> None:
         self.sessions = sessions
         self.config = config
+        self.services = services
         self.commands: dict[str, Command] = {}
         self.callbacks: dict[str, Handler] = {}
         self.steps: dict[tuple[str, str], Handler] = {}
@@ -134,6 +140,7 @@ class Dispatcher:
             or self.config.bot.default_language,
             session=session,
             config=self.config,
+            services=self.services,
             commands=[c for c in self.commands.values() if c.allowed(roles)],
             conversation=await conversations.get_conversation(
                 session, chat=chat, person_id=person.id

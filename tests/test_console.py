@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from storage.db import head_revision
+
 KLBOT = [sys.executable, "-m", "bot"]
 
 
@@ -101,7 +103,7 @@ def test_invalid_config_exits_2_naming_the_key(env: dict[str, str], tmp_path: Pa
 def test_db_commands(env: dict[str, str]) -> None:
     assert "empty database" in klbot(env, "db", "current").stdout
     assert klbot(env, "db", "upgrade").returncode == 0
-    assert klbot(env, "db", "current").stdout.strip() == "0001 (head)"
+    assert klbot(env, "db", "current").stdout.strip() == f"{head_revision()} (head)"
 
 
 def test_run_without_adapters_is_the_console_and_stops_at_end_of_input(

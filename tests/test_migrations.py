@@ -13,7 +13,16 @@ from sqlalchemy import inspect
 
 from storage import db
 
-TABLES = {"persons", "identities", "conversations", "pending_choices", "alembic_version"}
+TABLES = {
+    "persons",
+    "identities",
+    "conversations",
+    "pending_choices",
+    "knowledge_versions",
+    "answers",
+    "unanswered_questions",
+    "alembic_version",
+}
 
 
 def test_head_from_file_names_matches_alembics_own_view() -> None:

@@ -57,7 +57,7 @@ async def explode(ctx: Context) -> Reply:
 
 
 def dispatcher(app: App, config: Config) -> Dispatcher:
-    return Dispatcher([orders, *all_routers()], app.sessions, config)
+    return Dispatcher([orders, *all_routers()], app.sessions, config, app.services)
 
 
 @pytest.mark.parametrize(
@@ -157,4 +157,4 @@ def test_a_command_registered_twice_is_refused(app: App, config: Config) -> None
         return None
 
     with pytest.raises(ValueError, match="/help registered twice"):
-        Dispatcher([*all_routers(), twice], app.sessions, config)
+        Dispatcher([*all_routers(), twice], app.sessions, config, app.services)

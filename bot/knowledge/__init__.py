@@ -1,0 +1,1 @@
+"""The knowledge base: its file format, the search index and the live, reloadable copy."""
