@@ -1,12 +1,12 @@
 """How well and how fast klbot answers free-text questions.
 
-Usage: .venv/bin/python bench/answers.py [--verbose]
+Usage: .venv/bin/python -m bench.answers [--verbose]
 
-Prints, for the default knowledge base and each question set (bench/questions.toml, used
-while developing; bench/questions_heldout.toml, written separately and never tuned on): answered correctly (%),
-out-of-scope correctly declined (%), beside a plain "site search" baseline (best fuzzy
-match over each entry's text) measured in the same run; then p50/p99 answer latency on a
-generated 1,000-entry knowledge base. Targets: ≥ 95 % correct, ≥ 90 % declined, p99 ≤ 5 ms.
+For the default knowledge base and each question set (bench/README.md says how each was
+written and used) it prints: answered correctly (%) and out-of-scope correctly declined (%),
+beside a plain "site search" baseline (best fuzzy match over each entry's text) measured in
+the same run; then p50/p99 answer latency on a generated 1,000-entry knowledge base.
+Targets: ≥ 95 % correct, ≥ 90 % declined, p99 ≤ 5 ms.
 """
 
 from __future__ import annotations

@@ -7,6 +7,13 @@ from bot.router import Router
 
 def all_routers() -> list[Router]:
     """Every feature's router, in the order ``/help`` lists their commands."""
-    from handlers import fallback, privacy, staff, start
+    from handlers import catalogue, fallback, privacy, questions, staff, start
 
-    return [start.router, privacy.router, staff.router, fallback.router]
+    return [
+        start.router,
+        catalogue.router,
+        privacy.router,
+        questions.router,
+        staff.router,
+        fallback.router,
+    ]

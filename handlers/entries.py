@@ -81,7 +81,7 @@ def detail(entry: AnyEntry, kb: KnowledgeBase, lang: str) -> str:
 
 
 def related(entry: AnyEntry, kb: KnowledgeBase) -> list[AnyEntry]:
-    """Entries worth offering next: linked FAQ entries, a project's officer, an officer's projects."""
+    """Entries to offer next: an FAQ's links, a project's officer, an officer's projects."""
     if isinstance(entry, Faq):
         ids = entry.related
     elif isinstance(entry, Project):

@@ -101,8 +101,6 @@ class PendingChoice(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-
-
 class KnowledgeVersion(Base):
     """One imported knowledge-base file; the newest is the one klbot answers from."""
 

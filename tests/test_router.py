@@ -113,7 +113,7 @@ async def test_conversation_continues_after_a_restart(config: Config) -> None:
     async with App.open(config) as app:  # a new process on the same database
         chat = Chat(dispatcher(app, config))
         assert await chat.ask("Ana") == "Order: size L for Ana."
-        assert "keine Antwort" in await chat.ask("Ana")  # the conversation is over
+        assert "keine Informationen" in await chat.ask("Ana")  # the conversation is over
 
 
 async def test_cancel_leaves_the_conversation(app: App, config: Config) -> None:
@@ -121,7 +121,7 @@ async def test_cancel_leaves_the_conversation(app: App, config: Config) -> None:
     await chat.ask("/order")
     await chat.press("Small")
     assert "Abgebrochen" in await chat.ask("/cancel")
-    assert "keine Antwort" in await chat.ask("Ana")
+    assert "keine Informationen" in await chat.ask("Ana")
 
 
 async def test_conversations_are_per_person(app: App, config: Config) -> None:
@@ -129,7 +129,7 @@ async def test_conversations_are_per_person(app: App, config: Config) -> None:
     ana, ben = Chat(d, user="telegram:1"), Chat(d, user="telegram:2")
     await ana.ask("/order")
     await ana.press("Small")
-    assert "keine Antwort" in await ben.ask("Ben")
+    assert "keine Informationen" in await ben.ask("Ben")
     assert await ana.ask("Ana") == "Order: size S for Ana."
 
 
@@ -138,7 +138,7 @@ async def test_failing_handler_apologises_and_stores_nothing(app: App, config: C
     answer = await chat.ask("/explode")
     assert "schiefgegangen" in answer and "nichts" in answer
     # the conversation it started was rolled back: free text is not taken as a step
-    assert "keine Antwort" in await chat.ask("Ana")
+    assert "keine Informationen" in await chat.ask("Ana")
 
 
 async def test_numbered_choices_on_a_platform_without_buttons(app: App, config: Config) -> None:

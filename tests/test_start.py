@@ -85,4 +85,4 @@ async def test_privacy_names_the_controller_from_config(chat: Chat) -> None:
 
 
 async def test_free_text_without_an_answer_is_honest(chat: Chat) -> None:
-    assert "keine Antwort" in await chat.ask("Wie wird das Wetter morgen?")
+    assert "keine Informationen" in await chat.ask("Wie wird das Wetter morgen?")

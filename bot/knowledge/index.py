@@ -10,6 +10,7 @@ is declined instead of answered with a neighbouring entry.
 from __future__ import annotations
 
 import bisect
+import logging
 import math
 import re
 from collections import Counter
@@ -44,6 +45,8 @@ def unknown_share(length: int) -> float:
     usually the topic of the question (``Personalausweis``) and count in full.
     """
     return min(1.0, max(0.15, (length - 3) / 6))
+
+
 MIN_PREFIX = 5
 PREFIX_SHARE = 0.6
 """A derived word matches an index term sharing a prefix this long and this large a share."""
@@ -77,6 +80,8 @@ class SearchIndex:
 
     def __init__(self, kb: KnowledgeBase) -> None:
         import bm25s  # numpy comes with it: imported only when the first question arrives
+
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
 
         self.kb = kb
         self.entries: list[AnyEntry] = kb.entries()
@@ -146,7 +151,7 @@ class SearchIndex:
                     i += n
                     break
             else:
-                if folded[i] not in self._stop:
+                if folded[i] not in self._stop and not _short_number(folded[i]):
                     slots.append(self._word(spelled[i], learn))
                 i += 1
         if learn:
@@ -268,6 +273,11 @@ class SearchIndex:
             return SearchResult(matches[0])
         close = tuple(m for m in matches if m.coverage >= SUGGEST_AT)[:limit]
         return SearchResult(None, close)
+
+
+def _short_number(token: str) -> bool:
+    """Numbers shorter than a year (``1`` of ``1. November``) say nothing on their own."""
+    return token.isdecimal() and len(token) < 4
 
 
 def _minor_words(question: str) -> frozenset[str]:
