@@ -186,4 +186,7 @@ def current(config: Config) -> None:
 
 
 def main() -> None:
+    from bot.cli_knowledge import kb
+
+    cli.add_command(kb)
     cli(prog_name="klbot")

@@ -296,4 +296,4 @@ def _minor_words(question: str) -> frozenset[str]:
 
 def normalise_question(text: str) -> str:
     """A question folded for counting how often the same gap comes up."""
-    return " ".join(fold(text).split())
+    return " ".join(tokens(text))

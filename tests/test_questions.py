@@ -1,0 +1,148 @@
+"""Free-text questions answered from the knowledge base, and honest declines."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.config import Config
+from bot.dispatcher import Dispatcher
+from bot.knowledge.index import SearchIndex
+from bot.knowledge.schema import default_text, parse
+from handlers import all_routers
+from tests.harness import Chat
+
+BENCH = Path(__file__).parent.parent / "bench"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Wer ist der CDO?", "Prof. Dieter Rombach"),
+        ("who runs the city's digital company?", "Rombach"),  # no managing director named
+        ("Was macht Herr Steinebach?", "Hochschulentwicklungsplan"),
+        ("wer ist der chief urban oficer", "Gerhard Steinebach"),  # typo, lower case
+        ("Wer ist der Oberburgermeister?", "Klaus Weichel"),  # umlaut dropped
+        ("Wer ist der Oberbuergermeister?", "Klaus Weichel"),  # umlaut as ue
+        ("who is the mayor", "Klaus Weichel"),  # mayor ↔ Oberbürgermeister
+        ("Wer ist der OB?", "Klaus Weichel"),
+        ("Rombahc", "Chief Digital Officer"),
+        ("Hat Kaiserslautern den Bitkom-Wettbewerb gewonnen?", "Darmstadt"),
+        ("Was ist KL.digital?", "einhundertprozentige Tochtergesellschaft"),
+        ("Who chairs the advisory board?", "Rombach"),
+    ],
+)
+async def test_questions_get_the_right_answer(chat: Chat, question: str, expected: str) -> None:
+    assert expected in await chat.ask(question)
+
+
+async def test_answer_is_in_the_language_of_the_question_with_source_and_date(chat: Chat) -> None:
+    english = await chat.ask("Who is the CDO?")
+    assert "has been the City of Kaiserslautern's Chief Digital Officer" in english
+    assert "Source: Kaiserslautern: Tochter für die Digitalisierung, 15 November 2017" in english
+    german = await chat.ask("Wer ist der CDO?")
+    assert "Quelle: Kaiserslautern: Tochter für die Digitalisierung, 15.11.2017" in german
+
+
+async def test_answer_offers_rating_and_a_next_step(chat: Chat) -> None:
+    await chat.ask("Hat KL.digital einen Beirat?")
+    assert chat.buttons()[:2] == ["👍 Hilfreich", "👎 Nicht hilfreich"]
+    assert "Mehr: Prof. Dieter Rombach" in chat.buttons()
+    assert "Chief Digital Officer" in await chat.press("Mehr: Prof. Dieter Rombach")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Wer ist der CDO von Siemens?",
+        "Who is the mayor of Munich?",
+        "Wer ist Oberbürgermeister von Darmstadt?",
+        "Wie wird das Wetter morgen?",
+        "Wie viele Mitarbeiter hat KL.digital?",
+        "What is the phone number of KL.digital?",
+    ],
+)
+async def test_out_of_scope_questions_are_declined(chat: Chat, question: str) -> None:
+    answer = await chat.ask(question)
+    assert "keine Informationen" in answer or "no information" in answer
+    assert "/feedback" in answer
+    assert len(chat.buttons()) <= 3
+    assert "👍 Hilfreich" not in chat.buttons()
+
+
+async def test_decline_suggests_close_topics(chat: Chat) -> None:
+    await chat.ask("Wer ist Oberbürgermeister von Darmstadt?")
+    assert "Hat Kaiserslautern den Bitkom-Wettbewerb gewonnen?" in chat.buttons() or (
+        "Klaus Weichel" in chat.buttons()
+    )
+
+
+@pytest.mark.parametrize("question", ["👍🎉", "?!", "Hallo", "Danke!"])
+async def test_content_free_messages_get_an_introduction(chat: Chat, question: str) -> None:
+    assert "Wer ist der CDO?" in await chat.ask(question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "'; DROP TABLE persons; --",
+        "<script>alert('CDO')</script>",
+        "**Wer** ist der _CDO_? [link](http://x)",
+        "Who ist der CDO von KL.digital, please?",
+        "x" * 4000,
+    ],
+)
+async def test_markup_sql_and_mixed_languages_are_just_text(chat: Chat, question: str) -> None:
+    answer = await chat.ask(question)
+    assert answer
+    assert "schiefgegangen" not in answer
+    assert "/help" in await chat.ask("/help")  # the database is intact
+
+
+async def test_rating_is_stored_and_summarised_for_staff(app: App, config: Config) -> None:
+    citizen = Chat(app.dispatcher)
+    await citizen.ask("Wer ist der CDO?")
+    assert "Danke" in await citizen.press("👍 Hilfreich")
+    await citizen.ask("Who is the CUO?")
+    await citizen.press("👎 Not helpful")
+    staff = Chat(staff_dispatcher(app, config), user="console:staff")
+    summary = await staff.ask("/ratings")
+    assert "rombach: 1 · 1 · 0" in summary and "steinebach: 1 · 0 · 1" in summary
+
+
+def staff_dispatcher(app: App, config: Config) -> Dispatcher:
+    """The app's dispatcher, with console:staff as a staff member."""
+    roles = config.roles.model_copy(update={"staff": ["console:staff"]})
+    staffed = config.model_copy(update={"roles": roles})
+    return Dispatcher(all_routers(), app.sessions, staffed, app.services)
+
+
+async def test_unanswered_questions_are_logged_without_identity(app: App, config: Config) -> None:
+    for user in ("telegram:1", "telegram:2", "matrix:@ana:example.org"):
+        await Chat(app.dispatcher, user=user).ask("Wann fährt der Bus?")
+    await Chat(app.dispatcher).ask("Wie wird das Wetter?")
+    staff = Chat(staff_dispatcher(app, config), user="console:staff")
+    gaps = await staff.ask("/gaps")
+    assert gaps.index("3× Wann fährt der Bus?") < gaps.index("1× Wie wird das Wetter?")
+    assert "telegram:1" not in gaps and "@ana" not in gaps
+    assert "nur Mitarbeitenden" in await Chat(app.dispatcher).ask("/gaps")
+
+
+def test_development_question_set_stays_good() -> None:
+    """A regression guard over the whole development set (bench/answers.py prints it all)."""
+    index = SearchIndex(parse(default_text(), "default"))
+    questions = tomllib.loads((BENCH / "questions.toml").read_text())["question"]
+    right = declined = 0
+    for question in questions:
+        result = index.search(question["text"])
+        got = result.answer.entry.id if result.answer else None
+        if question["expect"]:
+            right += got in question["expect"]
+        else:
+            declined += got is None
+    in_scope = sum(1 for q in questions if q["expect"])
+    assert right / in_scope >= 0.88
+    assert declined / (len(questions) - in_scope) >= 0.9
