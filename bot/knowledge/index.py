@@ -35,7 +35,7 @@ SUGGEST_AT = 0.3
 
 def max_edits(length: int) -> int:
     """How many typing errors a word of this length may have and still be recognised."""
-    return 0 if length < 5 else 1 if length < 9 else 2
+    return 0 if length < 6 else 1 if length < 10 else 2
 
 
 def unknown_share(length: int) -> float:
