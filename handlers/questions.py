@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 from bot.context import Context
 from bot.events import Reply
 from bot.i18n import Text
-from bot.knowledge.index import normalise_question
 from bot.knowledge.schema import KnowledgeError
-from bot.knowledge.text import guess_language
+from bot.knowledge.text import guess_language, normalise_question
 from bot.roles import Role
 from bot.router import Args, Router
 from handlers import entries

@@ -23,7 +23,18 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from bot.knowledge.fields import AnyEntry, entry_fields, entry_names
 from bot.knowledge.schema import KnowledgeBase
-from bot.knowledge.text import fold, guess_language, stems, stop_words, token_spellings, tokens
+from bot.knowledge.text import (
+    fold,
+    lexicon,
+    max_edits,
+    minor_words,
+    short_number,
+    stems,
+    stop_words,
+    token_spellings,
+    tokens,
+    unknown_share,
+)
 
 Slot = frozenset[str]
 
@@ -31,20 +42,6 @@ ANSWER_AT = 0.7
 """Share of the question's weight the best entry must cover to be given as the answer."""
 SUGGEST_AT = 0.3
 """Share an entry must cover to be offered as a close topic when klbot declines."""
-
-
-def max_edits(length: int) -> int:
-    """How many typing errors a word of this length may have and still be recognised."""
-    return 0 if length < 6 else 1 if length < 10 else 2
-
-
-def unknown_share(length: int) -> float:
-    """How much an unknown word of this length weighs against the rarest known one.
-
-    Short words are mostly common words (``setzt``, ``stuff``); long unknown words are
-    usually the topic of the question (``Personalausweis``) and count in full.
-    """
-    return min(1.0, max(0.15, (length - 3) / 6))
 
 
 MIN_PREFIX = 5
@@ -88,16 +85,18 @@ class SearchIndex:
         self._phrases: dict[tuple[str, ...], str] = {}
         self._synonym_stems: dict[str, str] = {}
         protected: set[str] = set()
-        for number, group in enumerate(kb.synonyms):
-            for word in group.words:
+        groups = [(f"syn:{n}", g.words) for n, g in enumerate(kb.synonyms)]
+        groups += [(f"lex:{n}", words) for n, words in enumerate(lexicon())]
+        for term, words in groups:  # the content file's synonyms first: they win
+            for word in words:
                 parts = tuple(tokens(word))
-                if len(parts) == 1:
-                    protected.update(parts)
-                else:
-                    self._phrases[parts] = f"syn:{number}"
+                if len(parts) > 1:
+                    self._phrases.setdefault(parts, term)
+                    continue
+                protected.update(parts)
                 for spelling in (p for slot in token_spellings(word) for p in slot):
-                    if len(parts) == 1:
-                        self._synonym_stems.update(dict.fromkeys(stems(spelling), f"syn:{number}"))
+                    for stem in stems(spelling):
+                        self._synonym_stems.setdefault(stem, term)
         for entry in self.entries:
             protected.update(t[0] for alias in entry.aliases if len(t := tokens(alias)) == 1)
         self._stop = stop_words() - protected
@@ -151,7 +150,7 @@ class SearchIndex:
                     i += n
                     break
             else:
-                if folded[i] not in self._stop and not _short_number(folded[i]):
+                if folded[i] not in self._stop and not short_number(folded[i]):
                     slots.append(self._word(spelled[i], learn))
                 i += 1
         if learn:
@@ -250,7 +249,7 @@ class SearchIndex:
                 resolved.append(found)
         if not resolved:
             return SearchResult(None)
-        minor = _minor_words(question)
+        minor = minor_words(question)
         least = min(weight for _, weight in resolved)
         total = sum(weight for _, weight in resolved) + sum(
             least
@@ -273,27 +272,3 @@ class SearchIndex:
             return SearchResult(matches[0])
         close = tuple(m for m in matches if m.coverage >= SUGGEST_AT)[:limit]
         return SearchResult(None, close)
-
-
-def _short_number(token: str) -> bool:
-    """Numbers shorter than a year (``1`` of ``1. November``) say nothing on their own."""
-    return token.isdecimal() and len(token) < 4
-
-
-def _minor_words(question: str) -> frozenset[str]:
-    """Words that cannot be the topic: lower-case words in German written with capitals.
-
-    German capitalises nouns, so where the writer does, an unknown lower-case word is a
-    verb or an adjective (``kümmert``), while an unknown capitalised one is a topic
-    klbot does not know (``Mitarbeiter``). Without that signal every word counts.
-    """
-    words = re.findall(r"\w+", question)[1:]
-    if guess_language(question) != "de" or not any(w[:1].isupper() for w in words):
-        return frozenset()
-    lower = " ".join(w for w in words if w[:1].islower())
-    return frozenset(word for slot in token_spellings(lower) for word in slot)
-
-
-def normalise_question(text: str) -> str:
-    """A question folded for counting how often the same gap comes up."""
-    return " ".join(tokens(text))

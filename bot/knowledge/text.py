@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 
 import Stemmer
 from stop_words import get_stop_words
@@ -15,66 +17,14 @@ PLAIN_UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "Ä": "A", "Ö":
 LANGUAGES = ("de", "en")
 
 # Courtesy and chat words that carry no topic in either language, beyond the stop-word lists.
-FILLER = [
-    "herr",
-    "herrn",
-    "frau",
-    "prof",
-    "professor",
-    "professorin",
-    "dr",
-    "hallo",
-    "hi",
-    "hey",
-    "moin",
-    "servus",
-    "guten",
-    "tag",
-    "bitte",
-    "danke",
-    "sagen",
-    "sag",
-    "sagst",
-    "erzaehlen",
-    "erzaehl",
-    "erklaeren",
-    "erklaer",
-    "wissen",
-    "weisst",
-    "moechte",
-    "moechten",
-    "gern",
-    "gerne",
-    "infos",
-    "info",
-    "information",
-    "informationen",
-    "mal",
-    "eigentlich",
-    "genau",
-    "kurz",
-    "wofuer",
-    "wozu",
-    "weshalb",
-    "wieso",
-    "mr",
-    "mrs",
-    "ms",
-    "hello",
-    "please",
-    "thanks",
-    "thank",
-    "tell",
-    "explain",
-    "know",
-    "want",
-    "like",
-    "would",
-    "could",
-    "can",
-    "me",
-    "us",
-]
+FILLER = """
+herr herrn frau prof professor professorin dr hallo hi hey moin servus guten tag bitte
+danke sagen sag sagst erzaehlen erzaehl erklaeren erklaer wissen weisst moechte moechten
+gern gerne infos info information informationen mal eigentlich genau kurz wofuer wozu
+weshalb wieso mr mrs ms hello please thanks thank tell explain know want like would
+could can me us beim ans aufs fuers uebers ums unterm vorm durchs schon damals darf
+duerfen wurde worden ne nen pls plz thx gibt gibts
+""".split()  # noqa: SIM905 (a word list reads better as text)
 
 
 def fold(text: str) -> str:
@@ -130,3 +80,48 @@ def _common(lang: str) -> frozenset[str]:
     other = "en" if lang == "de" else "de"
     own = {fold(w) for w in get_stop_words(lang)}
     return frozenset(own - {fold(w) for w in get_stop_words(other)})
+
+
+def max_edits(length: int) -> int:
+    """How many typing errors a word of this length may have and still be recognised."""
+    return 0 if length < 6 else 1 if length < 10 else 2
+
+
+def unknown_share(length: int) -> float:
+    """How much an unknown word of this length weighs against the rarest known one.
+
+    Short words are mostly common words (``setzt``, ``stuff``); long unknown words are
+    usually the topic of the question (``Personalausweis``) and count in full.
+    """
+    return min(1.0, max(0.15, (length - 3) / 6))
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> list[list[str]]:
+    """klbot's general question vocabulary (``lexicon.toml``): groups of words that ask alike."""
+    text = resources.files("bot.knowledge").joinpath("lexicon.toml").read_text(encoding="utf-8")
+    return [group["words"] for group in tomllib.loads(text)["group"]]
+
+
+def short_number(token: str) -> bool:
+    """Numbers shorter than a year (``1`` of ``1. November``) say nothing on their own."""
+    return token.isdecimal() and len(token) < 4
+
+
+def minor_words(question: str) -> frozenset[str]:
+    """Words that cannot be the topic: lower-case words in German written with capitals.
+
+    German capitalises nouns, so where the writer does, an unknown lower-case word is a
+    verb or an adjective (``kümmert``), while an unknown capitalised one is a topic
+    klbot does not know (``Mitarbeiter``). Without that signal every word counts.
+    """
+    words = re.findall(r"\w+", question)[1:]
+    if guess_language(question) != "de" or not any(w[:1].isupper() for w in words):
+        return frozenset()
+    lower = " ".join(w for w in words if w[:1].islower())
+    return frozenset(word for slot in token_spellings(lower) for word in slot)
+
+
+def normalise_question(text: str) -> str:
+    """A question folded for counting how often the same gap comes up."""
+    return " ".join(tokens(text))
