@@ -24,6 +24,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from bot.knowledge.fields import AnyEntry, entry_fields, entry_names
 from bot.knowledge.schema import KnowledgeBase
 from bot.knowledge.text import (
+    capitalised_words,
     fold,
     lexicon,
     max_edits,
@@ -38,8 +39,10 @@ from bot.knowledge.text import (
 
 Slot = frozenset[str]
 
-ANSWER_AT = 0.7
+ANSWER_AT = 0.65
 """Share of the question's weight the best entry must cover to be given as the answer."""
+NAME_WEIGHT = 1.5
+"""An unknown capitalised word (a name such as ``Mannheim``) outweighs the rarest known word."""
 SUGGEST_AT = 0.3
 """Share an entry must cover to be offered as a close topic when klbot declines."""
 
@@ -249,11 +252,13 @@ class SearchIndex:
                 resolved.append(found)
         if not resolved:
             return SearchResult(None)
-        minor = minor_words(question)
+        minor, names = minor_words(question), capitalised_words(question)
         least = min(weight for _, weight in resolved)
         total = sum(weight for _, weight in resolved) + sum(
             least
             if words & minor
+            else self._unknown_weight * NAME_WEIGHT
+            if words & names
             else self._unknown_weight * unknown_share(max(map(len, words), default=0))
             for words in unknown
         )

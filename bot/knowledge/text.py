@@ -23,7 +23,8 @@ danke sagen sag sagst erzaehlen erzaehl erklaeren erklaer wissen weisst moechte 
 gern gerne infos info information informationen mal eigentlich genau kurz wofuer wozu
 weshalb wieso mr mrs ms hello please thanks thank tell explain know want like would
 could can me us beim ans aufs fuers uebers ums unterm vorm durchs schon damals darf
-duerfen wurde worden ne nen pls plz thx gibt gibts
+duerfen wurde worden ne nen pls plz thx gibt gibts jemand jemanden someone somebody anyone
+anybody
 """.split()  # noqa: SIM905 (a word list reads better as text)
 
 
@@ -120,6 +121,16 @@ def minor_words(question: str) -> frozenset[str]:
         return frozenset()
     lower = " ".join(w for w in words if w[:1].islower())
     return frozenset(word for slot in token_spellings(lower) for word in slot)
+
+
+def capitalised_words(question: str) -> frozenset[str]:
+    """Capitalised words after the first, unless the question is all capitals: names and,
+    in German, nouns. An unknown one is the topic of the question, whatever its length."""
+    words = re.findall(r"\w+", question)[1:]
+    if sum(w[:1].isupper() for w in words) > len(words) / 2:
+        return frozenset()
+    upper = " ".join(w for w in words if w[:1].isupper())
+    return frozenset(word for slot in token_spellings(upper) for word in slot)
 
 
 def normalise_question(text: str) -> str:
