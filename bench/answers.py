@@ -28,6 +28,7 @@ from bot.knowledge.schema import default_text, parse
 SETS = {
     "development set": Path(__file__).with_name("questions.toml"),
     "held-out set": Path(__file__).with_name("questions_heldout.toml"),
+    "final blind set": Path(__file__).with_name("questions_final.toml"),
 }
 Answerer = Callable[[str], str | None]
 

@@ -7,6 +7,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -14,8 +15,9 @@ from bot.adapters import Adapter
 from bot.config import Config, ConfigError
 from bot.dispatcher import Dispatcher
 from bot.knowledge.service import Knowledge
+from bot.scheduler import Scheduler
 from bot.services import Services
-from handlers import all_routers
+from handlers import all_routers, digest
 from storage import db
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,27 @@ class App:
                     f"[{platform}] enabled: this version has no {platform} adapter yet"
                 )
         return adapters
+
+    def scheduler(self) -> Scheduler:
+        """The app's scheduled jobs (not yet started); checks their cron expressions."""
+        scheduler = Scheduler(self.config.bot.timezone)
+        if self.config.feedback.digest:
+            scheduler.cron(
+                "feedback-digest",
+                self.config.feedback.digest,
+                self.send_digest,
+                key=f"[feedback] digest {self.config.feedback.digest!r}",
+            )
+        return scheduler
+
+    async def send_digest(self, now: datetime) -> int:
+        """Owe each board member the feedback digest for the week before ``now``."""
+        async with self.sessions() as session, session.begin():
+            queued = await digest.send_to_board(
+                session, config=self.config, knowledge=self.services.knowledge, now=now
+            )
+        log.info("feedback digest queued for %d board member(s)", queued)
+        return queued
 
     async def serve(self, adapters: list[Adapter]) -> None:
         """Run ``adapters`` until SIGINT or SIGTERM, then stop each of them."""

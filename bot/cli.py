@@ -136,14 +136,19 @@ def run(config: Config) -> None:
 
     async def work(app: App) -> None:
         adapters = app.platform_adapters()
-        if adapters:
-            await app.serve(adapters)
-            return
-        from bot.adapters.console import ConsoleAdapter
-        from bot.app import stop_event_on_signals
+        scheduler = app.scheduler()
+        scheduler.start()
+        try:
+            if adapters:
+                await app.serve(adapters)
+                return
+            from bot.adapters.console import ConsoleAdapter
+            from bot.app import stop_event_on_signals
 
-        console = ConsoleAdapter(default_user(), language=os.environ.get("LANG"))
-        await console.converse(app.dispatcher.handle, stop_event_on_signals())
+            console = ConsoleAdapter(default_user(), language=os.environ.get("LANG"))
+            await console.converse(app.dispatcher.handle, stop_event_on_signals())
+        finally:
+            scheduler.stop()
 
     with_app(config, work)
 
@@ -186,7 +191,9 @@ def current(config: Config) -> None:
 
 
 def main() -> None:
+    from bot.cli_feedback import feedback
     from bot.cli_knowledge import kb
 
     cli.add_command(kb)
+    cli.add_command(feedback)
     cli(prog_name="klbot")

@@ -109,6 +109,19 @@ class KnowledgeSection(Section):
         return self
 
 
+class FeedbackSection(Section):
+    max_per_hour: int = Field(default=5, ge=1, le=1000)
+    max_length: int = Field(default=4000, ge=100, le=4000)
+    digest: str = "0 8 * * mon"
+    digest_recent: int = Field(default=3, ge=0, le=20)
+
+    @model_validator(mode="after")
+    def _crontab(self) -> FeedbackSection:
+        if self.digest and len(self.digest.split()) != 5:
+            raise ValueError("digest: a cron expression of five fields, e.g. '0 8 * * mon'")
+        return self
+
+
 class RolesSection(Section):
     admin: list[IdentityStr] = []
     staff: list[IdentityStr] = []
@@ -133,6 +146,7 @@ class Config(Section):
     telegram: TelegramSection = TelegramSection()
     matrix: MatrixSection = MatrixSection()
     knowledge: KnowledgeSection = KnowledgeSection()
+    feedback: FeedbackSection = FeedbackSection()
     roles: RolesSection = RolesSection()
     privacy: PrivacySection = PrivacySection()
     logging: LoggingSection = LoggingSection()

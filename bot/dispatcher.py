@@ -20,7 +20,7 @@ from bot.i18n import Text, language_from_hint
 from bot.roles import roles_for
 from bot.router import Args, Command, Handler, HandlerResult, Router, parse_command
 from bot.services import Services
-from storage import conversations, people
+from storage import conversations, outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,9 @@ class Surface:
     """Native buttons; without them, buttons become numbered choices."""
     username: str | None = None
     """The bot's own user name there, for ``/cmd@username``."""
+    push: bool = True
+    """The platform can deliver messages at any time; without it (the console), messages
+    owed to a person are shown with the next reply."""
 
 
 class Dispatcher:
@@ -154,6 +157,9 @@ class Dispatcher:
                     return [ctx.reply(NO_SUCH_CHOICE, count=len(choices))]
                 ctx.message = message = replace(message, text=None, callback=choices[number - 1])
         replies = _as_list(await self._route(ctx, surface))
+        if not surface.push:
+            owed = await outbox.take_pending(session, chat=str(message.sender))
+            replies = [Reply(text) for text in owed] + replies
         if not surface.buttons:
             offered = [b.data for r in replies for b in r.flat_buttons]
             await conversations.save_choices(

@@ -7,13 +7,24 @@ from bot.router import Router
 
 def all_routers() -> list[Router]:
     """Every feature's router, in the order ``/help`` lists their commands."""
-    from handlers import catalogue, fallback, privacy, questions, staff, start
+    from handlers import (
+        catalogue,
+        fallback,
+        feedback,
+        feedback_staff,
+        privacy,
+        questions,
+        staff,
+        start,
+    )
 
     return [
         start.router,
         catalogue.router,
+        feedback.router,
         privacy.router,
         questions.router,
         staff.router,
+        feedback_staff.router,
         fallback.router,
     ]

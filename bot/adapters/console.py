@@ -13,7 +13,7 @@ from bot.dispatcher import Surface
 from bot.events import Identity, Incoming, Reply
 from bot.i18n import language_from_hint
 
-SURFACE = Surface(buttons=False)
+SURFACE = Surface(buttons=False, push=False)
 PROMPT = "du> "
 BOT = "klbot> "
 

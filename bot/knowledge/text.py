@@ -124,10 +124,11 @@ def minor_words(question: str) -> frozenset[str]:
 
 
 def capitalised_words(question: str) -> frozenset[str]:
-    """Capitalised words after the first, unless the question is all capitals: names and,
-    in German, nouns. An unknown one is the topic of the question, whatever its length."""
+    """Names: capitalised words after the first in a question that is not German (where
+    every noun is capitalised) nor written in capitals throughout. An unknown name is the
+    topic of the question, whatever its length."""
     words = re.findall(r"\w+", question)[1:]
-    if sum(w[:1].isupper() for w in words) > len(words) / 2:
+    if guess_language(question) == "de" or sum(w[:1].isupper() for w in words) > len(words) / 2:
         return frozenset()
     upper = " ".join(w for w in words if w[:1].isupper())
     return frozenset(word for slot in token_spellings(upper) for word in slot)
