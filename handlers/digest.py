@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.config import Config
 from bot.i18n import Text
 from bot.knowledge.service import Knowledge
 from handlers.feedback import TOPIC_NAMES
+from storage import Session, outbox, people
 from storage import feedback as store
-from storage import outbox, people
 
 HEADER = Text(
     de="Rückmeldungs-Digest: {count} Rückmeldungen in den letzten {days} Tagen.",
@@ -26,7 +24,7 @@ RECENT = Text(de="Neueste Kommentare:", en="Recent comments:")
 
 
 async def compose(
-    session: AsyncSession, *, knowledge: Knowledge, lang: str, since: datetime, recent: int
+    session: Session, *, knowledge: Knowledge, lang: str, since: datetime, recent: int
 ) -> str:
     """The digest text for feedback since ``since``, in ``lang``."""
     days = max(1, round((datetime.now(since.tzinfo) - since) / timedelta(days=1)))
@@ -49,7 +47,7 @@ async def compose(
 
 
 async def send_to_board(
-    session: AsyncSession, *, config: Config, knowledge: Knowledge, now: datetime
+    session: Session, *, config: Config, knowledge: Knowledge, now: datetime
 ) -> int:
     """Owe every board member this period's digest, once each; returns how many were queued."""
     since = now - timedelta(days=7)
