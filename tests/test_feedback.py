@@ -19,6 +19,7 @@ from bot.dispatcher import Dispatcher, Surface
 from bot.feedback_export import as_records, to_csv, to_json
 from handlers import all_routers
 from storage import feedback as store
+from storage.models import Feedback
 from tests.harness import Chat
 
 STAFF, BOARD = "console:staff", "console:bea"
@@ -34,7 +35,7 @@ def dispatcher(app: App, config: Config) -> Dispatcher:
     return Dispatcher(all_routers(), app.sessions, with_roles(config), app.services)
 
 
-async def stored(app: App) -> list[store.Feedback]:
+async def stored(app: App) -> list[Feedback]:
     async with app.sessions() as session:
         return await store.search(session, limit=None)
 
