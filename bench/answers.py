@@ -57,6 +57,18 @@ def klbot(index: SearchIndex) -> Answerer:
     return answer
 
 
+def offered(index: SearchIndex, questions: list[tuple[str, list[str]]]) -> float:
+    """Share of in-scope questions whose right entry is the answer or a suggested topic."""
+    hits = in_scope = 0
+    for text, expect in questions:
+        if expect:
+            in_scope += 1
+            result = index.search(text)
+            shown = [result.answer] if result.answer else list(result.suggestions)
+            hits += any(match.entry.id in expect for match in shown)
+    return 100 * hits / in_scope
+
+
 def evaluate(
     answer: Answerer, questions: list[tuple[str, list[str]]], verbose: bool
 ) -> tuple[float, float]:
@@ -105,6 +117,8 @@ def main() -> None:
                 f"  {name:22} answered correctly {correct:5.1f} %   "
                 f"declined out of scope {declined:5.1f} %"
             )
+        share = offered(index, questions)
+        print(f"  klbot, right entry answered or among the suggestions: {share:5.1f} %")
     questions = everything
 
     text, generated = generated_text(1000)
