@@ -13,12 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapters import Adapter
 from bot.config import Config, ConfigError
-from bot.dispatcher import Dispatcher
+from bot.dispatcher import Dispatcher, Surface
+from bot.events import Identity, Incoming
 from bot.knowledge.service import Knowledge
 from bot.scheduler import Scheduler
+from bot.sender import OutboxSender
 from bot.services import Services
 from handlers import all_routers, digest
-from storage import db
+from storage import db, outbox
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +50,15 @@ class App:
     def platform_adapters(self) -> list[Adapter]:
         """The enabled platform adapters; each platform library is imported only if enabled."""
         adapters: list[Adapter] = []
-        for platform in ("telegram", "matrix"):
-            if getattr(self.config, platform).enabled:
-                raise ConfigError(
-                    f"[{platform}] enabled: this version has no {platform} adapter yet"
-                )
+        if self.config.telegram.enabled:
+            from bot.adapters.telegram import TelegramAdapter
+
+            menu = [
+                (c.name, c.description) for c in self.dispatcher.commands.values() if not c.roles
+            ]
+            adapters.append(TelegramAdapter(self.config.telegram, self.sessions, menu))
+        if self.config.matrix.enabled:
+            raise ConfigError("[matrix] enabled: this version has no matrix adapter yet")
         return adapters
 
     def scheduler(self) -> Scheduler:
@@ -76,18 +82,53 @@ class App:
         log.info("feedback digest queued for %d board member(s)", queued)
         return queued
 
-    async def serve(self, adapters: list[Adapter]) -> None:
-        """Run ``adapters`` until SIGINT or SIGTERM, then stop each of them."""
-        stop = stop_event_on_signals()
-        for adapter in adapters:
-            await adapter.start(self.dispatcher.handle)
-            log.info("%s adapter started", adapter.platform)
+    async def serve(
+        self,
+        adapters: list[Adapter],
+        stop: asyncio.Event | None = None,
+        ready: asyncio.Event | None = None,
+    ) -> None:
+        """Run ``adapters`` and the outbox sender until ``stop`` (default: SIGINT or SIGTERM);
+        ``ready`` is set once every adapter has started."""
+        stop = stop or stop_event_on_signals()
+        sender = OutboxSender(self.sessions, {adapter.platform: adapter for adapter in adapters})
+        inbound = Inbound(self.dispatcher, sender, self.sessions)
+        sending = asyncio.create_task(sender.run(stop), name="outbox-sender")
+        started: list[Adapter] = []
         try:
+            for adapter in adapters:
+                await adapter.start(inbound)
+                started.append(adapter)
+                log.info("%s adapter started", adapter.platform)
+            if ready is not None:
+                ready.set()
             await stop.wait()
         finally:
-            for adapter in reversed(adapters):
+            stop.set()
+            for adapter in reversed(started):
                 await adapter.stop()
                 log.info("%s adapter stopped", adapter.platform)
+            await sending
+
+
+class Inbound:
+    """Where push platforms hand their updates: handled once, replies into the outbox."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        sender: OutboxSender,
+        sessions: async_sessionmaker[AsyncSession],
+    ) -> None:
+        self.dispatcher, self.sender, self.sessions = dispatcher, sender, sessions
+
+    async def __call__(self, message: Incoming, surface: Surface, update_key: str) -> None:
+        await self.dispatcher.handle(message, surface, update_key=update_key, persist=True)
+        self.sender.wake()
+
+    async def gone(self, chat: Identity) -> None:
+        async with self.sessions() as session, session.begin():
+            await outbox.give_up_chat(session, chat=str(chat), reason="the bot was removed")
 
 
 def stop_event_on_signals() -> asyncio.Event:

@@ -76,6 +76,8 @@ class TelegramSection(Section):
             raise ValueError("token: required when [telegram] is enabled")
         if self.enabled and self.mode == "webhook" and not self.webhook_url:
             raise ValueError("webhook_url: required when mode is 'webhook'")
+        if self.enabled and self.mode == "webhook" and len(self.webhook_secret) < 16:
+            raise ValueError("webhook_secret: at least 16 characters when mode is 'webhook'")
         return self
 
 

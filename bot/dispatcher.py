@@ -20,7 +20,7 @@ from bot.i18n import Text, language_from_hint
 from bot.roles import roles_for
 from bot.router import Args, Command, Handler, HandlerResult, Router, parse_command
 from bot.services import Services
-from storage import conversations, outbox, people
+from storage import conversations, outbox, people, platform
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +103,20 @@ class Dispatcher:
         self.text_handlers.extend(router.text_handlers)
         self.unknown_command = self.unknown_command or router.unknown_command_handler
 
-    async def handle(self, message: Incoming, surface: Surface) -> list[Reply]:
-        """Handle one message; returns the replies to show in its chat."""
+    async def handle(
+        self,
+        message: Incoming,
+        surface: Surface,
+        *,
+        update_key: str | None = None,
+        persist: bool = False,
+    ) -> list[Reply]:
+        """Handle one message; returns the replies to show in its chat.
+
+        ``update_key`` names the platform update: handled once, a second delivery of it
+        (after a crash) does nothing. With ``persist`` the replies are written to the
+        outbox in the same transaction, for the sender to deliver.
+        """
         limit = self.config.bot.max_message_length
         if message.text is not None:
             issue = input_checks.problem(message.text, limit)
@@ -114,10 +126,25 @@ class Dispatcher:
             message = replace(message, text=input_checks.clean(message.text))
         try:
             async with self.sessions() as session, session.begin():
-                return await self._handle(session, message, surface)
+                if update_key and not await platform.mark_processed(session, key=update_key):
+                    return []
+                replies = await self._handle(session, message, surface)
+                if persist:
+                    await self._persist(session, message, replies)
+                return replies
         except Exception:
             log.exception("handling a message from %s failed", message.platform)
-            return [Reply(FAILED(await self._language_of(message)))]
+            replies = [Reply(FAILED(await self._language_of(message)))]
+            if persist:
+                async with self.sessions() as session, session.begin():
+                    await self._persist(session, message, replies)
+            return replies
+
+    @staticmethod
+    async def _persist(session: AsyncSession, message: Incoming, replies: list[Reply]) -> None:
+        for reply in replies:
+            rows = [[[b.label, b.data] for b in row] for row in reply.buttons]
+            await outbox.enqueue(session, chat=str(message.chat), text=reply.text, buttons=rows)
 
     async def _language_of(self, message: Incoming) -> str:
         try:

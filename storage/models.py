@@ -166,6 +166,40 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat: Mapped[str] = mapped_column(String(320), index=True)
     text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list[list[list[str]]] | None] = mapped_column(JSON)
+    """Rows of [label, data] pairs, if the message offers buttons."""
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failed: Mapped[str | None] = mapped_column(String(500))
+    """Why the message was given up (recipient gone, refused); it is then never retried."""
+
+
+class ProcessedUpdate(Base):
+    """A platform update klbot has handled: handling it again after a crash does nothing."""
+
+    __tablename__ = "processed_updates"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class PlatformState(Base):
+    """Small values an adapter keeps across restarts (polling offset, sync token)."""
+
+    __tablename__ = "platform_state"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class CallbackToken(Base):
+    """Button data too long for a platform's limit, referenced by a short token."""
+
+    __tablename__ = "callback_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -2,20 +2,44 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage, utcnow
 
+Buttons = list[list[list[str]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    id: int
+    chat: str
+    text: str
+    buttons: Buttons
+    attempts: int
+
 
 async def enqueue(
-    session: AsyncSession, *, chat: str, text: str, dedupe_key: str | None = None
+    session: AsyncSession,
+    *,
+    chat: str,
+    text: str,
+    buttons: Buttons | None = None,
+    dedupe_key: str | None = None,
 ) -> bool:
     """Owe ``chat`` a message; with ``dedupe_key``, only once ever. True if queued."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(OutboxMessage).values(
-        chat=chat, text=text, dedupe_key=dedupe_key, created_at=utcnow()
+        chat=chat,
+        text=text,
+        buttons=buttons,
+        dedupe_key=dedupe_key,
+        created_at=utcnow(),
+        attempts=0,
     )
     result = await session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -26,7 +50,11 @@ async def take_pending(session: AsyncSession, *, chat: str) -> list[str]:
     rows = list(
         await session.scalars(
             select(OutboxMessage)
-            .where(OutboxMessage.chat == chat, OutboxMessage.sent_at.is_(None))
+            .where(
+                OutboxMessage.chat == chat,
+                OutboxMessage.sent_at.is_(None),
+                OutboxMessage.failed.is_(None),
+            )
             .order_by(OutboxMessage.id)
         )
     )
@@ -34,3 +62,54 @@ async def take_pending(session: AsyncSession, *, chat: str) -> list[str]:
     for row in rows:
         row.sent_at = now
     return [row.text for row in rows]
+
+
+async def due(session: AsyncSession, *, platforms: list[str], limit: int = 100) -> list[Due]:
+    """Unsent messages for chats on ``platforms`` whose time has come, oldest first."""
+    now = utcnow()
+    prefixes = [OutboxMessage.chat.startswith(f"{platform}:") for platform in platforms]
+    rows = await session.scalars(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed.is_(None),
+            or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
+            or_(*prefixes),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return [Due(r.id, r.chat, r.text, r.buttons or [], r.attempts) for r in rows]
+
+
+async def mark_sent(session: AsyncSession, *, message_id: int) -> None:
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(sent_at=utcnow())
+    )
+
+
+async def retry_later(session: AsyncSession, *, message_id: int, not_before: datetime) -> None:
+    """Count a failed attempt; try again from ``not_before``."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(attempts=OutboxMessage.attempts + 1, not_before=not_before)
+    )
+
+
+async def give_up(session: AsyncSession, *, message_id: int, reason: str) -> None:
+    """Never try this message again (the recipient is gone, the platform refused it)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(failed=reason[:500], attempts=OutboxMessage.attempts + 1)
+    )
+
+
+async def give_up_chat(session: AsyncSession, *, chat: str, reason: str) -> None:
+    """Stop every pending message to a chat (the person blocked the bot or left)."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.chat == chat, OutboxMessage.sent_at.is_(None))
+        .values(failed=reason[:500])
+    )

@@ -13,6 +13,17 @@ from bot.dispatcher import Surface
 from bot.events import Identity, Incoming, Reply
 
 MessageHandler = Callable[[Incoming, Surface], Awaitable[list[Reply]]]
+"""How the console hands a message to the dispatcher and gets the replies back."""
+
+
+class UpdateHandler(Protocol):
+    """What a push platform's adapter hands its updates to (the app's inbound side)."""
+
+    async def __call__(self, message: Incoming, surface: Surface, update_key: str) -> None:
+        """Handle a message once; its replies go to the outbox for the sender."""
+
+    async def gone(self, chat: Identity) -> None:
+        """The bot was blocked or removed from ``chat``: stop sending there."""
 
 
 class SendError(Exception):
@@ -45,7 +56,7 @@ class Adapter(Protocol):
     platform: str
     surface: Surface
 
-    async def start(self, handle: MessageHandler) -> None:
+    async def start(self, handle: UpdateHandler) -> None:
         """Connect and begin passing incoming messages to ``handle``."""
 
     async def stop(self) -> None:

@@ -1,0 +1,130 @@
+"""Delivers the outbox through the platform adapters: in order, within rate limits, with retries.
+
+Every reply to a platform that can push (Telegram, Matrix) is written to the outbox in
+the transaction that handled the message, so a crash between handling and sending loses
+nothing: the sender picks the message up again when klbot is back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.adapters import Adapter, PermanentError, RateLimited, RecipientGone, SendError
+from bot.events import Button, Identity, Reply
+from storage import outbox
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+IDLE_SECONDS = 5.0
+MAX_BACKOFF_SECONDS = 300.0
+CHAT_BURST = 3
+"""A chat may get a few messages at once, as long as the average stays within its rate."""
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait after ``attempts`` failed tries: 2, 4, 8 … up to five minutes."""
+    return min(MAX_BACKOFF_SECONDS, 2.0 ** (attempts + 1))
+
+
+class OutboxSender:
+    """One loop per process that sends what the outbox holds for the running adapters."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        adapters: Mapping[str, Adapter],
+        *,
+        per_second: float = 30.0,
+        per_chat_per_second: float = 1.0,
+    ) -> None:
+        self.sessions = sessions
+        self.adapters = dict(adapters)
+        self._wake = asyncio.Event()
+        self._overall = AsyncLimiter(per_second, 1)
+        self._per_chat_rate = per_chat_per_second
+        self._per_chat: dict[str, AsyncLimiter] = {}
+
+    def wake(self) -> None:
+        """Look at the outbox now (a reply was just written)."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Send until ``stop`` is set; sleeps while nothing is due."""
+        while not stop.is_set():
+            self._wake.clear()
+            try:
+                sent_any = await self.send_due()
+            except Exception:
+                log.exception("the outbox could not be read; trying again")
+                sent_any = False
+            if not sent_any:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wait(stop), IDLE_SECONDS)
+
+    async def _wait(self, stop: asyncio.Event) -> None:
+        waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def send_due(self) -> bool:
+        """Send every message that is due now; True if any was attempted."""
+        async with self.sessions() as session:
+            due = await outbox.due(session, platforms=list(self.adapters))
+        blocked: set[str] = set()
+        for message in due:
+            if message.chat in blocked:
+                continue  # keep a chat's messages in order: none overtakes a failed one
+            if not await self._send(message):
+                blocked.add(message.chat)
+        return bool(due)
+
+    async def _send(self, message: outbox.Due) -> bool:
+        chat = Identity.parse(message.chat)
+        reply = Reply(
+            message.text,
+            tuple(tuple(Button(label, data) for label, data in row) for row in message.buttons),
+        )
+        limiter = self._per_chat.setdefault(
+            message.chat, AsyncLimiter(CHAT_BURST * self._per_chat_rate, CHAT_BURST)
+        )
+        async with self._overall, limiter:
+            try:
+                await self.adapters[chat.platform].send(chat, reply)
+            except RecipientGone as exc:
+                log.info("a %s recipient is gone: %s", chat.platform, exc)
+                async with self.sessions() as session, session.begin():
+                    await outbox.give_up_chat(session, chat=message.chat, reason=str(exc))
+                return True
+            except PermanentError as exc:
+                log.warning("a message to a %s chat was refused: %s", chat.platform, exc)
+                async with self.sessions() as session, session.begin():
+                    await outbox.give_up(session, message_id=message.id, reason=str(exc))
+                return True
+            except SendError as exc:
+                wait = (
+                    exc.retry_after if isinstance(exc, RateLimited) else backoff(message.attempts)
+                )
+                log.warning(
+                    "sending to %s failed (%s); retrying in %.0f s", chat.platform, exc, wait
+                )
+                async with self.sessions() as session, session.begin():
+                    await outbox.retry_later(
+                        session,
+                        message_id=message.id,
+                        not_before=utcnow() + timedelta(seconds=wait),
+                    )
+                return False
+        async with self.sessions() as session, session.begin():
+            await outbox.mark_sent(session, message_id=message.id)
+        return True

@@ -1,0 +1,53 @@
+"""What platform adapters keep across restarts: handled updates, offsets, long button data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import CallbackToken, PlatformState, ProcessedUpdate
+
+
+def _insert(session: AsyncSession):  # type: ignore[no-untyped-def]
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def mark_processed(session: AsyncSession, *, key: str) -> bool:
+    """Record that an update is being handled; False if it was handled before."""
+    statement = _insert(session)(ProcessedUpdate).values(key=key)
+    result = await session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def forget_processed(session: AsyncSession, *, before: datetime) -> None:
+    """Drop records of updates handled before ``before`` (platforms never resend those)."""
+    await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.created_at < before))
+
+
+async def get_state(session: AsyncSession, *, key: str) -> str | None:
+    row = await session.get(PlatformState, key)
+    return row.value if row is not None else None
+
+
+async def set_state(session: AsyncSession, *, key: str, value: str) -> None:
+    row = await session.get(PlatformState, key)
+    if row is None:
+        session.add(PlatformState(key=key, value=value))
+    else:
+        row.value = value
+
+
+async def shorten(session: AsyncSession, *, data: str) -> int:
+    """Keep long button data; returns the id that stands for it."""
+    row = CallbackToken(data=data)
+    session.add(row)
+    await session.flush()
+    return row.id
+
+
+async def expand(session: AsyncSession, *, token: int) -> str | None:
+    row = await session.get(CallbackToken, token)
+    return row.data if row is not None else None

@@ -1,0 +1,126 @@
+"""klbot on Telegram, end to end: the real adapter against the telegram-test-api emulator."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tests.telegram.conftest import TelegramWorld
+
+
+async def test_start_question_and_button(telegram: TelegramWorld) -> None:
+    ana = telegram.user("Ana")
+    greeting = await ana.ask("/start")
+    assert greeting.startswith("Hallo Ana!") and "/help" in greeting
+    answer = await ana.ask("Wer ist der CDO?")
+    assert "Prof. Dieter Rombach" in answer and "Quelle:" in answer
+    assert ana.buttons()[:2] == ["👍 Hilfreich", "👎 Nicht hilfreich"]
+    await ana.press("👍 Hilfreich")
+    assert "Danke" in (await ana.replies())[0]["text"]
+
+
+async def test_command_menu_is_published_in_german_and_english(telegram: TelegramWorld) -> None:
+    menus = {
+        p.get("language_code"): p["commands"]
+        for m, p in telegram.proxy.calls
+        if m == "setMyCommands"
+    }
+    assert {"de", "en"} <= set(menus)
+    german = {c["command"]: c["description"] for c in menus["de"]}
+    english = {c["command"]: c["description"] for c in menus["en"]}
+    assert german["feedback"] == "Rückmeldung an KL.digital geben"
+    assert english["feedback"] == "send feedback to KL.digital"
+    assert "inbox" not in german  # staff commands stay out of the citizens' menu
+
+
+async def test_feedback_with_buttons_and_escaped_text(telegram: TelegramWorld) -> None:
+    ben = telegram.user("Ben", language="en")
+    assert "What is it about?" in await ben.ask("/feedback")
+    await ben.press("This bot")
+    await ben.replies()
+    await ben.press("5")
+    await ben.replies()
+    await ben.send("<b>Great</b> & fast")
+    await ben.replies()
+    await ben.press("Yes")
+    summary = (await ben.replies())[0]
+    assert summary["parse_mode"] == "HTML"
+    assert "&lt;b&gt;Great&lt;/b&gt; &amp; fast" in summary["text"]
+    await ben.press("Send")
+    assert "saved under the reference F-" in (await ben.replies())[0]["text"]
+
+
+async def test_staff_answer_reaches_the_citizen_on_telegram(telegram: TelegramWorld) -> None:
+    from tests.harness import Chat
+
+    cleo = telegram.user("Cleo")
+    done = await cleo.ask("/feedback Wann gibt es WLAN im Stadtpark?")
+    reference = done.split()[-1].rstrip(".")
+    assert telegram.app is not None
+    staff = Chat(telegram.app.dispatcher, user="console:staff")
+    long_answer = ("Danke für die Frage. " * 194).strip()  # with its heading over 4096 characters
+    assert "geschickt" in await staff.ask(f"/answer {reference} {long_answer}")
+    parts = await cleo.replies(count=2, timeout=30)
+    assert parts[0]["text"].startswith(f"Antwort von KL.digital auf deine Rückmeldung {reference}")
+    assert all(len(part["text"]) <= 4096 for part in parts)
+    assert "".join(p["text"] for p in parts).count("Danke für die Frage.") == 194
+
+
+async def test_in_groups_only_commands_and_mentions(telegram: TelegramWorld) -> None:
+    member = telegram.user("Dana", group=-4242)
+    await member.send("Wer ist der CDO?")  # chatter in the group: not for klbot
+    assert "/start" in await member.ask("/help@TestNameBot")
+    assert "Rombach" in await member.ask("@TestNameBot Wer ist der CDO?")
+    assert len(member.seen) == 2
+
+
+async def test_long_button_data_goes_through_the_database(telegram: TelegramWorld) -> None:
+    from bench.generated_kb import generated_text
+
+    long_id = "projekt-" + "x" * 80
+    text = generated_text(12)[0].replace('id = "gen-0"', f'id = "{long_id}"')
+    assert telegram.app is not None
+    async with telegram.app.sessions() as session, session.begin():
+        await telegram.app.services.knowledge.import_text(session, source="test", text=text)
+    eva = telegram.user("Eva")
+    await eva.ask("/projects")
+    first = eva.buttons()[0]
+    markup = eva.seen[-1]["reply_markup"]["inline_keyboard"]
+    assert all(len(b["callback_data"].encode()) <= 64 for row in markup for b in row)
+    await eva.press(first)
+    assert (await eva.replies())[0]["text"].startswith(first)
+
+
+async def test_conversation_continues_after_klbot_restarts(telegram: TelegramWorld) -> None:
+    fay = telegram.user("Fay")
+    await fay.ask("/feedback")
+    await fay.press("Dieser Bot")
+    await fay.replies()
+    await telegram.stop_klbot()
+    await telegram.start_klbot()
+    await fay.press("Überspringen")
+    assert "höchstens 4000 Zeichen" in (await fay.replies())[0]["text"]
+    assert "Hallo Fay" in await fay.ask("/start")
+    with pytest.raises(AssertionError, match="expected 1 replies, got \\[\\]"):
+        await fay.replies(timeout=2)  # nothing old was replayed after the restart
+
+
+async def test_emulator_away_and_back_loses_nothing(telegram: TelegramWorld) -> None:
+    from tests.harness import Chat
+
+    gil = telegram.user("Gil")
+    reference = (await gil.ask("/feedback Die Ampel an der Uni ist kaputt")).split()[-1].rstrip(".")
+    telegram.emulator.stop()
+    try:
+        assert telegram.app is not None
+        staff = Chat(telegram.app.dispatcher, user="console:staff")
+        await staff.ask(f"/answer {reference} Ist gemeldet, danke!")  # sent while Telegram is away
+        await asyncio.sleep(3)
+    finally:
+        telegram.emulator.start()
+    reply = await gil.replies(timeout=60)
+    assert "Ist gemeldet, danke!" in reply[0]["text"]
+    assert "Rombach" in await gil.ask(
+        "Wer ist der CDO?",
+    )  # polling resumed too

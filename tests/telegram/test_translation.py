@@ -1,0 +1,100 @@
+"""The Telegram adapter's pure parts: error outcomes, message splitting, webhook secret."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from aiohttp import ClientSession
+from telegram import error as tg
+
+from bot.adapters import PermanentError, RateLimited, RecipientGone, TransientError
+from bot.adapters.splitting import split_text
+from bot.adapters.telegram import _escape, translate_error
+from tests.telegram.conftest import TelegramWorld, free_port
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [
+        (tg.RetryAfter(7), RateLimited),
+        (tg.RetryAfter(timedelta(seconds=3)), RateLimited),
+        (tg.Forbidden("Forbidden: bot was blocked by the user"), RecipientGone),
+        (tg.BadRequest("Bad Request: chat not found"), RecipientGone),
+        (tg.BadRequest("Bad Request: message is too long"), PermanentError),
+        (tg.TimedOut(), TransientError),
+        (tg.NetworkError("Bad Gateway"), TransientError),
+        (tg.InvalidToken(), PermanentError),
+    ],
+)
+def test_errors_become_neutral_outcomes(error: tg.TelegramError, outcome: type) -> None:
+    assert isinstance(translate_error(error), outcome)
+
+
+def test_retry_after_keeps_the_seconds() -> None:
+    outcome = translate_error(tg.RetryAfter(7))
+    assert isinstance(outcome, RateLimited) and outcome.retry_after == 7
+
+
+def test_split_at_paragraphs_and_within_the_escaped_limit() -> None:
+    text = "\n\n".join(["a" * 3000, "b" * 3000, "<" * 1500])
+    parts = split_text(text, 4096, escape=_escape)
+    assert parts == ["a" * 3000, "b" * 3000, "<" * 750, "<" * 750]
+    assert all(len(_escape(part)) <= 4096 for part in parts)
+    assert "".join(parts).replace("\n", "") == text.replace("\n", "")
+
+
+def test_a_single_huge_word_is_cut_anywhere() -> None:
+    parts = split_text("x" * 10_000, 4096)
+    assert [len(p) for p in parts] == [2500, 2500, 2500, 2500]
+    assert "".join(parts) == "x" * 10_000
+
+
+async def test_webhook_checks_the_secret_on_every_request(
+    telegram: TelegramWorld, db_url: str
+) -> None:
+    await telegram.stop_klbot()
+    port = free_port()
+    secret = "s3cret-s3cret-s3cret"
+    hook = telegram.config.telegram.model_copy(
+        update={
+            "mode": "webhook",
+            "webhook_listen": "127.0.0.1",
+            "webhook_port": port,
+            "webhook_path": "/hook",
+            "webhook_url": f"http://127.0.0.1:{port}/hook",
+            "webhook_secret": secret,
+        }
+    )
+    await telegram.start_klbot(telegram.config.model_copy(update={"telegram": hook}))
+    user = telegram.user("Hana")
+    update = {
+        "update_id": 99,
+        "message": {
+            "message_id": 5,
+            "date": 1_700_000_000,
+            "text": "/start",
+            "chat": {"id": user.chat_id, "type": "private"},
+            "from": {"id": user.user_id, "is_bot": False, "first_name": "Hana"},
+        },
+    }
+    url = f"http://127.0.0.1:{port}/hook"
+    async with ClientSession() as client:
+        async with client.post(url, json=update) as response:
+            assert response.status == 403
+        async with client.post(
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "wrong"}
+        ) as response:
+            assert response.status == 403
+        headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+        async with client.post(url, json=update, headers=headers) as response:
+            assert response.status == 200
+        async with client.post(url, json=update, headers=headers) as response:
+            assert response.status == 200  # Telegram resending it: handled only once
+    replies = await user.replies(timeout=20)
+    assert replies[0]["text"].startswith("Hallo Hana!")
+    with pytest.raises(AssertionError):
+        await user.replies(timeout=2)
+    assert ("setWebhook", {"url": url, "secret_token": secret}) in [
+        (m, {k: p[k] for k in ("url", "secret_token") if k in p}) for m, p in telegram.proxy.calls
+    ]
