@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -51,6 +52,9 @@ class OutboxSender:
         self._overall = AsyncLimiter(per_second, 1)
         self._per_chat_rate = per_chat_per_second
         self._per_chat: dict[str, AsyncLimiter] = {}
+        self._paused_until: dict[str, float] = {}
+        self._next_try = float("inf")
+        """When the earliest message held back (rate limit, retry) may go."""
 
     def wake(self) -> None:
         """Look at the outbox now (a reply was just written)."""
@@ -66,8 +70,12 @@ class OutboxSender:
                 log.exception("the outbox could not be read; trying again")
                 sent_any = False
             if not sent_any:
+                now = time.monotonic()
+                pause = min(IDLE_SECONDS, max(0.05, self._next_try - now))
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wait(stop), IDLE_SECONDS)
+                    await asyncio.wait_for(self._wait(stop), pause)
+                if time.monotonic() >= self._next_try:
+                    self._next_try = float("inf")
 
     async def _wait(self, stop: asyncio.Event) -> None:
         waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
@@ -78,16 +86,24 @@ class OutboxSender:
                 waiter.cancel()
 
     async def send_due(self) -> bool:
-        """Send every message that is due now; True if any was attempted."""
+        """Send what is due now; True if anything was sent (more may be waiting)."""
+        now = time.monotonic()
+        platforms = [p for p in self.adapters if self._paused_until.get(p, 0.0) <= now]
+        if not platforms:
+            return False
         async with self.sessions() as session:
-            due = await outbox.due(session, platforms=list(self.adapters))
+            due = await outbox.due(session, platforms=platforms)
         blocked: set[str] = set()
+        sent_any = False
         for message in due:
-            if message.chat in blocked:
+            platform = message.chat.partition(":")[0]
+            if message.chat in blocked or self._paused_until.get(platform, 0.0) > time.monotonic():
                 continue  # keep a chat's messages in order: none overtakes a failed one
-            if not await self._send(message):
+            if await self._send(message):
+                sent_any = True
+            else:
                 blocked.add(message.chat)
-        return bool(due)
+        return sent_any
 
     async def _send(self, message: outbox.Due) -> bool:
         chat = Identity.parse(message.chat)
@@ -115,6 +131,9 @@ class OutboxSender:
                 wait = (
                     exc.retry_after if isinstance(exc, RateLimited) else backoff(message.attempts)
                 )
+                if isinstance(exc, RateLimited):  # flood control holds for the whole account
+                    self._paused_until[chat.platform] = time.monotonic() + wait
+                self._next_try = min(self._next_try, time.monotonic() + wait)
                 log.warning(
                     "sending to %s failed (%s); retrying in %.0f s", chat.platform, exc, wait
                 )

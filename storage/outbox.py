@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import OutboxMessage, utcnow
 
@@ -68,6 +69,18 @@ async def due(session: AsyncSession, *, platforms: list[str], limit: int = 100) 
     """Unsent messages for chats on ``platforms`` whose time has come, oldest first."""
     now = utcnow()
     prefixes = [OutboxMessage.chat.startswith(f"{platform}:") for platform in platforms]
+    earlier = aliased(OutboxMessage)
+    held_back_before = (
+        select(earlier.id)
+        .where(
+            earlier.chat == OutboxMessage.chat,
+            earlier.id < OutboxMessage.id,
+            earlier.sent_at.is_(None),
+            earlier.failed.is_(None),
+            earlier.not_before > now,
+        )
+        .exists()
+    )
     rows = await session.scalars(
         select(OutboxMessage)
         .where(
@@ -75,6 +88,7 @@ async def due(session: AsyncSession, *, platforms: list[str], limit: int = 100) 
             OutboxMessage.failed.is_(None),
             or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
             or_(*prefixes),
+            ~held_back_before,  # a chat's messages never overtake one that waits
         )
         .order_by(OutboxMessage.id)
         .limit(limit)

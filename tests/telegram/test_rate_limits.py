@@ -1,0 +1,49 @@
+"""Delivery against a Bot API that answers 429: everything arrives once, in order per chat."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.adapters.telegram import TelegramAdapter
+from bot.app import App
+from bot.config import Config
+from bot.sender import OutboxSender
+from storage import outbox
+from tests.telegram.flood_fake import FloodFake
+
+
+async def test_sender_honours_retry_after_and_loses_nothing(app: App, config: Config) -> None:
+    fake = FloodFake(per_second=5)
+    url = await fake.start()
+    try:
+        settings = config.telegram.model_copy(
+            update={"enabled": True, "token": "1:FAKE", "base_url": f"{url}/bot"}
+        )
+        adapter = TelegramAdapter(settings, app.sessions)
+        await adapter.bot.initialize()
+        async with app.sessions() as session, session.begin():
+            for number in range(24):
+                chat = f"telegram:{100 + number % 4}"
+                await outbox.enqueue(session, chat=chat, text=f"Nachricht {number:02}")
+        # the sender is allowed more than the fake accepts, so it meets 429s and must wait
+        sender = OutboxSender(
+            app.sessions, {"telegram": adapter}, per_second=50, per_chat_per_second=50
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(sender.run(stop))
+        for _ in range(300):
+            if len(fake.sent) == 24:
+                break
+            await asyncio.sleep(0.1)
+        stop.set()
+        await running
+        await adapter.bot.shutdown()
+    finally:
+        await fake.stop()
+    assert len(fake.sent) == 24, f"{len(fake.sent)} sent, {fake.refused} refused"
+    assert 0 < fake.refused <= 6  # the limit was hit, and each 429 paused the whole account
+    for chat_id, texts in fake.by_chat.items():
+        numbers = [int(text.split()[-1]) for text in texts]
+        assert numbers == sorted(set(numbers)), f"chat {chat_id}: {numbers}"
+    async with app.sessions() as session:
+        assert await outbox.due(session, platforms=["telegram"]) == []
