@@ -91,7 +91,9 @@ class App:
         """Run ``adapters`` and the outbox sender until ``stop`` (default: SIGINT or SIGTERM);
         ``ready`` is set once every adapter has started."""
         stop = stop or stop_event_on_signals()
-        sender = OutboxSender(self.sessions, {adapter.platform: adapter for adapter in adapters})
+        telegram = self.config.telegram
+        limits = {"telegram": (telegram.rate_per_second, telegram.rate_per_chat)}
+        sender = OutboxSender(self.sessions, {a.platform: a for a in adapters}, limits)
         inbound = Inbound(self.dispatcher, sender, self.sessions)
         sending = asyncio.create_task(sender.run(stop), name="outbox-sender")
         started: list[Adapter] = []

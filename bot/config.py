@@ -69,6 +69,8 @@ class TelegramSection(Section):
     webhook_path: str = "/telegram"
     webhook_url: str = ""
     webhook_secret: str = ""
+    rate_per_second: float = Field(default=30.0, gt=0, le=1000)
+    rate_per_chat: float = Field(default=1.0, gt=0, le=100)
 
     @model_validator(mode="after")
     def _needs_token(self) -> TelegramSection:

@@ -26,6 +26,8 @@ log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 300.0
+DEFAULT_LIMITS = (30.0, 1.0)
+"""Telegram's documented limits: 30 messages a second overall, one a second per chat."""
 CHAT_BURST = 3
 """A chat may get a few messages at once, as long as the average stays within its rate."""
 
@@ -42,15 +44,16 @@ class OutboxSender:
         self,
         sessions: async_sessionmaker[AsyncSession],
         adapters: Mapping[str, Adapter],
-        *,
-        per_second: float = 30.0,
-        per_chat_per_second: float = 1.0,
+        limits: Mapping[str, tuple[float, float]] | None = None,
     ) -> None:
+        """``limits`` maps a platform to (messages per second overall, per chat)."""
         self.sessions = sessions
         self.adapters = dict(adapters)
         self._wake = asyncio.Event()
-        self._overall = AsyncLimiter(per_second, 1)
-        self._per_chat_rate = per_chat_per_second
+        limits = limits or {}
+        rates = {p: limits.get(p, DEFAULT_LIMITS) for p in self.adapters}
+        self._overall = {p: AsyncLimiter(overall, 1) for p, (overall, _) in rates.items()}
+        self._chat_rate = {p: per_chat for p, (_, per_chat) in rates.items()}
         self._per_chat: dict[str, AsyncLimiter] = {}
         self._paused_until: dict[str, float] = {}
         self._next_try = float("inf")
@@ -111,10 +114,11 @@ class OutboxSender:
             message.text,
             tuple(tuple(Button(label, data) for label, data in row) for row in message.buttons),
         )
+        rate = self._chat_rate[chat.platform]
         limiter = self._per_chat.setdefault(
-            message.chat, AsyncLimiter(CHAT_BURST * self._per_chat_rate, CHAT_BURST)
+            message.chat, AsyncLimiter(CHAT_BURST * rate, CHAT_BURST)
         )
-        async with self._overall, limiter:
+        async with self._overall[chat.platform], limiter:
             try:
                 await self.adapters[chat.platform].send(chat, reply)
             except RecipientGone as exc:

@@ -26,9 +26,7 @@ async def test_sender_honours_retry_after_and_loses_nothing(app: App, config: Co
                 chat = f"telegram:{100 + number % 4}"
                 await outbox.enqueue(session, chat=chat, text=f"Nachricht {number:02}")
         # the sender is allowed more than the fake accepts, so it meets 429s and must wait
-        sender = OutboxSender(
-            app.sessions, {"telegram": adapter}, per_second=50, per_chat_per_second=50
-        )
+        sender = OutboxSender(app.sessions, {"telegram": adapter}, {"telegram": (50, 50)})
         stop = asyncio.Event()
         running = asyncio.create_task(sender.run(stop))
         for _ in range(300):
