@@ -58,6 +58,11 @@ def test_environment_overrides_secrets_and_database_url(tmp_path: Path) -> None:
         ('[roles]\nadmin = ["irc:ana"]\n', "unknown platform 'irc'"),
         ("[matrix]\nenabled = true\n", "[matrix] homeserver: required"),
         ("[bot\n", "not valid TOML"),
+        (
+            '[telegram]\nenabled = true\ntoken = "1:x"\nmode = "webhook"\n'
+            'webhook_url = "https://bot.example.org/tg"\nwebhook_secret = "short"\n',
+            "[telegram] webhook_secret: at least 16 characters",
+        ),
     ],
 )
 def test_mistakes_are_one_line_naming_file_and_key(tmp_path: Path, text: str, message: str) -> None:

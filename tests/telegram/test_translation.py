@@ -6,11 +6,16 @@ from datetime import timedelta
 
 import pytest
 from aiohttp import ClientSession
+from telegram import Update
 from telegram import error as tg
 
 from bot.adapters import PermanentError, RateLimited, RecipientGone, TransientError
 from bot.adapters.splitting import split_text
-from bot.adapters.telegram import _escape, translate_error
+from bot.adapters.telegram import TelegramAdapter, _escape, translate_error
+from bot.app import App
+from bot.config import Config
+from bot.dispatcher import Surface
+from bot.events import Identity, Incoming
 from tests.telegram.conftest import TelegramWorld, free_port
 
 
@@ -98,3 +103,39 @@ async def test_webhook_checks_the_secret_on_every_request(
     assert ("setWebhook", {"url": url, "secret_token": secret}) in [
         (m, {k: p[k] for k in ("url", "secret_token") if k in p}) for m, p in telegram.proxy.calls
     ]
+
+
+async def test_being_blocked_stops_messages_to_that_chat(app: App, config: Config) -> None:
+    settings = config.telegram.model_copy(update={"enabled": True, "token": "1:UNUSED"})
+    adapter = TelegramAdapter(settings, app.sessions)
+    gone: list[Identity] = []
+
+    class Handle:
+        async def __call__(self, message: Incoming, surface: Surface, update_key: str) -> None:
+            raise AssertionError("a membership change is not a message")
+
+        async def gone(self, chat: Identity) -> None:
+            gone.append(chat)
+
+    update = Update.de_json(
+        {
+            "update_id": 5,
+            "my_chat_member": {
+                "chat": {"id": 321, "type": "private"},
+                "from": {"id": 321, "is_bot": False, "first_name": "Ida"},
+                "date": 1_700_000_000,
+                "old_chat_member": {
+                    "status": "member",
+                    "user": {"id": 1, "is_bot": True, "first_name": "klbot"},
+                },
+                "new_chat_member": {
+                    "status": "kicked",
+                    "until_date": 0,
+                    "user": {"id": 1, "is_bot": True, "first_name": "klbot"},
+                },
+            },
+        },
+        adapter.bot,
+    )
+    assert await adapter.process(update, Handle()) is True
+    assert gone == [Identity("telegram", "321")]
