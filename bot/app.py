@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapters import Adapter
-from bot.config import Config, ConfigError
+from bot.config import Config
 from bot.dispatcher import Dispatcher, Surface
 from bot.events import Identity, Incoming
 from bot.knowledge.service import Knowledge
@@ -58,7 +58,10 @@ class App:
             ]
             adapters.append(TelegramAdapter(self.config.telegram, self.sessions, menu))
         if self.config.matrix.enabled:
-            raise ConfigError("[matrix] enabled: this version has no matrix adapter yet")
+            from bot.adapters.matrix import MatrixAdapter
+
+            matrix = self.config.matrix
+            adapters.append(MatrixAdapter(matrix, self.sessions, matrix.resolved_store()))
         return adapters
 
     def scheduler(self) -> Scheduler:
@@ -91,8 +94,11 @@ class App:
         """Run ``adapters`` and the outbox sender until ``stop`` (default: SIGINT or SIGTERM);
         ``ready`` is set once every adapter has started."""
         stop = stop or stop_event_on_signals()
-        telegram = self.config.telegram
-        limits = {"telegram": (telegram.rate_per_second, telegram.rate_per_chat)}
+        telegram, matrix = self.config.telegram, self.config.matrix
+        limits = {
+            "telegram": (telegram.rate_per_second, telegram.rate_per_chat),
+            "matrix": (matrix.rate_per_second, matrix.rate_per_chat),
+        }
         sender = OutboxSender(self.sessions, {a.platform: a for a in adapters}, limits)
         inbound = Inbound(self.dispatcher, sender, self.sessions)
         sending = asyncio.create_task(sender.run(stop), name="outbox-sender")

@@ -89,6 +89,14 @@ class MatrixSection(Section):
     user_id: str = ""
     password: str = ""
     access_token: str = ""
+    device_id: str = ""
+    store_path: str = ""
+    group_invites_from: list[str] = []
+    rate_per_second: float = Field(default=10.0, gt=0, le=1000)
+    rate_per_chat: float = Field(default=2.0, gt=0, le=100)
+
+    def resolved_store(self) -> Path:
+        return Path(self.store_path) if self.store_path else default_data_dir() / "matrix-store"
 
     @model_validator(mode="after")
     def _needs_login(self) -> MatrixSection:

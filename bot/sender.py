@@ -120,7 +120,7 @@ class OutboxSender:
         )
         async with self._overall[chat.platform], limiter:
             try:
-                await self.adapters[chat.platform].send(chat, reply)
+                await self.adapters[chat.platform].send(chat, reply, f"outbox-{message.id}")
             except RecipientGone as exc:
                 log.info("a %s recipient is gone: %s", chat.platform, exc)
                 async with self.sessions() as session, session.begin():

@@ -62,5 +62,8 @@ class Adapter(Protocol):
     async def stop(self) -> None:
         """Disconnect cleanly."""
 
-    async def send(self, chat: Identity, reply: Reply) -> None:
-        """Show ``reply`` in ``chat``; raises a :class:`SendError` subclass on failure."""
+    async def send(self, chat: Identity, reply: Reply, key: str) -> None:
+        """Show ``reply`` in ``chat``; raises a :class:`SendError` subclass on failure.
+
+        ``key`` is stable for one outbox message across retries: platforms that support
+        it (Matrix transaction ids) use it so a retried send never appears twice."""

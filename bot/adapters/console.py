@@ -9,6 +9,7 @@ import threading
 from typing import TextIO
 
 from bot.adapters import MessageHandler
+from bot.adapters.formatting import with_choices
 from bot.dispatcher import Surface
 from bot.events import Identity, Incoming, Reply
 from bot.i18n import language_from_hint
@@ -16,16 +17,6 @@ from bot.i18n import language_from_hint
 SURFACE = Surface(buttons=False, push=False)
 PROMPT = "du> "
 BOT = "klbot> "
-
-
-def render(reply: Reply) -> str:
-    """A reply as terminal text; buttons become numbered choices."""
-    lines = [reply.text]
-    buttons = reply.flat_buttons
-    if buttons:
-        lines.append("")
-        lines += [f"  {number}) {button.label}" for number, button in enumerate(buttons, 1)]
-    return "\n".join(lines)
 
 
 class ConsoleAdapter:
@@ -52,9 +43,9 @@ class ConsoleAdapter:
         """A console message from this adapter's user."""
         return Incoming(chat=self.identity, sender=self.identity, text=text, language=self.language)
 
-    async def send(self, chat: Identity, reply: Reply) -> None:
+    async def send(self, chat: Identity, reply: Reply, key: str = "") -> None:
         prefix = BOT if self.interactive else ""
-        self.stdout.write(prefix + render(reply) + "\n\n")
+        self.stdout.write(prefix + with_choices(reply) + "\n\n")
         self.stdout.flush()
 
     async def converse(self, handle: MessageHandler, stop: asyncio.Event | None = None) -> None:

@@ -29,7 +29,7 @@ from bot.adapters import (
     TransientError,
     UpdateHandler,
 )
-from bot.adapters.splitting import split_text
+from bot.adapters.formatting import split_text
 from bot.config import TelegramSection
 from bot.dispatcher import Surface
 from bot.events import Identity, Incoming, Reply
@@ -231,7 +231,7 @@ class TelegramAdapter:
             sender_name=message.from_user.first_name,
         )
 
-    async def send(self, chat: Identity, reply: Reply) -> None:
+    async def send(self, chat: Identity, reply: Reply, key: str = "") -> None:
         """Send a reply as HTML-escaped text, long ones split; buttons under the last part."""
         parts = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH, escape=_escape)
         markup = await self._keyboard(reply) if reply.buttons else None

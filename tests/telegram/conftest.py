@@ -125,8 +125,20 @@ class TelegramWorld:
         adapters = self.app.platform_adapters()
         ready = asyncio.Event()
         self.task = asyncio.create_task(self.app.serve(adapters, self.stop, ready))
-        await asyncio.wait_for(ready.wait(), 30)
+        await self._until_ready(ready)
         return self.app
+
+    async def _until_ready(self, ready: asyncio.Event) -> None:
+        """Wait until klbot's adapters run; if starting fails, raise that error."""
+        assert self.task is not None
+        waiting = asyncio.create_task(ready.wait())
+        await asyncio.wait([waiting, self.task], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if self.task.done():
+            self.task.result()
+            raise RuntimeError("klbot stopped while starting")
+        if not ready.is_set():
+            raise TimeoutError("klbot did not start within 60 s")
 
     async def stop_klbot(self) -> None:
         self.stop.set()

@@ -10,7 +10,7 @@ from telegram import Update
 from telegram import error as tg
 
 from bot.adapters import PermanentError, RateLimited, RecipientGone, TransientError
-from bot.adapters.splitting import split_text
+from bot.adapters.formatting import split_text
 from bot.adapters.telegram import TelegramAdapter, _escape, translate_error
 from bot.app import App
 from bot.config import Config

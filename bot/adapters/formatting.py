@@ -1,8 +1,20 @@
-"""Splitting long replies for platforms with a message size limit."""
+"""Reply text for platforms: numbered choices instead of buttons, long texts split."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from bot.events import Reply
+
+
+def with_choices(reply: Reply) -> str:
+    """The reply's text with its buttons as numbered choices (answered by number)."""
+    lines = [reply.text]
+    buttons = reply.flat_buttons
+    if buttons:
+        lines.append("")
+        lines += [f"  {number}) {button.label}" for number, button in enumerate(buttons, 1)]
+    return "\n".join(lines)
 
 
 def split_text(text: str, limit: int, *, escape: Callable[[str], str] = str) -> list[str]:

@@ -1,0 +1,307 @@
+"""Matrix through matrix-nio: rooms in, ``m.notice`` replies out, end-to-end encryption included.
+
+klbot runs its own sync loop: the sync token is stored only after every event of a
+batch is handled and its replies are in the outbox, so a restart neither replays nor
+loses messages. On the very first start it skips the history of rooms it is already in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    InviteMemberEvent,
+    LoginResponse,
+    MatrixRoom,
+    MegolmEvent,
+    RoomMemberEvent,
+    RoomMessageText,
+    RoomSendResponse,
+    SyncResponse,
+)
+from nio.exceptions import LocalProtocolError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.adapters import (
+    PermanentError,
+    RateLimited,
+    RecipientGone,
+    TransientError,
+    UpdateHandler,
+)
+from bot.adapters.formatting import split_text, with_choices
+from bot.config import ConfigError, MatrixSection
+from bot.dispatcher import Surface
+from bot.events import Identity, Incoming, Reply
+from storage import platform as state
+
+log = logging.getLogger(__name__)
+
+SYNC_TIMEOUT_MS = 25_000
+MAX_BODY = 16_000
+TOKEN_KEY, DEVICE_KEY, WAITING_KEY = "matrix:next_batch", "matrix:device_id", "matrix:undecrypted"
+SURFACE = Surface(buttons=False)
+
+
+def translate_error(response: Any) -> Exception:
+    """A matrix-nio error response as one of klbot's neutral outcomes."""
+    code = getattr(response, "status_code", None) or ""
+    message = getattr(response, "message", "") or str(response)
+    if code == "M_LIMIT_EXCEEDED":
+        retry_ms = getattr(response, "retry_after_ms", None) or 1000
+        return RateLimited(retry_ms / 1000)
+    if code in ("M_FORBIDDEN", "M_NOT_FOUND", "M_UNKNOWN_ROOM"):
+        return RecipientGone(f"{code}: {message}")
+    if code.startswith("M_") and code not in ("M_UNKNOWN",):
+        return PermanentError(f"{code}: {message}")
+    return TransientError(f"{code or 'error'}: {message}")
+
+
+class MatrixAdapter:
+    """klbot's Matrix account: answers in direct chats, and to commands and mentions in rooms."""
+
+    platform = "matrix"
+    surface = SURFACE
+
+    def __init__(
+        self, settings: MatrixSection, sessions: async_sessionmaker[AsyncSession], store_path: Path
+    ) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        store_path.mkdir(parents=True, exist_ok=True)
+        self.client = AsyncClient(
+            settings.homeserver,
+            settings.user_id,
+            store_path=str(store_path),
+            config=AsyncClientConfig(
+                encryption_enabled=True,
+                store_sync_tokens=False,
+                max_timeouts=None,
+                request_timeout=60,
+            ),
+        )
+        self._task: asyncio.Task[None] | None = None
+        self._waiting: list[MegolmEvent] = []
+
+    async def start(self, handle: UpdateHandler) -> None:
+        """Log in (keeping one device id across restarts) and start syncing."""
+        await self._login()
+        self._task = asyncio.create_task(self._sync_loop(handle), name="matrix-sync")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.client.close()
+
+    async def _login(self) -> None:
+        async with self.sessions() as session:
+            device = self.settings.device_id or await state.get_state(session, key=DEVICE_KEY)
+        if self.settings.access_token:
+            if not device:
+                raise ConfigError("[matrix] device_id: needed with access_token")
+            self.client.restore_login(self.settings.user_id, device, self.settings.access_token)
+        else:
+            if device:
+                self.client.device_id = device  # log in again as the same device
+            response = await self.client.login(self.settings.password, device_name="klbot")
+            if not isinstance(response, LoginResponse):
+                raise ConfigError(f"[matrix] password: login failed ({response.message})")
+            async with self.sessions() as session, session.begin():
+                await state.set_state(session, key=DEVICE_KEY, value=response.device_id)
+        self.client.load_store()
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+
+    async def _sync_loop(self, handle: UpdateHandler) -> None:
+        async with self.sessions() as session:
+            token = await state.get_state(session, key=TOKEN_KEY)
+            waiting = await state.get_state(session, key=WAITING_KEY)
+        self._restore_waiting(waiting)
+        first = token is None
+        delay = 1.0
+        while True:
+            try:
+                response = await self.client.sync(
+                    timeout=0 if first else SYNC_TIMEOUT_MS, since=token, full_state=first
+                )
+            except Exception as exc:  # connection lost: reconnect with backoff
+                response = exc
+            if not isinstance(response, SyncResponse):
+                log.warning("matrix sync failed (%s); retrying in %.0f s", response, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60)
+                continue
+            delay = 1.0
+            await self._keys()
+            await self._invites(response)
+            await self._left(response, handle)
+            # the first sync only learns where klbot is: it answers no old messages
+            if not first and not await self._events(response, handle):
+                await asyncio.sleep(delay)
+                continue  # the same batch comes again from the same token
+            await self._retry_waiting(handle)
+            token, first = response.next_batch, False
+            async with self.sessions() as session, session.begin():
+                await state.set_state(session, key=TOKEN_KEY, value=token)
+                await state.set_state(session, key=WAITING_KEY, value=self._waiting_json())
+
+    async def _keys(self) -> None:
+        """The encryption housekeeping matrix-nio's sync_forever would do."""
+        with contextlib.suppress(LocalProtocolError):
+            if self.client.should_upload_keys:
+                await self.client.keys_upload()
+            if self.client.should_query_keys:
+                await self.client.keys_query()
+            if self.client.should_claim_keys:
+                await self.client.keys_claim(self.client.get_users_for_key_claiming())
+            await self.client.send_to_device_messages()
+
+    async def _invites(self, response: SyncResponse) -> None:
+        for room_id, info in response.rooms.invite.items():
+            direct = any(
+                isinstance(e, InviteMemberEvent)
+                and e.content.get("is_direct")
+                and e.state_key == self.client.user_id
+                for e in info.invite_state
+            )
+            inviter = next(
+                (
+                    e.sender
+                    for e in info.invite_state
+                    if isinstance(e, InviteMemberEvent) and e.state_key == self.client.user_id
+                ),
+                "",
+            )
+            if direct or self._allowed_group_inviter(inviter):
+                result = await self.client.join(room_id)
+                log.info("joined a matrix room (%s): %s", "direct" if direct else "group", result)
+            else:
+                await self.client.room_leave(room_id)
+
+    def _allowed_group_inviter(self, inviter: str) -> bool:
+        server = inviter.partition(":")[2]
+        return any(allowed in (inviter, server) for allowed in self.settings.group_invites_from)
+
+    async def _left(self, response: SyncResponse, handle: UpdateHandler) -> None:
+        for room_id in response.rooms.leave:
+            await handle.gone(Identity(self.platform, room_id))
+
+    async def _events(self, response: SyncResponse, handle: UpdateHandler) -> bool:
+        for room_id, info in response.rooms.join.items():
+            room = self.client.rooms.get(room_id)
+            for event in self._since_joining(info.timeline.events):
+                if isinstance(event, MegolmEvent):  # keys not here yet: ask, and keep it
+                    self._waiting.append(event)
+                    with contextlib.suppress(Exception):
+                        await self.client.request_room_key(event)
+                    continue
+                if room is not None and not await self._handle_event(room, event, handle):
+                    return False
+        return True
+
+    def _since_joining(self, events: list[Any]) -> list[Any]:
+        """The events after klbot's own join, if it joined in this batch: history before
+        that (visible to a new member) is not addressed to klbot."""
+        for position in range(len(events) - 1, -1, -1):
+            event = events[position]
+            if (
+                isinstance(event, RoomMemberEvent)
+                and event.state_key == self.client.user_id
+                and event.membership == "join"
+                and (event.prev_membership or "") != "join"
+            ):
+                return events[position + 1 :]
+        return events
+
+    async def _handle_event(self, room: MatrixRoom, event: Any, handle: UpdateHandler) -> bool:
+        incoming = self.translate(room, event)
+        if incoming is None:
+            return True
+        try:
+            await handle(incoming, SURFACE, f"matrix:{event.event_id}")
+        except Exception:
+            log.exception("matrix event could not be handled; will retry")
+            return False
+        return True
+
+    async def _retry_waiting(self, handle: UpdateHandler) -> None:
+        still: list[MegolmEvent] = []
+        for event in self._waiting:
+            try:
+                decrypted = self.client.decrypt_event(event)
+            except Exception:
+                still.append(event)
+                continue
+            room = self.client.rooms.get(event.room_id)
+            if room is not None:
+                await self._handle_event(room, decrypted, handle)
+        self._waiting = still
+
+    def _waiting_json(self) -> str:
+        return json.dumps([e.source | {"room_id": e.room_id} for e in self._waiting][-200:])
+
+    def _restore_waiting(self, stored: str | None) -> None:
+        for source in json.loads(stored or "[]"):
+            event = MegolmEvent.from_dict(source)
+            if isinstance(event, MegolmEvent):
+                event.room_id = source["room_id"]
+                self._waiting.append(event)
+
+    def translate(self, room: MatrixRoom, event: Any) -> Incoming | None:
+        """A text message as a neutral event; ``None`` for notices, own messages, chatter."""
+        if not isinstance(event, RoomMessageText) or event.sender == self.client.user_id:
+            return None
+        if event.source.get("content", {}).get("msgtype") != "m.text":
+            return None  # m.notice and friends: never answer bots
+        text = event.body.strip()
+        direct = room.member_count <= 2
+        if not direct:
+            names = [self.client.user_id, room.user_name(self.client.user_id) or ""]
+            mentioned = next((n for n in names if n and n.lower() in text.lower()), None)
+            if mentioned is None and not text.startswith("/"):
+                return None
+            if mentioned is not None and not text.startswith("/"):
+                start = text.lower().index(mentioned.lower())
+                text = (text[:start] + text[start + len(mentioned) :]).lstrip(":, ").strip()
+        return Incoming(
+            chat=Identity(self.platform, room.room_id),
+            sender=Identity(self.platform, event.sender),
+            text=text,
+            is_direct=direct,
+            sender_name=room.user_name(event.sender),
+        )
+
+    async def send(self, chat: Identity, reply: Reply, key: str = "") -> None:
+        """Send as ``m.notice`` (plain and HTML); numbered choices; long texts split."""
+        parts = split_text(with_choices(reply), MAX_BODY)
+        for number, part in enumerate(parts):
+            content = {
+                "msgtype": "m.notice",
+                "body": part,
+                "format": "org.matrix.custom.html",
+                "formatted_body": html.escape(part).replace("\n", "<br>"),
+            }
+            try:
+                response = await self.client.room_send(
+                    chat.id,
+                    "m.room.message",
+                    content,
+                    tx_id=f"{key}-{number}" if key else None,
+                    ignore_unverified_devices=True,
+                )
+            except LocalProtocolError as exc:  # klbot is not in that room (any more)
+                raise RecipientGone(str(exc)) from exc
+            except (TimeoutError, OSError) as exc:
+                raise TransientError(str(exc)) from exc
+            if not isinstance(response, RoomSendResponse):
+                raise translate_error(response)
