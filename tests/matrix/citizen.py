@@ -122,9 +122,9 @@ class Citizen:
             raise AssertionError(f"expected {count} replies, got {[n.body for n in fresh]}")
         return fresh
 
-    async def ask(self, text: str, count: int = 1) -> str:
+    async def ask(self, text: str, count: int = 1, timeout: float = 30) -> str:
         await self.say(text)
-        return "\n\n".join(notice.body for notice in await self.replies(count))
+        return "\n\n".join(notice.body for notice in await self.replies(count, timeout))
 
     async def quiet(self, seconds: float = 3) -> list[str]:
         """Whatever klbot says within ``seconds`` (expected: nothing)."""

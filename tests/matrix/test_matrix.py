@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+
+from tests.matrix.citizen import Citizen
 from tests.matrix.conftest import MatrixWorld
 
 
@@ -75,3 +79,43 @@ async def test_group_rooms_only_from_allowed_inviters(matrix: MatrixWorld) -> No
             break
     else:
         raise AssertionError(f"klbot did not decline the group invite: {response}")
+
+
+async def test_encrypted_direct_chat(matrix: MatrixWorld) -> None:
+    fritz = await matrix.citizen("fritz")
+    await fritz.open_chat(matrix.bot, encrypted=True)
+    assert fritz.client.rooms[fritz.room_id].encrypted
+    answer = await fritz.ask("Wer ist der CUO?")
+    assert "Gerhard Steinebach" in answer
+    assert fritz.notices[-1].decrypted  # it came encrypted and was decrypted by the citizen
+    assert fritz.undecryptable == 0
+
+
+async def test_group_room_commands_and_mentions_only(matrix: MatrixWorld) -> None:
+    staff_password = "staff-password-1"
+    with contextlib.suppress(OSError):  # registered already by an earlier test
+        matrix.synapse.register("staff", staff_password)
+
+    staff = Citizen(matrix.synapse.url, "@staff:localhost", staff_password, matrix.folder / "st")
+    await staff.login()
+    matrix.citizens.append(staff)
+    await staff.open_chat(matrix.bot, direct=False)
+    guest = await matrix.citizen("guest")  # a third member makes it a group
+    await staff.client.room_invite(staff.room_id, guest.client.user_id)
+    await guest.sync()
+    await guest.client.join(staff.room_id)
+    await staff.wait_for_member(guest.client.user_id)
+    await staff.say("Wer ist der CDO?")  # chatter between people: not for klbot
+    assert await staff.quiet(3) == []
+    assert "/start" in await staff.ask("/help")
+    assert "Rombach" in await staff.ask("klbot: wer ist der CDO?")
+
+
+async def test_klbot_reconnects_when_the_homeserver_comes_back(matrix: MatrixWorld) -> None:
+    gus = await matrix.citizen("gus")
+    await gus.open_chat(matrix.bot)
+    assert "Hallo" in await gus.ask("/start")
+    matrix.synapse.stop()
+    await asyncio.sleep(3)  # klbot's sync fails meanwhile and backs off
+    matrix.synapse.start()
+    assert "Rombach" in await gus.ask("Wer ist der CDO?", timeout=90)
