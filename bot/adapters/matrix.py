@@ -18,12 +18,9 @@ from typing import Any
 from nio import (
     AsyncClient,
     AsyncClientConfig,
-    InviteMemberEvent,
     LoginResponse,
     MatrixRoom,
     MegolmEvent,
-    RoomMemberEvent,
-    RoomMessageText,
     RoomSendResponse,
     SyncResponse,
 )
@@ -38,9 +35,10 @@ from bot.adapters import (
     UpdateHandler,
 )
 from bot.adapters.formatting import split_text, with_choices
+from bot.adapters.matrix_events import invitation, since_joining, translate
 from bot.config import ConfigError, MatrixSection
 from bot.dispatcher import Surface
-from bot.events import Identity, Incoming, Reply
+from bot.events import Identity, Reply
 from storage import platform as state
 
 log = logging.getLogger(__name__)
@@ -168,20 +166,7 @@ class MatrixAdapter:
 
     async def _invites(self, response: SyncResponse) -> None:
         for room_id, info in response.rooms.invite.items():
-            direct = any(
-                isinstance(e, InviteMemberEvent)
-                and e.content.get("is_direct")
-                and e.state_key == self.client.user_id
-                for e in info.invite_state
-            )
-            inviter = next(
-                (
-                    e.sender
-                    for e in info.invite_state
-                    if isinstance(e, InviteMemberEvent) and e.state_key == self.client.user_id
-                ),
-                "",
-            )
+            direct, inviter = invitation(info.invite_state, self.client.user_id)
             if direct or self._allowed_group_inviter(inviter):
                 result = await self.client.join(room_id)
                 log.info("joined a matrix room (%s): %s", "direct" if direct else "group", result)
@@ -199,7 +184,7 @@ class MatrixAdapter:
     async def _events(self, response: SyncResponse, handle: UpdateHandler) -> bool:
         for room_id, info in response.rooms.join.items():
             room = self.client.rooms.get(room_id)
-            for event in self._since_joining(info.timeline.events):
+            for event in since_joining(info.timeline.events, self.client.user_id):
                 if isinstance(event, MegolmEvent):  # keys not here yet: ask, and keep it
                     self._waiting.append(event)
                     with contextlib.suppress(Exception):
@@ -209,22 +194,8 @@ class MatrixAdapter:
                     return False
         return True
 
-    def _since_joining(self, events: list[Any]) -> list[Any]:
-        """The events after klbot's own join, if it joined in this batch: history before
-        that (visible to a new member) is not addressed to klbot."""
-        for position in range(len(events) - 1, -1, -1):
-            event = events[position]
-            if (
-                isinstance(event, RoomMemberEvent)
-                and event.state_key == self.client.user_id
-                and event.membership == "join"
-                and (event.prev_membership or "") != "join"
-            ):
-                return events[position + 1 :]
-        return events
-
     async def _handle_event(self, room: MatrixRoom, event: Any, handle: UpdateHandler) -> bool:
-        incoming = self.translate(room, event)
+        incoming = translate(room, event, self.client.user_id)
         if incoming is None:
             return True
         try:
@@ -256,30 +227,6 @@ class MatrixAdapter:
             if isinstance(event, MegolmEvent):
                 event.room_id = source["room_id"]
                 self._waiting.append(event)
-
-    def translate(self, room: MatrixRoom, event: Any) -> Incoming | None:
-        """A text message as a neutral event; ``None`` for notices, own messages, chatter."""
-        if not isinstance(event, RoomMessageText) or event.sender == self.client.user_id:
-            return None
-        if event.source.get("content", {}).get("msgtype") != "m.text":
-            return None  # m.notice and friends: never answer bots
-        text = event.body.strip()
-        direct = room.member_count <= 2
-        if not direct:
-            names = [self.client.user_id, room.user_name(self.client.user_id) or ""]
-            mentioned = next((n for n in names if n and n.lower() in text.lower()), None)
-            if mentioned is None and not text.startswith("/"):
-                return None
-            if mentioned is not None and not text.startswith("/"):
-                start = text.lower().index(mentioned.lower())
-                text = (text[:start] + text[start + len(mentioned) :]).lstrip(":, ").strip()
-        return Incoming(
-            chat=Identity(self.platform, room.room_id),
-            sender=Identity(self.platform, event.sender),
-            text=text,
-            is_direct=direct,
-            sender_name=room.user_name(event.sender),
-        )
 
     async def send(self, chat: Identity, reply: Reply, key: str = "") -> None:
         """Send as ``m.notice`` (plain and HTML); numbered choices; long texts split."""
