@@ -125,12 +125,15 @@ class MatrixAdapter:
             token = await state.get_state(session, key=TOKEN_KEY)
             waiting = await state.get_state(session, key=WAITING_KEY)
         self._restore_waiting(waiting)
-        first = token is None
+        first = token is None  # never synced: skip the history of rooms klbot is in
+        full_state = True  # after a (re)start: learn every room's members again
         delay = 1.0
         while True:
             try:
                 response = await self.client.sync(
-                    timeout=0 if first else SYNC_TIMEOUT_MS, since=token, full_state=first
+                    timeout=0 if full_state else SYNC_TIMEOUT_MS,
+                    since=token,
+                    full_state=full_state,
                 )
             except Exception as exc:  # connection lost: reconnect with backoff
                 response = exc
@@ -148,7 +151,7 @@ class MatrixAdapter:
                 await asyncio.sleep(delay)
                 continue  # the same batch comes again from the same token
             await self._retry_waiting(handle)
-            token, first = response.next_batch, False
+            token, first, full_state = response.next_batch, False, False
             async with self.sessions() as session, session.begin():
                 await state.set_state(session, key=TOKEN_KEY, value=token)
                 await state.set_state(session, key=WAITING_KEY, value=self._waiting_json())

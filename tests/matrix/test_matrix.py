@@ -119,3 +119,23 @@ async def test_klbot_reconnects_when_the_homeserver_comes_back(matrix: MatrixWor
     await asyncio.sleep(3)  # klbot's sync fails meanwhile and backs off
     matrix.synapse.start()
     assert "Rombach" in await gus.ask("Wer ist der CDO?", timeout=90)
+
+
+async def test_group_room_stays_a_group_after_a_restart(matrix: MatrixWorld) -> None:
+    staff_password = "staff-password-1"
+    with contextlib.suppress(OSError):
+        matrix.synapse.register("staff", staff_password)
+    staff = Citizen(matrix.synapse.url, "@staff:localhost", staff_password, matrix.folder / "s2")
+    await staff.login()
+    matrix.citizens.append(staff)
+    await staff.open_chat(matrix.bot, direct=False)
+    guest = await matrix.citizen("guest")
+    await staff.client.room_invite(staff.room_id, guest.client.user_id)
+    await guest.sync()
+    await guest.client.join(staff.room_id)
+    await staff.wait_for_member(guest.client.user_id)
+    await matrix.stop_klbot()
+    await matrix.start_klbot()
+    await staff.say("Wer ist der CDO?")  # still chatter between people after the restart
+    assert await staff.quiet(3) == []
+    assert "/start" in await staff.ask("/help")
