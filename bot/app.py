@@ -13,11 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapters import Adapter
 from bot.config import Config
+from bot.delivery import OutboxSender
 from bot.dispatcher import Dispatcher, Surface
 from bot.events import Identity, Incoming
 from bot.knowledge.service import Knowledge
 from bot.scheduler import Scheduler
-from bot.sender import OutboxSender
 from bot.services import Services
 from handlers import all_routers, digest
 from storage import db, outbox

@@ -7,7 +7,7 @@ import asyncio
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import App
 from bot.config import Config
-from bot.sender import OutboxSender
+from bot.delivery import OutboxSender
 from storage import outbox
 from tests.telegram.flood_fake import FloodFake
 
