@@ -13,14 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapters import Adapter
 from bot.config import Config
-from bot.delivery import OutboxSender
+from bot.delivery import OutboxSender, recipient_gone
 from bot.dispatcher import Dispatcher, Surface
 from bot.events import Identity, Incoming
 from bot.knowledge.service import Knowledge
 from bot.scheduler import Scheduler
 from bot.services import Services
 from handlers import all_routers, digest
-from storage import db, outbox
+from storage import db
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +136,7 @@ class Inbound:
 
     async def gone(self, chat: Identity) -> None:
         async with self.sessions() as session, session.begin():
-            await outbox.give_up_chat(session, chat=str(chat), reason="the bot was removed")
+            await recipient_gone(session, str(chat), "the bot was removed")
 
 
 def stop_event_on_signals() -> asyncio.Event:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters import Adapter, PermanentError, RateLimited, RecipientGone, SendError
 from bot.events import Button, Identity, Reply
-from storage import outbox
+from storage import outbox, subscriptions
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,12 @@ DEFAULT_LIMITS = (30.0, 1.0)
 """Telegram's documented limits: 30 messages a second overall, one a second per chat."""
 CHAT_BURST = 3
 """A chat may get a few messages at once, as long as the average stays within its rate."""
+
+
+async def recipient_gone(session: AsyncSession, chat: str, reason: str) -> None:
+    """The person blocked klbot or it left the room: stop all sending there, unsubscribe."""
+    await outbox.give_up_chat(session, chat=chat, reason=reason)
+    await subscriptions.unsubscribe(session, chat=chat)
 
 
 def backoff(attempts: int) -> float:
@@ -124,7 +130,7 @@ class OutboxSender:
             except RecipientGone as exc:
                 log.info("a %s recipient is gone: %s", chat.platform, exc)
                 async with self.sessions() as session, session.begin():
-                    await outbox.give_up_chat(session, chat=message.chat, reason=str(exc))
+                    await recipient_gone(session, message.chat, str(exc))
                 return True
             except PermanentError as exc:
                 log.warning("a message to a %s chat was refused: %s", chat.platform, exc)

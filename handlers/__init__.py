@@ -8,6 +8,7 @@ from bot.router import Router
 def all_routers() -> list[Router]:
     """Every feature's router, in the order ``/help`` lists their commands."""
     from handlers import (
+        announcements,
         catalogue,
         fallback,
         feedback,
@@ -16,15 +17,18 @@ def all_routers() -> list[Router]:
         questions,
         staff,
         start,
+        subscriptions,
     )
 
     return [
         start.router,
         catalogue.router,
         feedback.router,
+        subscriptions.router,
         privacy.router,
         questions.router,
         staff.router,
         feedback_staff.router,
+        announcements.router,
         fallback.router,
     ]

@@ -15,6 +15,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -175,6 +176,9 @@ class OutboxMessage(Base):
     not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
     failed: Mapped[str | None] = mapped_column(String(500))
     """Why the message was given up (recipient gone, refused); it is then never retried."""
+    announcement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("announcements.id", ondelete="CASCADE"), index=True
+    )
 
 
 class ProcessedUpdate(Base):
@@ -203,3 +207,36 @@ class CallbackToken(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     data: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Subscription(Base):
+    """A chat that asked for news on a topic (``all``, ``project:ID``); opt-in only."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("chat", "topic"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat: Mapped[str] = mapped_column(String(320), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(200), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Announcement(Base):
+    """News from staff to an audience, in German and optionally English."""
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author: Mapped[str] = mapped_column(String(320))
+    audience: Mapped[str] = mapped_column(String(200))
+    text_de: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="scheduled", index=True)
+    send_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cron: Mapped[str | None] = mapped_column(String(100))
+    runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -31,6 +31,7 @@ async def enqueue(
     text: str,
     buttons: Buttons | None = None,
     dedupe_key: str | None = None,
+    announcement_id: int | None = None,
 ) -> bool:
     """Owe ``chat`` a message; with ``dedupe_key``, only once ever. True if queued."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -41,6 +42,7 @@ async def enqueue(
         dedupe_key=dedupe_key,
         created_at=utcnow(),
         attempts=0,
+        announcement_id=announcement_id,
     )
     result = await session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -127,3 +129,17 @@ async def give_up_chat(session: AsyncSession, *, chat: str, reason: str) -> None
         .where(OutboxMessage.chat == chat, OutboxMessage.sent_at.is_(None))
         .values(failed=reason[:500])
     )
+
+
+async def give_up_announcement(session: AsyncSession, *, announcement_id: int) -> int:
+    """Drop an announcement's undelivered messages; returns how many."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.announcement_id == announcement_id,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed.is_(None),
+        )
+        .values(failed="cancelled")
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

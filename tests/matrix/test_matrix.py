@@ -139,3 +139,21 @@ async def test_group_room_stays_a_group_after_a_restart(matrix: MatrixWorld) -> 
     await staff.say("Wer ist der CDO?")  # still chatter between people after the restart
     assert await staff.quiet(3) == []
     assert "/start" in await staff.ask("/help")
+
+
+async def test_subscribe_and_receive_an_announcement(matrix: MatrixWorld) -> None:
+    from tests.harness import Chat
+
+    ida = await matrix.citizen("ida")
+    await ida.open_chat(matrix.bot)
+    assert "1) Alle Neuigkeiten" in await ida.ask("/subscribe")
+    assert "Angemeldet: Alle Neuigkeiten" in await ida.ask("1")
+    assert matrix.app is not None
+    staff = Chat(matrix.app.dispatcher, user="console:staff")
+    await staff.ask("/announce")
+    await staff.press("Alle Abonnenten")
+    await staff.ask("Sprechstunde des CDO am Freitag.")
+    await staff.press("Ohne englischen Text")
+    assert "an 1 Empfänger" in await staff.press("Jetzt senden")
+    received = await ida.replies(1, timeout=30)
+    assert received[0].body == "Sprechstunde des CDO am Freitag."

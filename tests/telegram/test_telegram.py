@@ -124,3 +124,21 @@ async def test_emulator_away_and_back_loses_nothing(telegram: TelegramWorld) -> 
     assert "Rombach" in await gil.ask(
         "Wer ist der CDO?",
     )  # polling resumed too
+
+
+async def test_subscribe_and_receive_an_announcement(telegram: TelegramWorld) -> None:
+    from tests.harness import Chat
+
+    hugo = telegram.user("Hugo", language="en")
+    await hugo.ask("/subscribe")
+    await hugo.press("All news")
+    assert "Subscribed: All news" in (await hugo.replies())[0]["text"]
+    assert telegram.app is not None
+    staff = Chat(telegram.app.dispatcher, user="console:staff")
+    await staff.ask("/announce")
+    await staff.press("Alle Abonnenten")
+    await staff.ask("Das neue Bürgerportal ist online.")
+    await staff.ask("The new citizens' portal is online.")
+    assert "an 1 Empfänger" in await staff.press("Jetzt senden")
+    received = await hugo.replies(timeout=30)
+    assert received[0]["text"] == "The new citizens' portal is online."

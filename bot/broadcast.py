@@ -1,0 +1,90 @@
+"""Firing announcements: one outbox row per recipient, written in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Config
+from bot.i18n import Text
+from storage import announcements, outbox, people, subscriptions
+from storage.models import Announcement
+
+log = logging.getLogger(__name__)
+
+AUDIENCES = ("all", "board", "staff")
+REPORT = Text(
+    de="Bericht zur Ankündigung #{id}: {recipients} Empfänger, {sent} zugestellt, "
+    "{failed} nicht zustellbar, Dauer {duration}.",
+    en="Report on announcement #{id}: {recipients} recipients, {sent} delivered, "
+    "{failed} undeliverable, took {duration}.",
+)
+
+
+def valid_audience(audience: str) -> bool:
+    """``all``, ``board``, ``staff`` or ``topic:NAME``."""
+    return audience in AUDIENCES or (audience.startswith("topic:") and len(audience) > 6)
+
+
+async def audience_of(session: AsyncSession, audience: str, config: Config) -> dict[str, str]:
+    """Chat → language for everyone the audience reaches."""
+    if audience in ("board", "staff"):
+        members = config.roles.board if audience == "board" else config.roles.staff
+        chats = {}
+        for identity in [*members, *(config.roles.admin if audience == "staff" else [])]:
+            person = await people.find_person(session, identity=identity)
+            chats[identity] = (person.language if person else None) or config.bot.default_language
+        return chats
+    topic = None if audience == "all" else audience.removeprefix("topic:")
+    return await subscriptions.recipients(session, topic=topic)
+
+
+async def fire(session: AsyncSession, announcement: Announcement, config: Config) -> int:
+    """Write this run's delivery rows (at most one per recipient); returns how many."""
+    announcement.runs += 1
+    announcement.status = "sending"
+    announcement.started_at = datetime.now(UTC)
+    queued = 0
+    for chat, language in (await audience_of(session, announcement.audience, config)).items():
+        text = announcement.text_en if language == "en" and announcement.text_en else None
+        queued += await outbox.enqueue(
+            session,
+            chat=chat,
+            text=text or announcement.text_de,
+            dedupe_key=f"announcement:{announcement.id}:{announcement.runs}:{chat}",
+            announcement_id=announcement.id,
+        )
+    log.info("announcement %s run %s: %d recipient(s)", announcement.id, announcement.runs, queued)
+    return queued
+
+
+async def finish_delivered(session: AsyncSession, config: Config) -> list[int]:
+    """Close announcements whose every row is sent or given up, and report to their authors."""
+    done = []
+    for announcement in await announcements.sending(session):
+        progress = await announcements.progress(session, announcement_id=announcement.id)
+        if progress.pending:
+            continue
+        announcements.finish(announcement)
+        person = await people.find_person(session, identity=announcement.author)
+        lang = (person.language if person else None) or config.bot.default_language
+        started = announcement.started_at or announcement.created_at
+        seconds = (datetime.now(UTC) - started).total_seconds()
+        report = REPORT(
+            lang,
+            id=announcement.id,
+            recipients=progress.recipients,
+            sent=progress.sent,
+            failed=progress.failed,
+            duration=f"{seconds:.0f} s",
+        )
+        await outbox.enqueue(
+            session,
+            chat=announcement.author,
+            text=report,
+            dedupe_key=f"report:{announcement.id}:{announcement.runs}",
+        )
+        done.append(announcement.id)
+    return done

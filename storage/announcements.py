@@ -1,0 +1,86 @@
+"""Announcements and the state of their delivery."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Announcement, OutboxMessage, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    recipients: int
+    sent: int
+    failed: int
+
+    @property
+    def pending(self) -> int:
+        return self.recipients - self.sent - self.failed
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    author: str,
+    audience: str,
+    text_de: str,
+    text_en: str | None,
+    send_at: datetime | None = None,
+    cron: str | None = None,
+) -> Announcement:
+    row = Announcement(
+        author=author,
+        audience=audience,
+        text_de=text_de,
+        text_en=text_en,
+        send_at=send_at,
+        cron=cron,
+        status="scheduled",
+        runs=0,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def get(session: AsyncSession, *, announcement_id: int) -> Announcement | None:
+    return await session.get(Announcement, announcement_id)
+
+
+async def pending(session: AsyncSession) -> list[Announcement]:
+    """Announcements not sent yet (scheduled, recurring or being delivered)."""
+    rows = await session.scalars(
+        select(Announcement)
+        .where(Announcement.status.in_(["scheduled", "sending"]))
+        .order_by(Announcement.send_at.is_(None), Announcement.send_at, Announcement.id)
+    )
+    return list(rows)
+
+
+async def sending(session: AsyncSession) -> list[Announcement]:
+    rows = await session.scalars(select(Announcement).where(Announcement.status == "sending"))
+    return list(rows)
+
+
+async def progress(session: AsyncSession, *, announcement_id: int) -> Progress:
+    """How many recipients the announcement has, and how many were sent or given up."""
+    sent = func.sum(case((OutboxMessage.sent_at.is_not(None), 1), else_=0))
+    failed = func.sum(case((OutboxMessage.failed.is_not(None), 1), else_=0))
+    row = (
+        await session.execute(
+            select(func.count(), sent, failed).where(
+                OutboxMessage.announcement_id == announcement_id
+            )
+        )
+    ).one()
+    return Progress(int(row[0]), int(row[1] or 0), int(row[2] or 0))
+
+
+def finish(announcement: Announcement) -> None:
+    """A one-off announcement is done; a recurring one waits for its next run."""
+    announcement.status = "scheduled" if announcement.cron else "done"
+    announcement.finished_at = utcnow()

@@ -1,0 +1,99 @@
+"""Subscriptions by opt-in, and announcements to the right audience in each one's language."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import broadcast
+from bot.app import App
+from bot.config import Config
+from bot.dispatcher import Dispatcher, Surface
+from handlers import all_routers
+from tests.harness import Chat
+
+CONSOLE = Surface(buttons=False, push=False)
+STAFF, BOARD = "console:staff", "console:bea"
+
+
+@pytest.fixture
+def dispatcher(app: App, config: Config) -> Dispatcher:
+    roles = config.roles.model_copy(update={"staff": [STAFF], "board": [BOARD]})
+    return Dispatcher(
+        all_routers(), app.sessions, config.model_copy(update={"roles": roles}), app.services
+    )
+
+
+def person(dispatcher: Dispatcher, name: str, language: str | None = None) -> Chat:
+    return Chat(dispatcher, user=f"console:{name}", language=language, surface=CONSOLE)
+
+
+async def test_subscribe_list_and_unsubscribe(dispatcher: Dispatcher) -> None:
+    ana = person(dispatcher, "ana")
+    assert "1) Alle Neuigkeiten" in (await ana.ask("/subscribe")) + "\n".join(
+        f"{n}) {label}" for n, label in enumerate(ana.buttons(), 1)
+    )
+    assert "Angemeldet: Alle Neuigkeiten" in await ana.ask("1")
+    assert "schon angemeldet" in await ana.ask("/subscribe alle")
+    assert "Angemeldet: Projekte aus der Bewerbung" in await ana.ask("/subscribe Digitale Stadt")
+    listing = await ana.ask("/subscriptions")
+    assert "Alle Neuigkeiten" in listing and "Digitale Stadt" in listing
+    assert "Abgemeldet: Projekte" in await ana.ask("/unsubscribe digitale stadt")
+    assert "nicht angemeldet" in await ana.ask("/unsubscribe digitale stadt")
+    assert "von allen Neuigkeiten abgemeldet" in await ana.ask("/unsubscribe")
+    assert "keine Neuigkeiten abonniert" in await ana.ask("/subscriptions")
+    assert "kenne ich nicht" in await ana.ask("/subscribe Mondlandung")
+
+
+async def announce(staff: Chat, audience_button: int, german: str, english: str | None) -> str:
+    await staff.ask("/announce")
+    await staff.ask(str(audience_button))
+    await staff.ask(german)
+    preview = await (staff.ask(english) if english else staff.ask("1"))
+    assert "Vorschau" in preview and german in preview
+    return await staff.ask("1")  # send now
+
+
+async def test_audiences_and_languages(app: App, dispatcher: Dispatcher, config: Config) -> None:
+    ana, ben, cleo = (
+        person(dispatcher, "ana"),
+        person(dispatcher, "ben", "en"),
+        person(dispatcher, "cleo"),
+    )
+    bea, staff = person(dispatcher, "bea"), person(dispatcher, "staff")
+    await ana.ask("/subscribe alle")
+    await ben.ask("/subscribe Digitale Stadt")
+    await cleo.ask("/start")
+    await bea.ask("/start")
+    # audience buttons: 1 all, 2 subscribers of the project, 3 board, 4 staff
+    sent = await announce(staff, 2, "Neues zur Digitalen Stadt", "News on the Digital City")
+    assert "an 2 Empfänger" in sent
+    assert "Neues zur Digitalen Stadt" in await ana.ask("/start")
+    assert "News on the Digital City" in await ben.ask("/start")
+    assert "Digitalen Stadt" not in await cleo.ask("/start")  # never opted in
+    assert "Neues zur" not in await bea.ask("/start")
+    assert "an 1 Empfänger" in await announce(staff, 3, "Beiratssitzung am Montag", None)
+    assert "Beiratssitzung" in await bea.ask("/start")
+    assert "Beiratssitzung" not in await ana.ask("/start")
+    async with app.sessions() as session, session.begin():
+        assert len(await broadcast.finish_delivered(session, dispatcher.config)) == 2
+    report = await staff.ask("/start")
+    assert "Bericht zur Ankündigung #1: 2 Empfänger, 2 zugestellt, 0 nicht zustellbar" in report
+    assert "#2: 1 Empfänger, 1 zugestellt" in report
+
+
+async def test_cancel_before_delivery(dispatcher: Dispatcher) -> None:
+    ana, staff = person(dispatcher, "ana"), person(dispatcher, "staff")
+    await ana.ask("/subscribe alle")
+    assert "an 1 Empfänger" in await announce(staff, 1, "Bald gibt es WLAN", None)
+    assert "#1 · all · sending · 0/1" in await staff.ask("/scheduled")
+    assert "1 noch nicht zugestellte" in await staff.ask("/unschedule 1")
+    assert "WLAN" not in await ana.ask("/start")
+    assert "Keine offenen" in await staff.ask("/scheduled")
+
+
+@pytest.mark.parametrize("command", ["/announce", "/scheduled", "/unschedule 1"])
+@pytest.mark.parametrize("user", ["ana", "bea"])
+async def test_citizens_and_board_cannot_announce(
+    dispatcher: Dispatcher, command: str, user: str
+) -> None:
+    assert "nur Mitarbeitenden" in await person(dispatcher, user).ask(command)
