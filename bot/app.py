@@ -8,9 +8,11 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot import broadcast
 from bot.adapters import Adapter
 from bot.config import Config
 from bot.delivery import OutboxSender, recipient_gone
@@ -20,7 +22,7 @@ from bot.knowledge.service import Knowledge
 from bot.scheduler import Scheduler
 from bot.services import Services
 from handlers import all_routers, digest
-from storage import db
+from storage import announcements, db
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ class App:
         self.sessions: async_sessionmaker[AsyncSession] = db.make_sessions(self.engine)
         self.services = Services(knowledge=Knowledge(file=config.knowledge.file))
         self.dispatcher = Dispatcher(all_routers(), self.sessions, config, self.services)
+        self.sender: OutboxSender | None = None
 
     @classmethod
     @asynccontextmanager
@@ -65,8 +68,12 @@ class App:
         return adapters
 
     def scheduler(self) -> Scheduler:
-        """The app's scheduled jobs (not yet started); checks their cron expressions."""
-        scheduler = Scheduler(self.config.bot.timezone)
+        """The app's scheduler (not yet started); checks every cron expression."""
+        scheduler = Scheduler(
+            self.config.bot.timezone,
+            self.config.storage.resolved_url(),
+            misfire_grace=self.config.announcements.misfire_grace,
+        )
         if self.config.feedback.digest:
             scheduler.cron(
                 "feedback-digest",
@@ -74,10 +81,33 @@ class App:
                 self.send_digest,
                 key=f"[feedback] digest {self.config.feedback.digest!r}",
             )
+        scheduler.every("announcement-reports", 10, self.finish_announcements)
         return scheduler
 
-    async def send_digest(self, now: datetime) -> int:
+    async def fire_announcement(self, announcement_id: int, fire_time: datetime) -> None:
+        """A scheduled announcement is due: write its delivery rows."""
+        async with self.sessions() as session, session.begin():
+            row = await announcements.get(session, announcement_id=announcement_id)
+            if row is None or row.status not in ("scheduled", "sending"):
+                return
+            await broadcast.fire(session, row, self.config, run=f"{fire_time:%Y-%m-%dT%H:%M}")
+        if self.sender is not None:
+            self.sender.wake()
+
+    async def announcement_missed(self, announcement_id: int) -> None:
+        """Missed by more than the grace time: skip it and tell its author."""
+        async with self.sessions() as session, session.begin():
+            row = await announcements.get(session, announcement_id=announcement_id)
+            if row is not None:
+                await broadcast.skipped(session, row, self.config)
+
+    async def finish_announcements(self) -> None:
+        async with self.sessions() as session, session.begin():
+            await broadcast.finish_delivered(session, self.config)
+
+    async def send_digest(self, now: datetime | None = None) -> int:
         """Owe each board member the feedback digest for the week before ``now``."""
+        now = now or datetime.now(ZoneInfo(self.config.bot.timezone))
         async with self.sessions() as session, session.begin():
             queued = await digest.send_to_board(
                 session, config=self.config, knowledge=self.services.knowledge, now=now
@@ -99,7 +129,9 @@ class App:
             "telegram": (telegram.rate_per_second, telegram.rate_per_chat),
             "matrix": (matrix.rate_per_second, matrix.rate_per_chat),
         }
-        sender = OutboxSender(self.sessions, {a.platform: a for a in adapters}, limits)
+        sender = self.sender = OutboxSender(
+            self.sessions, {a.platform: a for a in adapters}, limits
+        )
         inbound = Inbound(self.dispatcher, sender, self.sessions)
         sending = asyncio.create_task(sender.run(stop), name="outbox-sender")
         started: list[Adapter] = []

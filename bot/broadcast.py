@@ -41,8 +41,11 @@ async def audience_of(session: AsyncSession, audience: str, config: Config) -> d
     return await subscriptions.recipients(session, topic=topic)
 
 
-async def fire(session: AsyncSession, announcement: Announcement, config: Config) -> int:
-    """Write this run's delivery rows (at most one per recipient); returns how many."""
+async def fire(
+    session: AsyncSession, announcement: Announcement, config: Config, *, run: str = "now"
+) -> int:
+    """Write the delivery rows of one run (``run``: its scheduled minute), at most one per
+    recipient even if several processes fire it; returns how many were written."""
     announcement.runs += 1
     announcement.status = "sending"
     announcement.started_at = datetime.now(UTC)
@@ -53,11 +56,28 @@ async def fire(session: AsyncSession, announcement: Announcement, config: Config
             session,
             chat=chat,
             text=text or announcement.text_de,
-            dedupe_key=f"announcement:{announcement.id}:{announcement.runs}:{chat}",
+            dedupe_key=f"announcement:{announcement.id}:{run}:{chat}",
             announcement_id=announcement.id,
         )
     log.info("announcement %s run %s: %d recipient(s)", announcement.id, announcement.runs, queued)
     return queued
+
+
+SKIPPED = Text(
+    de="Ankündigung #{id} wurde ausgelassen: klbot lief zur geplanten Zeit nicht und die "
+    "Nachfrist ist verstrichen. Schick sie neu, wenn sie noch aktuell ist.",
+    en="Announcement #{id} was skipped: klbot was not running at the planned time and the "
+    "grace period has passed. Send it again if it is still current.",
+)
+
+
+async def skipped(session: AsyncSession, announcement: Announcement, config: Config) -> None:
+    """Tell the author a run was missed; a one-off announcement ends as skipped."""
+    if not announcement.cron:
+        announcement.status = "skipped"
+    person = await people.find_person(session, identity=announcement.author)
+    lang = (person.language if person else None) or config.bot.default_language
+    await outbox.enqueue(session, chat=announcement.author, text=SKIPPED(lang, id=announcement.id))
 
 
 async def finish_delivered(session: AsyncSession, config: Config) -> list[int]:

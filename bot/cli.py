@@ -137,7 +137,7 @@ def run(config: Config) -> None:
     async def work(app: App) -> None:
         adapters = app.platform_adapters()
         scheduler = app.scheduler()
-        scheduler.start()
+        scheduler.start(app)
         try:
             if adapters:
                 await app.serve(adapters)
@@ -191,9 +191,10 @@ def current(config: Config) -> None:
 
 
 def main() -> None:
+    from bot.cli_announce import announce, deliveries
     from bot.cli_feedback import feedback
     from bot.cli_knowledge import kb
 
-    cli.add_command(kb)
-    cli.add_command(feedback)
+    for command in (kb, feedback, announce, deliveries):
+        cli.add_command(command)
     cli(prog_name="klbot")

@@ -134,6 +134,11 @@ class FeedbackSection(Section):
         return self
 
 
+class AnnouncementsSection(Section):
+    misfire_grace: int = Field(default=300, ge=0, le=7 * 24 * 3600)
+    four_eyes: bool = False
+
+
 class RolesSection(Section):
     admin: list[IdentityStr] = []
     staff: list[IdentityStr] = []
@@ -159,6 +164,7 @@ class Config(Section):
     matrix: MatrixSection = MatrixSection()
     knowledge: KnowledgeSection = KnowledgeSection()
     feedback: FeedbackSection = FeedbackSection()
+    announcements: AnnouncementsSection = AnnouncementsSection()
     roles: RolesSection = RolesSection()
     privacy: PrivacySection = PrivacySection()
     logging: LoggingSection = LoggingSection()

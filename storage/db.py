@@ -38,6 +38,13 @@ def make_engine(url: str) -> AsyncEngine:
     return engine
 
 
+def sync_url(url: str) -> str:
+    """The job store's (synchronous) URL for klbot's asynchronous database URL."""
+    parsed = make_url(url)
+    driver = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}[parsed.get_backend_name()]
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+
+
 def make_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """The session factory every part of klbot uses."""
     return async_sessionmaker(engine, expire_on_commit=False)

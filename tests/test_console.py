@@ -161,3 +161,22 @@ def test_interactive_terminal_shows_a_prompt_and_numbered_choices(env: dict[str,
     finally:
         process.kill()
         os.close(master)
+
+
+def test_announce_from_the_shell(env: dict[str, str]) -> None:
+    klbot(env, "ask", "--user", "ana", "/subscribe alle")
+    sent = klbot(env, "announce", "--audience", "all", "--text", "Hallo zusammen", "--no-wait")
+    assert sent.returncode == 0 and "announcement #1: 1 recipient(s)" in sent.stdout
+    assert "pending 1" in klbot(env, "deliveries", "1").stdout
+    assert "Hallo zusammen" in klbot(env, "ask", "--user", "ana", "/start").stdout
+    assert "sent 1, failed 0, pending 0" in klbot(env, "deliveries", "1").stdout
+    later = klbot(env, "announce", "--audience", "all", "--text", "x", "--at", "2099-01-01 09:00")
+    assert "scheduled (at 2099-01-01 09:00)" in later.stdout
+    for wrong, message in [
+        (["--audience", "nobody", "--text", "x"], "is not all, board, staff"),
+        (["--audience", "all", "--text", "x", "--at", "2001-01-01 09:00"], "in the past"),
+        (["--audience", "all", "--text", "x", "--cron", "bogus"], "not a valid cron"),
+        (["--audience", "all"], "exactly one of --text and --file"),
+    ]:
+        done = klbot(env, "announce", *wrong)
+        assert done.returncode == 2 and message in done.stderr, done.stderr

@@ -1,0 +1,92 @@
+"""Announcements at a time and on a schedule, across restarts, with a grace time for misfires."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.app import App
+from bot.config import Config
+from bot.dispatcher import Surface
+from bot.scheduler import Scheduler
+from storage import announcements
+from storage.db import sync_url
+from tests.harness import Chat
+
+CONSOLE = Surface(buttons=False, push=False)
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def test_job_store_urls() -> None:
+    assert sync_url("sqlite+aiosqlite:////tmp/k.db") == "sqlite:////tmp/k.db"
+    assert sync_url("postgresql+asyncpg://u:p@h/db") == "postgresql+psycopg://u:p@h/db"
+
+
+async def schedule(app: App, *, at: datetime | None = None, cron: str | None = None) -> int:
+    async with app.sessions() as session, session.begin():
+        row = await announcements.create(
+            session,
+            author="console:staff",
+            audience="all",
+            text_de="Geplante Nachricht",
+            text_en=None,
+            send_at=at,
+            cron=cron,
+        )
+    scheduler = Scheduler(
+        "Europe/Berlin",
+        app.config.storage.resolved_url(),
+        misfire_grace=app.config.announcements.misfire_grace,
+    )
+    scheduler.start(None, paused=True)  # as `klbot announce --at` does
+    scheduler.announcement(row.id, at=at, crontab=cron)
+    scheduler.stop()
+    return row.id
+
+
+async def test_an_announcement_scheduled_before_a_restart_goes_out_once(config: Config) -> None:
+    async with App.open(config) as app:
+        ana = Chat(app.dispatcher, user="console:ana", surface=CONSOLE)
+        await ana.ask("/subscribe alle")
+        await schedule(app, at=datetime.now(BERLIN) + timedelta(seconds=2))
+    for _ in range(2):  # two processes, one after the other, both running the scheduler
+        async with App.open(config) as app:
+            scheduler = app.scheduler()
+            scheduler.start(app)
+            await asyncio.sleep(3)
+            scheduler.stop()
+    async with App.open(config) as app:
+        ana = Chat(app.dispatcher, user="console:ana", surface=CONSOLE)
+        assert (await ana.ask("/start")).count("Geplante Nachricht") == 1
+        assert "Geplante Nachricht" not in await ana.ask("/start")
+
+
+async def test_a_missed_announcement_is_skipped_and_its_author_told(config: Config) -> None:
+    quick = config.announcements.model_copy(update={"misfire_grace": 1})
+    config = config.model_copy(update={"announcements": quick})
+    async with App.open(config) as app:
+        ana = Chat(app.dispatcher, user="console:ana", surface=CONSOLE)
+        await ana.ask("/subscribe alle")
+        await schedule(app, at=datetime.now(BERLIN) + timedelta(seconds=1))
+    await asyncio.sleep(3)  # nobody runs klbot at the planned time
+    async with App.open(config) as app:
+        scheduler = app.scheduler()
+        scheduler.start(app)
+        await asyncio.sleep(1)
+        scheduler.stop()
+        staff = Chat(app.dispatcher, user="console:staff", surface=CONSOLE)
+        assert "wurde ausgelassen" in await staff.ask("/start")
+        assert "Geplante Nachricht" not in await ana.ask("/start")
+
+
+async def test_recurring_announcement_keeps_its_schedule(config: Config) -> None:
+    async with App.open(config) as app:
+        number = await schedule(app, cron="0 9 * * mon")
+        async with app.sessions() as session:
+            row = await announcements.get(session, announcement_id=number)
+            assert row is not None and row.cron == "0 9 * * mon" and row.status == "scheduled"
+        staff = Chat(app.dispatcher, user="console:staff")
+        staffed = app.config.roles.model_copy(update={"staff": ["console:staff"]})
+        app.dispatcher.config = app.config.model_copy(update={"roles": staffed})
+        assert f"#{number} · all · scheduled" in await staff.ask("/scheduled")
