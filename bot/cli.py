@@ -194,7 +194,8 @@ def main() -> None:
     from bot.cli_announce import announce, deliveries
     from bot.cli_feedback import feedback
     from bot.cli_knowledge import kb
+    from bot.cli_roles import invite, roles_command
 
-    for command in (kb, feedback, announce, deliveries):
+    for command in (kb, feedback, announce, deliveries, invite, roles_command):
         cli.add_command(command)
     cli(prog_name="klbot")

@@ -21,6 +21,7 @@ from bot.roles import roles_for
 from bot.router import Args, Command, Handler, HandlerResult, Router, parse_command
 from bot.services import Services
 from storage import conversations, outbox, people, platform
+from storage import roles as grants
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +160,8 @@ class Dispatcher:
         self, session: AsyncSession, message: Incoming, surface: Surface
     ) -> list[Reply]:
         person = await people.get_or_create_person(session, identity=str(message.sender))
-        roles = roles_for(str(message.sender), self.config.roles)
+        granted = await grants.granted(session, identity=str(message.sender))
+        roles = roles_for(str(message.sender), self.config.roles, granted)
         chat = str(message.chat)
         ctx = Context(
             message=message,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 from bot.config import RolesSection
@@ -14,13 +15,16 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-def roles_for(identity: str, assigned: RolesSection) -> frozenset[Role]:
-    """Everyone is a citizen; admins also hold every staff right."""
-    roles = {Role.CITIZEN}
+def roles_for(
+    identity: str, assigned: RolesSection, granted: Iterable[str] = ()
+) -> frozenset[Role]:
+    """Everyone is a citizen; roles come from the config and from invites (``granted``);
+    admins also hold every staff right."""
+    roles = {Role.CITIZEN, *(Role(role) for role in granted)}
     if identity in assigned.board:
         roles.add(Role.BOARD)
     if identity in assigned.staff:
         roles.add(Role.STAFF)
-    if identity in assigned.admin:
+    if identity in assigned.admin or Role.ADMIN in roles:
         roles |= {Role.ADMIN, Role.STAFF}
     return frozenset(roles)

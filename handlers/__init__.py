@@ -15,6 +15,7 @@ def all_routers() -> list[Router]:
         feedback_staff,
         privacy,
         questions,
+        roles,
         staff,
         start,
         subscriptions,
@@ -30,5 +31,6 @@ def all_routers() -> list[Router]:
         staff.router,
         feedback_staff.router,
         announcements.router,
+        roles.router,
         fallback.router,
     ]

@@ -10,6 +10,7 @@ from bot.roles import Role
 from bot.router import Args, Router
 from storage import announcements as store
 from storage import outbox
+from storage import roles as grants
 
 router = Router("announcements")
 
@@ -109,6 +110,12 @@ async def button(ctx: Context) -> Reply:
         text_en=data["text_en"],
     )
     count = await broadcast.fire(ctx.session, row, ctx.config)
+    await grants.audit(
+        ctx.session,
+        actor=ctx.chat,
+        action="announce",
+        detail=f"#{row.id} to {row.audience}: {count} recipients",
+    )
     return ctx.reply(QUEUED, id=row.id, count=count)
 
 

@@ -1,0 +1,84 @@
+"""Roles given in chat, one-time invite codes (kept hashed) and the audit log."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditEntry, Invite, RoleGrant, utcnow
+
+CODE_BYTES = 12  # 16 characters of URL-safe base64: 96 bits, not to be guessed
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+async def granted(session: AsyncSession, *, identity: str) -> set[str]:
+    """The roles given to ``identity`` in chat."""
+    rows = await session.scalars(select(RoleGrant.role).where(RoleGrant.identity == identity))
+    return set(rows)
+
+
+async def grants(session: AsyncSession) -> list[RoleGrant]:
+    rows = await session.scalars(select(RoleGrant).order_by(RoleGrant.role, RoleGrant.identity))
+    return list(rows)
+
+
+async def grant(session: AsyncSession, *, identity: str, role: str, by: str) -> bool:
+    """Give a role; False if it was held already."""
+    if role in await granted(session, identity=identity):
+        return False
+    session.add(RoleGrant(identity=identity, role=role, granted_by=by))
+    await audit(session, actor=by, action="grant", detail=f"{role} to {identity}")
+    return True
+
+
+async def revoke(session: AsyncSession, *, identity: str, role: str, by: str) -> bool:
+    result = await session.execute(
+        delete(RoleGrant).where(RoleGrant.identity == identity, RoleGrant.role == role)
+    )
+    if result.rowcount:  # type: ignore[attr-defined]
+        await audit(session, actor=by, action="revoke", detail=f"{role} from {identity}")
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def create_invite(session: AsyncSession, *, role: str, by: str, expires_at: datetime) -> str:
+    """A fresh one-time code for ``role``; only its hash is stored."""
+    code = secrets.token_urlsafe(CODE_BYTES)
+    session.add(Invite(code_hash=_hash(code), role=role, created_by=by, expires_at=expires_at))
+    await audit(
+        session, actor=by, action="invite", detail=f"{role} until {expires_at:%Y-%m-%d %H:%M} UTC"
+    )
+    return code
+
+
+async def redeem(session: AsyncSession, *, code: str, identity: str) -> str | None:
+    """Use a code: the role it gives, or ``None`` if it is unknown, used or expired."""
+    invite = await session.scalar(select(Invite).where(Invite.code_hash == _hash(code)))
+    if invite is None or invite.used_at is not None or invite.expires_at <= utcnow():
+        await audit(session, actor=identity, action="join-failed", detail="")
+        return None
+    invite.used_at, invite.used_by = utcnow(), identity
+    await grant(session, identity=identity, role=invite.role, by=f"invite:{invite.id}")
+    return invite.role
+
+
+async def audit(session: AsyncSession, *, actor: str, action: str, detail: str) -> None:
+    session.add(AuditEntry(actor=actor, action=action, detail=detail))
+
+
+async def count_actions(session: AsyncSession, *, actor: str, action: str, since: datetime) -> int:
+    query = select(func.count()).where(
+        AuditEntry.actor == actor, AuditEntry.action == action, AuditEntry.created_at >= since
+    )
+    return await session.scalar(query) or 0
+
+
+async def recent_audit(session: AsyncSession, *, limit: int = 20) -> list[AuditEntry]:
+    rows = await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
+    return list(rows)
