@@ -23,6 +23,11 @@ REPORT = Text(
 )
 
 
+def needs_approval(announcement: Announcement, config: Config) -> bool:
+    """The four-eyes rule: announcements to all subscribers need a second staff member."""
+    return config.announcements.four_eyes and announcement.audience == "all"
+
+
 def valid_audience(audience: str) -> bool:
     """``all``, ``board``, ``staff`` or ``topic:NAME``."""
     return audience in AUDIENCES or (audience.startswith("topic:") and len(audience) > 6)

@@ -84,6 +84,9 @@ def announce(
                 send_at=when,
                 cron=cron,
             )
+            if broadcast.needs_approval(row, config):
+                row.status = "approval"
+                return row.id, -1
             count = 0 if (when or cron) else await broadcast.fire(session, row, config)
         if when or cron:
             scheduler = Scheduler(
@@ -97,6 +100,12 @@ def announce(
         return row.id, count
 
     announcement_id, count = with_app(config, work)
+    if count < 0:
+        click.echo(
+            f"announcement #{announcement_id} awaits approval by a second staff "
+            f"member in chat: /approve {announcement_id}"
+        )
+        return
     if when or cron:
         click.echo(
             f"announcement #{announcement_id} scheduled "

@@ -51,6 +51,17 @@ CANCELLED = Text(
     de="Ankündigung #{id} ist abgesagt; {count} noch nicht zugestellte Nachrichten entfallen.",
     en="Announcement #{id} is cancelled; {count} undelivered messages were dropped.",
 )
+AWAITING = Text(
+    de="Ankündigung #{id} an alle wartet auf die Freigabe durch eine zweite Person: /approve {id}",
+    en="Announcement #{id} to everyone awaits approval by a second person: /approve {id}",
+)
+NOTHING_TO_APPROVE = Text(
+    de="Ankündigung #{id} wartet auf keine Freigabe.", en="Announcement #{id} awaits no approval."
+)
+OWN_ANNOUNCEMENT = Text(
+    de="Die eigene Ankündigung freigeben geht nicht – dafür braucht es eine zweite Person.",
+    en="You cannot approve your own announcement – that takes a second person.",
+)
 NO_SUCH = Text(
     de="Eine offene Ankündigung #{id} gibt es nicht.", en="There is no pending announcement #{id}."
 )
@@ -109,6 +120,15 @@ async def button(ctx: Context) -> Reply:
         text_de=data["text_de"],
         text_en=data["text_en"],
     )
+    if broadcast.needs_approval(row, ctx.config):
+        row.status = "approval"
+        await grants.audit(
+            ctx.session,
+            actor=ctx.chat,
+            action="announce",
+            detail=f"#{row.id} to {row.audience}: awaiting approval",
+        )
+        return ctx.reply(AWAITING, id=row.id)
     count = await broadcast.fire(ctx.session, row, ctx.config)
     await grants.audit(
         ctx.session,
@@ -149,6 +169,32 @@ async def _preview(ctx: Context) -> Reply:
 
 
 @router.command(
+    "approve",
+    description=Text(
+        de="Ankündigung freigeben (Vier-Augen-Prinzip)", en="approve an announcement (four eyes)"
+    ),
+    roles=STAFF,
+    args=Args.REQUIRED,
+    usage=Text(de="/approve 7", en="/approve 7"),
+)
+async def approve(ctx: Context) -> Reply:
+    number = ctx.args.lstrip("#")
+    row = await store.get(ctx.session, announcement_id=int(number)) if number.isdecimal() else None
+    if row is None or row.status != "approval":
+        return ctx.reply(NOTHING_TO_APPROVE, id=number)
+    if row.author == ctx.chat:
+        return ctx.reply(OWN_ANNOUNCEMENT)
+    count = await broadcast.fire(ctx.session, row, ctx.config)
+    await grants.audit(
+        ctx.session,
+        actor=ctx.chat,
+        action="approve",
+        detail=f"#{row.id} to {row.audience}: {count} recipients",
+    )
+    return ctx.reply(QUEUED, id=row.id, count=count)
+
+
+@router.command(
     "scheduled",
     description=Text(de="offene Ankündigungen", en="pending announcements"),
     roles=STAFF,
@@ -177,7 +223,7 @@ async def scheduled(ctx: Context) -> Reply:
 async def unschedule(ctx: Context) -> Reply:
     number = ctx.args.lstrip("#")
     row = await store.get(ctx.session, announcement_id=int(number)) if number.isdecimal() else None
-    if row is None or row.status not in ("scheduled", "sending"):
+    if row is None or row.status not in ("scheduled", "sending", "approval"):
         return ctx.reply(NO_SUCH, id=number)
     row.status = "cancelled"
     dropped = await outbox.give_up_announcement(ctx.session, announcement_id=row.id)

@@ -55,7 +55,7 @@ async def pending(session: AsyncSession) -> list[Announcement]:
     """Announcements not sent yet (scheduled, recurring or being delivered)."""
     rows = await session.scalars(
         select(Announcement)
-        .where(Announcement.status.in_(["scheduled", "sending"]))
+        .where(Announcement.status.in_(["approval", "scheduled", "sending"]))
         .order_by(Announcement.send_at.is_(None), Announcement.send_at, Announcement.id)
     )
     return list(rows)

@@ -97,3 +97,28 @@ async def test_citizens_and_board_cannot_announce(
     dispatcher: Dispatcher, command: str, user: str
 ) -> None:
     assert "nur Mitarbeitenden" in await person(dispatcher, user).ask(command)
+
+
+async def test_four_eyes_for_announcements_to_everyone(app: App, config: Config) -> None:
+    roles = config.roles.model_copy(update={"staff": [STAFF, "console:sam"]})
+    strict = config.announcements.model_copy(update={"four_eyes": True})
+    dispatcher = Dispatcher(
+        all_routers(),
+        app.sessions,
+        config.model_copy(update={"roles": roles, "announcements": strict}),
+        app.services,
+    )
+    ana, staff, sam = (
+        person(dispatcher, "ana"),
+        person(dispatcher, "staff"),
+        person(dispatcher, "sam"),
+    )
+    await ana.ask("/subscribe alle")
+    assert "wartet auf die Freigabe" in await announce(staff, 1, "Wichtig für alle", None)
+    assert "Wichtig für alle" not in await ana.ask("/start")
+    assert "eigene Ankündigung" in await staff.ask("/approve 1")
+    assert "an 1 Empfänger" in await sam.ask("/approve 1")
+    assert "Wichtig für alle" in await ana.ask("/start")
+    assert "wartet auf keine Freigabe" in await sam.ask("/approve 1")
+    # the board is no "everyone": no approval needed
+    assert "an 0 Empfänger" in await announce(staff, 3, "Nur für den Beirat", None)
