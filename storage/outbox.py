@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -98,10 +98,17 @@ async def due(session: AsyncSession, *, platforms: list[str], limit: int = 100) 
     return [Due(r.id, r.chat, r.text, r.buttons or [], r.attempts) for r in rows]
 
 
+_MARK_SENT = (
+    update(OutboxMessage)
+    .where(OutboxMessage.id == bindparam("message_id"))
+    .values(sent_at=bindparam("sent_at"))
+    .execution_options(synchronize_session=False)
+)
+
+
 async def mark_sent(session: AsyncSession, *, message_id: int) -> None:
-    await session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == message_id).values(sent_at=utcnow())
-    )
+    """Record a message as delivered (the statement is built once: this is the hot path)."""
+    await session.execute(_MARK_SENT, {"message_id": message_id, "sent_at": utcnow()})
 
 
 async def retry_later(session: AsyncSession, *, message_id: int, not_before: datetime) -> None:
