@@ -35,8 +35,9 @@ class InstantAdapter:
     def __init__(self) -> None:
         self.sent = 0
 
-    async def send(self, chat: Identity, reply: Reply, key: str = "") -> None:
+    async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
         self.sent += 1
+        return str(self.sent)
 
 
 async def fill(app: App, count: int) -> None:

@@ -134,7 +134,9 @@ class OutboxSender:
         )
         async with self._overall[chat.platform], limiter:
             try:
-                await self.adapters[chat.platform].send(chat, reply, f"outbox-{message.id}")
+                platform_id = await self.adapters[chat.platform].send(
+                    chat, reply, f"outbox-{message.id}"
+                )
             except RecipientGone as exc:
                 log.info("a %s recipient is gone: %s", chat.platform, exc)
                 await recipient_gone(session, message.chat, str(exc))
@@ -160,6 +162,6 @@ class OutboxSender:
                 )
                 await session.commit()
                 return False
-        await outbox.mark_sent(session, message_id=message.id)
+        await outbox.mark_sent(session, message_id=message.id, platform_id=platform_id)
         await session.commit()
         return True

@@ -179,6 +179,7 @@ class OutboxMessage(Base):
     announcement_id: Mapped[int | None] = mapped_column(
         ForeignKey("announcements.id", ondelete="CASCADE"), index=True
     )
+    platform_message_id: Mapped[str | None] = mapped_column(String(200))
 
 
 class ProcessedUpdate(Base):

@@ -101,14 +101,18 @@ async def due(session: AsyncSession, *, platforms: list[str], limit: int = 100) 
 _MARK_SENT = (
     update(OutboxMessage)
     .where(OutboxMessage.id == bindparam("message_id"))
-    .values(sent_at=bindparam("sent_at"))
+    .values(sent_at=bindparam("sent_at"), platform_message_id=bindparam("platform_id"))
     .execution_options(synchronize_session=False)
 )
 
 
-async def mark_sent(session: AsyncSession, *, message_id: int) -> None:
-    """Record a message as delivered (the statement is built once: this is the hot path)."""
-    await session.execute(_MARK_SENT, {"message_id": message_id, "sent_at": utcnow()})
+async def mark_sent(
+    session: AsyncSession, *, message_id: int, platform_id: str | None = None
+) -> None:
+    """Record a message as delivered, with the platform's id for it (the statement is built
+    once: this is the hot path)."""
+    values = {"message_id": message_id, "sent_at": utcnow(), "platform_id": platform_id}
+    await session.execute(_MARK_SENT, values)
 
 
 async def retry_later(session: AsyncSession, *, message_id: int, not_before: datetime) -> None:

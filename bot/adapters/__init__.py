@@ -62,8 +62,10 @@ class Adapter(Protocol):
     async def stop(self) -> None:
         """Disconnect cleanly."""
 
-    async def send(self, chat: Identity, reply: Reply, key: str) -> None:
-        """Show ``reply`` in ``chat``; raises a :class:`SendError` subclass on failure.
+    async def send(self, chat: Identity, reply: Reply, key: str) -> str | None:
+        """Show ``reply`` in ``chat``; returns the platform's id of the (last) message sent.
+
+        Raises a :class:`SendError` subclass on failure.
 
         ``key`` is stable for one outbox message across retries: platforms that support
         it (Matrix transaction ids) use it so a retried send never appears twice."""

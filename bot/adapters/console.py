@@ -43,10 +43,11 @@ class ConsoleAdapter:
         """A console message from this adapter's user."""
         return Incoming(chat=self.identity, sender=self.identity, text=text, language=self.language)
 
-    async def send(self, chat: Identity, reply: Reply, key: str = "") -> None:
+    async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
         prefix = BOT if self.interactive else ""
         self.stdout.write(prefix + with_choices(reply) + "\n\n")
         self.stdout.flush()
+        return None
 
     async def converse(self, handle: MessageHandler, stop: asyncio.Event | None = None) -> None:
         """Read messages until end of input (or ``stop``), answering each in turn."""

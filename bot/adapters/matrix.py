@@ -231,9 +231,10 @@ class MatrixAdapter:
                 event.room_id = source["room_id"]
                 self._waiting.append(event)
 
-    async def send(self, chat: Identity, reply: Reply, key: str = "") -> None:
+    async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
         """Send as ``m.notice`` (plain and HTML); numbered choices; long texts split."""
         parts = split_text(with_choices(reply), MAX_BODY)
+        event_id = None
         for number, part in enumerate(parts):
             content = {
                 "msgtype": "m.notice",
@@ -255,3 +256,5 @@ class MatrixAdapter:
                 raise TransientError(str(exc)) from exc
             if not isinstance(response, RoomSendResponse):
                 raise translate_error(response)
+            event_id = str(response.event_id)
+        return event_id

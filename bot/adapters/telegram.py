@@ -231,13 +231,14 @@ class TelegramAdapter:
             sender_name=message.from_user.first_name,
         )
 
-    async def send(self, chat: Identity, reply: Reply, key: str = "") -> None:
+    async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
         """Send a reply as HTML-escaped text, long ones split; buttons under the last part."""
         parts = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH, escape=_escape)
         markup = await self._keyboard(reply) if reply.buttons else None
+        sent_id = None
         for number, part in enumerate(parts, 1):
             try:
-                await self.bot.send_message(
+                sent = await self.bot.send_message(
                     chat_id=int(chat.id),
                     text=_escape(part),
                     parse_mode=ParseMode.HTML,
@@ -246,6 +247,8 @@ class TelegramAdapter:
                 )
             except tg.TelegramError as exc:
                 raise translate_error(exc) from exc
+            sent_id = str(sent.message_id)
+        return sent_id
 
     async def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup:
         rows = []

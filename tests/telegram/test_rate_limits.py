@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import select
+
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import App
 from bot.config import Config
 from bot.delivery import OutboxSender
 from storage import outbox
+from storage.models import OutboxMessage
 from tests.telegram.flood_fake import FloodFake
 
 
@@ -45,3 +48,6 @@ async def test_sender_honours_retry_after_and_loses_nothing(app: App, config: Co
         assert numbers == sorted(set(numbers)), f"chat {chat_id}: {numbers}"
     async with app.sessions() as session:
         assert await outbox.due(session, platforms=["telegram"]) == []
+    async with app.sessions() as session:
+        ids = [row for row in await session.scalars(select(OutboxMessage.platform_message_id))]
+    assert sorted(int(i or 0) for i in ids) == list(range(1, 25))  # the platform id of each
