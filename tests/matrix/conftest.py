@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -10,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
 from bot.config import Config, load_config
 from tests.matrix.citizen import Citizen
 from tests.matrix.synapse import Synapse
+from tests.running import RunningKlbot
 from tests.telegram.conftest import free_port
 
 BOT_PASSWORD = "klbot-test-password"
@@ -29,14 +28,11 @@ def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synapse]:
 
 
 @dataclass
-class MatrixWorld:
+class MatrixWorld(RunningKlbot):
     synapse: Synapse
     config: Config
     folder: Path
     bot: str = "@klbot:localhost"
-    stop: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-    app: App | None = None
     citizens: list[Citizen] = field(default_factory=list)
 
     async def citizen(self, name: str = "ana") -> Citizen:
@@ -47,36 +43,6 @@ class MatrixWorld:
         await citizen.login()
         self.citizens.append(citizen)
         return citizen
-
-    async def start_klbot(self) -> App:
-        self.stop = asyncio.Event()
-        self._context = App.open(self.config)
-        self.app = await self._context.__aenter__()
-        ready = asyncio.Event()
-        self.task = asyncio.create_task(
-            self.app.serve(self.app.platform_adapters(), self.stop, ready)
-        )
-        await self._until_ready(ready)
-        return self.app
-
-    async def _until_ready(self, ready: asyncio.Event) -> None:
-        """Wait until klbot's adapters run; if starting fails, raise that error."""
-        assert self.task is not None
-        waiting = asyncio.create_task(ready.wait())
-        await asyncio.wait([waiting, self.task], timeout=60, return_when=asyncio.FIRST_COMPLETED)
-        waiting.cancel()
-        if self.task.done():
-            self.task.result()
-            raise RuntimeError("klbot stopped while starting")
-        if not ready.is_set():
-            raise TimeoutError("klbot did not start within 60 s")
-
-    async def stop_klbot(self) -> None:
-        self.stop.set()
-        if self.task is not None:
-            await asyncio.wait_for(self.task, 30)
-            self.task = None
-        await self._context.__aexit__(None, None, None)
 
 
 def matrix_config(db_url: str, synapse: Synapse, store: Path) -> Config:

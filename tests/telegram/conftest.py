@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import secrets
 import shutil
@@ -10,13 +9,13 @@ import socket
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from bot.app import App
 from bot.config import Config, load_config
+from tests.running import RunningKlbot
 from tests.telegram.client import TelegramUser
 from tests.telegram.compat import CompatProxy
 
@@ -100,16 +99,13 @@ def emulator() -> Iterator[Emulator]:
 
 
 @dataclass
-class TelegramWorld:
+class TelegramWorld(RunningKlbot):
     """klbot running against the emulator, and a way to make users there."""
 
     emulator: Emulator
     proxy: CompatProxy
     token: str
     config: Config
-    app: App | None = None
-    stop: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
     users: int = 0
 
     def user(
@@ -117,35 +113,6 @@ class TelegramWorld:
     ) -> TelegramUser:
         self.users += 1
         return TelegramUser(self.emulator.url, self.token, 7000 + self.users, name, language, group)
-
-    async def start_klbot(self, config: Config | None = None) -> App:
-        self.stop = asyncio.Event()
-        self._context = App.open(config or self.config)
-        self.app = await self._context.__aenter__()
-        adapters = self.app.platform_adapters()
-        ready = asyncio.Event()
-        self.task = asyncio.create_task(self.app.serve(adapters, self.stop, ready))
-        await self._until_ready(ready)
-        return self.app
-
-    async def _until_ready(self, ready: asyncio.Event) -> None:
-        """Wait until klbot's adapters run; if starting fails, raise that error."""
-        assert self.task is not None
-        waiting = asyncio.create_task(ready.wait())
-        await asyncio.wait([waiting, self.task], timeout=60, return_when=asyncio.FIRST_COMPLETED)
-        waiting.cancel()
-        if self.task.done():
-            self.task.result()
-            raise RuntimeError("klbot stopped while starting")
-        if not ready.is_set():
-            raise TimeoutError("klbot did not start within 60 s")
-
-    async def stop_klbot(self) -> None:
-        self.stop.set()
-        if self.task is not None:
-            await asyncio.wait_for(self.task, 30)
-            self.task = None
-        await self._context.__aexit__(None, None, None)
 
 
 def telegram_config(db_url: str, proxy_url: str, token: str) -> Config:
