@@ -32,7 +32,8 @@ class InstantAdapter:
 
     platform = "telegram"
 
-    def __init__(self) -> None:
+    def __init__(self, idempotent: bool) -> None:
+        self.idempotent = idempotent
         self.sent = 0
 
     async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
@@ -61,18 +62,19 @@ async def drain(sender: OutboxSender, app: App, total: int) -> float:
     return time.perf_counter() - start
 
 
-async def bookkeeping(config: Config, recipients: int) -> None:
+async def bookkeeping(config: Config, recipients: int, *, idempotent: bool) -> None:
     async with App.open(config) as app:
         await fill(app, recipients)
-        adapter = InstantAdapter()
+        adapter = InstantAdapter(idempotent)
         sender = OutboxSender(
             app.sessions,
             {"telegram": adapter},  # type: ignore[dict-item]
             {"telegram": (1e9, 1e9)},
         )
         seconds = await drain(sender, app, recipients)
+    kind = "claimed in batches (Matrix-like)" if idempotent else "claimed one by one (Telegram)"
     print(
-        f"bookkeeping: {adapter.sent} deliveries in {seconds:.1f} s = "
+        f"bookkeeping, {kind}: {adapter.sent} deliveries in {seconds:.1f} s = "
         f"{adapter.sent / seconds:,.0f}/s (target ≥ 1,000/s)"
     )
 
@@ -133,7 +135,8 @@ async def main() -> None:
                 None, env={"KLBOT_DATABASE_URL": f"sqlite+aiosqlite:///{folder}/{name}.sqlite3"}
             )
 
-        await bookkeeping(config("bookkeeping"), recipients)
+        await bookkeeping(config("batched"), recipients, idempotent=True)
+        await bookkeeping(config("single"), recipients, idempotent=False)
         ours, our_429 = await klbot_rate(config("rate"), limited)
         naive, naive_429 = await naive_rate(limited)
     print(f"rate limit {LIMIT}/s, {limited} messages to different chats:")

@@ -28,6 +28,8 @@ IDLE_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 300.0
 DEFAULT_LIMITS = (30.0, 1.0)
 """Telegram's documented limits: 30 messages a second overall, one a second per chat."""
+STALE_CLAIM_SECONDS = 30
+"""A claim this old without a result means its sender stopped while sending."""
 SAFETY = 0.985
 CHAT_BURST = 3
 """A chat may get a few messages at once, as long as the average stays within its rate."""
@@ -52,8 +54,11 @@ class OutboxSender:
         sessions: async_sessionmaker[AsyncSession],
         adapters: Mapping[str, Adapter],
         limits: Mapping[str, tuple[float, float]] | None = None,
+        *,
+        stale_after: float = STALE_CLAIM_SECONDS,
     ) -> None:
         """``limits`` maps a platform to (messages per second overall, per chat)."""
+        self.stale_after = stale_after
         self.sessions = sessions
         self.adapters = dict(adapters)
         self._wake = asyncio.Event()
@@ -76,9 +81,13 @@ class OutboxSender:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; sleeps while nothing is due."""
+        last_recovery = 0.0
         while not stop.is_set():
             self._wake.clear()
             try:
+                if time.monotonic() - last_recovery > self.stale_after / 3:
+                    last_recovery = time.monotonic()
+                    await self.recover()
                 sent_any = await self.send_due()
             except Exception:
                 log.exception("the outbox could not be read; trying again")
@@ -99,6 +108,26 @@ class OutboxSender:
             for waiter in waiters:
                 waiter.cancel()
 
+    async def recover(self) -> None:
+        """Messages a stopped sender claimed but never confirmed: on platforms that recognise
+        a resend, send them again; elsewhere give them up, so none can arrive twice."""
+        before = utcnow() - timedelta(seconds=self.stale_after)
+        async with self.sessions() as session, session.begin():
+            for platform, adapter in self.adapters.items():
+                stale = await outbox.stale_claims(session, platforms=[platform], before=before)
+                if not stale:
+                    continue
+                if adapter.idempotent:
+                    await outbox.release(session, message_ids=stale)
+                else:
+                    await outbox.give_up_uncertain(session, message_ids=stale)
+                log.warning(
+                    "%d %s message(s) were being sent when a sender stopped; %s",
+                    len(stale),
+                    platform,
+                    "sending again" if adapter.idempotent else "not resent",
+                )
+
     async def send_due(self) -> bool:
         """Send what is due now; True if anything was sent (more may be waiting)."""
         now = time.monotonic()
@@ -107,6 +136,10 @@ class OutboxSender:
             return False
         async with self.sessions() as session:
             due = await outbox.due(session, platforms=platforms)
+            # where a resend is recognised, claim the whole batch in one go; elsewhere each
+            # message is claimed on its own, so a crash leaves at most one in doubt
+            batch = [m.id for m in due if self.adapters[m.chat.partition(":")[0]].idempotent]
+            claimed = await outbox.claim_many(session, message_ids=batch)
             await session.commit()
             blocked: set[str] = set()
             sent_any = False
@@ -115,13 +148,13 @@ class OutboxSender:
                 paused = self._paused_until.get(platform, 0.0) > time.monotonic()
                 if message.chat in blocked or paused:
                     continue  # keep a chat's messages in order: none overtakes a failed one
-                if await self._send(session, message):
+                if await self._send(session, message, claimed=message.id in claimed):
                     sent_any = True
                 else:
                     blocked.add(message.chat)
             return sent_any
 
-    async def _send(self, session: AsyncSession, message: outbox.Due) -> bool:
+    async def _send(self, session: AsyncSession, message: outbox.Due, *, claimed: bool) -> bool:
         """Send one message and record its outcome at once (committed before the next)."""
         chat = Identity.parse(message.chat)
         reply = Reply(
@@ -133,6 +166,11 @@ class OutboxSender:
             message.chat, AsyncLimiter(CHAT_BURST * rate, CHAT_BURST)
         )
         async with self._overall[chat.platform], limiter:
+            if not claimed:
+                if not await outbox.claim(session, message_id=message.id):
+                    await session.commit()
+                    return True  # another sender has it
+                await session.commit()  # claimed before sending: a crash is never a resend
             try:
                 platform_id = await self.adapters[chat.platform].send(
                     chat, reply, f"outbox-{message.id}"

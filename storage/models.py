@@ -180,6 +180,8 @@ class OutboxMessage(Base):
         ForeignKey("announcements.id", ondelete="CASCADE"), index=True
     )
     platform_message_id: Mapped[str | None] = mapped_column(String(200))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    """Set just before sending: a crash after it leaves the row visibly in flight."""
 
 
 class ProcessedUpdate(Base):

@@ -79,7 +79,7 @@ async def due(session: AsyncSession, *, platforms: list[str], limit: int = 100) 
             earlier.id < OutboxMessage.id,
             earlier.sent_at.is_(None),
             earlier.failed.is_(None),
-            earlier.not_before > now,
+            or_(earlier.not_before > now, earlier.claimed_at.is_not(None)),
         )
         .exists()
     )
@@ -88,6 +88,7 @@ async def due(session: AsyncSession, *, platforms: list[str], limit: int = 100) 
         .where(
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.failed.is_(None),
+            OutboxMessage.claimed_at.is_(None),
             or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
             or_(*prefixes),
             ~held_back_before,  # a chat's messages never overtake one that waits
@@ -96,6 +97,73 @@ async def due(session: AsyncSession, *, platforms: list[str], limit: int = 100) 
         .limit(limit)
     )
     return [Due(r.id, r.chat, r.text, r.buttons or [], r.attempts) for r in rows]
+
+
+_CLAIM = (
+    update(OutboxMessage)
+    .where(
+        OutboxMessage.id == bindparam("message_id"),
+        OutboxMessage.claimed_at.is_(None),
+        OutboxMessage.sent_at.is_(None),
+    )
+    .values(claimed_at=bindparam("now"))
+    .execution_options(synchronize_session=False)
+)
+
+
+async def claim(session: AsyncSession, *, message_id: int) -> bool:
+    """Mark a message as being sent (commit before sending); False if someone else did."""
+    result = await session.execute(_CLAIM, {"message_id": message_id, "now": utcnow()})
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_many(session: AsyncSession, *, message_ids: list[int]) -> set[int]:
+    """Claim several messages at once; returns those this sender got."""
+    if not message_ids:
+        return set()
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(message_ids),
+            OutboxMessage.claimed_at.is_(None),
+            OutboxMessage.sent_at.is_(None),
+        )
+        .values(claimed_at=utcnow())
+        .returning(OutboxMessage.id)
+    )
+    return set(result.scalars())
+
+
+async def stale_claims(
+    session: AsyncSession, *, platforms: list[str], before: datetime
+) -> list[int]:
+    """Messages claimed before ``before`` and never confirmed: their sender stopped mid-send."""
+    prefixes = [OutboxMessage.chat.startswith(f"{platform}:") for platform in platforms]
+    rows = await session.scalars(
+        select(OutboxMessage.id).where(
+            OutboxMessage.claimed_at < before,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed.is_(None),
+            or_(*prefixes),
+        )
+    )
+    return list(rows)
+
+
+async def release(session: AsyncSession, *, message_ids: list[int]) -> None:
+    """Send these again (the platform recognises a resend by its key)."""
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id.in_(message_ids)).values(claimed_at=None)
+    )
+
+
+async def give_up_uncertain(session: AsyncSession, *, message_ids: list[int]) -> None:
+    """Never resend these: the platform cannot tell a resend, and it may have arrived."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids))
+        .values(failed="uncertain: klbot stopped while sending it")
+    )
 
 
 _MARK_SENT = (
@@ -120,7 +188,7 @@ async def retry_later(session: AsyncSession, *, message_id: int, not_before: dat
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(attempts=OutboxMessage.attempts + 1, not_before=not_before)
+        .values(attempts=OutboxMessage.attempts + 1, not_before=not_before, claimed_at=None)
     )
 
 

@@ -55,6 +55,8 @@ class Adapter(Protocol):
 
     platform: str
     surface: Surface
+    idempotent: bool
+    """Sending twice with the same key shows one message (Matrix transaction ids)."""
 
     async def start(self, handle: UpdateHandler) -> None:
         """Connect and begin passing incoming messages to ``handle``."""

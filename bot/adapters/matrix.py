@@ -68,6 +68,7 @@ class MatrixAdapter:
 
     platform = "matrix"
     surface = SURFACE
+    idempotent = True  # a resend with the same transaction id shows once
 
     def __init__(
         self, settings: MatrixSection, sessions: async_sessionmaker[AsyncSession], store_path: Path

@@ -64,6 +64,7 @@ class TelegramAdapter:
     """One bot account on Telegram (or on a Bot API server compatible with it)."""
 
     platform = "telegram"
+    idempotent = False  # the Bot API cannot recognise a resent message
 
     def __init__(
         self,

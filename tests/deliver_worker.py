@@ -1,0 +1,68 @@
+"""A delivering klbot process for the crash test: sends the outbox to a fake platform that
+writes every message it receives to a file, until nothing is left.
+
+Usage: python -m tests.deliver_worker DATABASE_URL OUTPUT_FILE PLATFORM
+PLATFORM ``matrix`` recognises a resend by its transaction id (as Synapse does);
+``telegram`` cannot (as the Bot API cannot).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from bot.app import App
+from bot.config import load_config
+from bot.delivery import OutboxSender
+from bot.events import Identity, Reply
+from storage import outbox
+from storage.models import utcnow
+
+
+class FilePlatform:
+    """Appends ``key<TAB>chat`` per message; an idempotent one ignores a key it has seen."""
+
+    def __init__(self, platform: str, output: Path) -> None:
+        self.platform = platform
+        self.idempotent = platform == "matrix"
+        self.output = output
+        self.seen = (
+            {line.split("\t")[0] for line in output.read_text().splitlines()}
+            if (output.exists())
+            else set()
+        )
+
+    async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
+        if self.idempotent and key in self.seen:
+            return key
+        self.seen.add(key)
+        with self.output.open("a") as handle:
+            handle.write(f"{key}\t{chat}\n")
+        return key
+
+
+async def main(url: str, output: Path, platform: str) -> None:
+    config = load_config(None, env={"KLBOT_DATABASE_URL": url})
+    async with App.open(config) as app:
+        adapter = FilePlatform(platform, output)
+        sender = OutboxSender(
+            app.sessions,
+            {platform: adapter},  # type: ignore[dict-item]
+            {platform: (1e9, 1e9)},
+            stale_after=0.5,
+        )
+        while True:
+            await sender.recover()
+            while await sender.send_due():
+                pass
+            async with app.sessions() as session:
+                left = await outbox.due(session, platforms=[platform], limit=1)
+                stale = await outbox.stale_claims(session, platforms=[platform], before=utcnow())
+            if not left and not stale:
+                return
+            await asyncio.sleep(0.2)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], Path(sys.argv[2]), sys.argv[3]))
