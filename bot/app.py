@@ -37,6 +37,7 @@ class App:
         self.services = Services(knowledge=Knowledge(file=config.knowledge.file))
         self.dispatcher = Dispatcher(all_routers(), self.sessions, config, self.services)
         self.sender: OutboxSender | None = None
+        self._scheduler: Scheduler | None = None
 
     @classmethod
     @asynccontextmanager
@@ -82,6 +83,7 @@ class App:
                 key=f"[feedback] digest {self.config.feedback.digest!r}",
             )
         scheduler.every("announcement-reports", 10, self.finish_announcements)
+        self._scheduler = scheduler
         return scheduler
 
     async def fire_announcement(self, announcement_id: int, fire_time: datetime) -> None:
@@ -102,8 +104,17 @@ class App:
                 await broadcast.skipped(session, row, self.config)
 
     async def finish_announcements(self) -> None:
+        """Report finished announcements; plan those filed in chat for a time or schedule."""
         async with self.sessions() as session, session.begin():
             await broadcast.finish_delivered(session, self.config)
+            waiting = await announcements.pending(session)
+        scheduler = self._scheduler
+        if scheduler is None:
+            return
+        for row in waiting:
+            timed = row.status == "scheduled" and (row.send_at or row.cron)
+            if timed and not scheduler.has_announcement(row.id):
+                scheduler.announcement(row.id, at=row.send_at, crontab=row.cron)
 
     async def send_digest(self, now: datetime | None = None) -> int:
         """Owe each board member the feedback digest for the week before ``now``."""

@@ -97,6 +97,9 @@ class Scheduler:
             **options,
         )
 
+    def has_announcement(self, announcement_id: int) -> bool:
+        return self._scheduler.get_job(f"announcement:{announcement_id}") is not None
+
     def remove_announcement(self, announcement_id: int) -> None:
         from apscheduler.jobstores.base import JobLookupError
 

@@ -16,6 +16,7 @@ def all_routers() -> list[Router]:
         privacy,
         questions,
         roles,
+        scheduled,
         staff,
         start,
         subscriptions,
@@ -31,6 +32,7 @@ def all_routers() -> list[Router]:
         staff.router,
         feedback_staff.router,
         announcements.router,
+        scheduled.router,
         roles.router,
         fallback.router,
     ]

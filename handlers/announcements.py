@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from bot import broadcast
+from bot.config import ConfigError
 from bot.context import Context
 from bot.events import Reply
 from bot.i18n import Text
 from bot.roles import Role
-from bot.router import Args, Router
+from bot.router import Router
+from bot.scheduler import trigger
 from storage import announcements as store
-from storage import outbox
 from storage import roles as grants
 
 router = Router("announcements")
@@ -34,6 +38,27 @@ PREVIEW = Text(
     en="Preview – this is what recipients get ({audience}):",
 )
 SEND_NOW, DISCARD = Text(de="Jetzt senden", en="Send now"), Text(de="Verwerfen", en="Discard")
+LATER, REPEAT = Text(de="Später senden", en="Send later"), Text(de="Regelmäßig", en="Repeat")
+ASK_WHEN = Text(
+    de="Wann? Datum und Uhrzeit (Europe/Berlin), z. B. 01.12.2026 09:00",
+    en="When? Date and time (Europe/Berlin), e.g. 01.12.2026 09:00",
+)
+BAD_WHEN = Text(de="Bitte so: 01.12.2026 09:00", en="Like this, please: 01.12.2026 09:00")
+PAST_WHEN = Text(de="Dieser Zeitpunkt liegt in der Vergangenheit.", en="That time has passed.")
+ASK_CRON = Text(
+    de="Wie oft? Als Cron-Ausdruck (Minute Stunde Tag Monat Wochentag), z. B. "
+    "„0 9 * * mon“ = montags 9 Uhr, „30 8 * * *“ = täglich 8:30.",
+    en="How often? As a cron expression (minute hour day month weekday), e.g. "
+    "“0 9 * * mon” = Mondays 9:00, “30 8 * * *” = daily 8:30.",
+)
+BAD_CRON = Text(
+    de="Das ist kein gültiger Cron-Ausdruck; z. B. „0 9 * * mon“.",
+    en="That is not a valid cron expression; e.g. “0 9 * * mon”.",
+)
+PLANNED = Text(
+    de="Ankündigung #{id} ist geplant: {when}. /scheduled zeigt sie, /unschedule {id} sagt sie ab.",
+    en="Announcement #{id} is planned: {when}. /scheduled shows it, /unschedule {id} cancels it.",
+)
 QUEUED = Text(
     de="Ankündigung #{id} geht an {count} Empfänger. Wenn alles zugestellt ist, bekommst du "
     "einen Bericht.",
@@ -45,25 +70,9 @@ EXPECTED_BUTTON = Text(
     de="Bitte wähle oben aus (oder /cancel).", en="Please choose above (or /cancel)."
 )
 STALE = Text(de="Diese Ankündigung ist schon erledigt.", en="That announcement is already done.")
-PENDING = Text(de="Offene Ankündigungen:", en="Pending announcements:")
-NOTHING_PENDING = Text(de="Keine offenen Ankündigungen.", en="No pending announcements.")
-CANCELLED = Text(
-    de="Ankündigung #{id} ist abgesagt; {count} noch nicht zugestellte Nachrichten entfallen.",
-    en="Announcement #{id} is cancelled; {count} undelivered messages were dropped.",
-)
 AWAITING = Text(
     de="Ankündigung #{id} an alle wartet auf die Freigabe durch eine zweite Person: /approve {id}",
     en="Announcement #{id} to everyone awaits approval by a second person: /approve {id}",
-)
-NOTHING_TO_APPROVE = Text(
-    de="Ankündigung #{id} wartet auf keine Freigabe.", en="Announcement #{id} awaits no approval."
-)
-OWN_ANNOUNCEMENT = Text(
-    de="Die eigene Ankündigung freigeben geht nicht – dafür braucht es eine zweite Person.",
-    en="You cannot approve your own announcement – that takes a second person.",
-)
-NO_SUCH = Text(
-    de="Eine offene Ankündigung #{id} gibt es nicht.", en="There is no pending announcement #{id}."
 )
 
 
@@ -108,10 +117,22 @@ async def button(ctx: Context) -> Reply:
     if step == "english":
         await ctx.goto("confirm", text_en=None)
         return await _preview(ctx)
+    if value == "later":
+        await ctx.goto("when")
+        return ctx.reply(ASK_WHEN)
+    if value == "repeat":
+        await ctx.goto("cron")
+        return ctx.reply(ASK_CRON)
     if value != "send":
         await ctx.end_conversation()
         return ctx.reply(DISCARDED)
-    data = state.data
+    return await _create(ctx)
+
+
+async def _create(ctx: Context, *, at: datetime | None = None, cron: str | None = None) -> Reply:
+    """File the announcement: out now, or stored for its time (the running klbot plans it)."""
+    assert ctx.conversation is not None
+    data = ctx.conversation.data
     await ctx.end_conversation()
     row = await store.create(
         ctx.session,
@@ -119,6 +140,8 @@ async def button(ctx: Context) -> Reply:
         audience=data["audience"],
         text_de=data["text_de"],
         text_en=data["text_en"],
+        send_at=at,
+        cron=cron,
     )
     if broadcast.needs_approval(row, ctx.config):
         row.status = "approval"
@@ -129,6 +152,15 @@ async def button(ctx: Context) -> Reply:
             detail=f"#{row.id} to {row.audience}: awaiting approval",
         )
         return ctx.reply(AWAITING, id=row.id)
+    if at or cron:
+        await grants.audit(
+            ctx.session,
+            actor=ctx.chat,
+            action="announce",
+            detail=f"#{row.id} to {row.audience}: {cron or at}",
+        )
+        when = f"{at.astimezone(_zone(ctx)):%d.%m.%Y %H:%M}" if at else f"„{cron}“"
+        return ctx.reply(PLANNED, id=row.id, when=when)
     count = await broadcast.fire(ctx.session, row, ctx.config)
     await grants.audit(
         ctx.session,
@@ -137,6 +169,32 @@ async def button(ctx: Context) -> Reply:
         detail=f"#{row.id} to {row.audience}: {count} recipients",
     )
     return ctx.reply(QUEUED, id=row.id, count=count)
+
+
+def _zone(ctx: Context) -> ZoneInfo:
+    return ZoneInfo(ctx.config.bot.timezone)
+
+
+@router.step(CONVERSATION, "when")
+async def when_step(ctx: Context) -> Reply:
+    text = (ctx.message.text or "").strip()
+    try:
+        at = datetime.strptime(text, "%d.%m.%Y %H:%M").replace(tzinfo=_zone(ctx))
+    except ValueError:
+        return ctx.reply(BAD_WHEN)
+    if at <= datetime.now(_zone(ctx)):
+        return ctx.reply(PAST_WHEN)
+    return await _create(ctx, at=at)
+
+
+@router.step(CONVERSATION, "cron")
+async def cron_step(ctx: Context) -> Reply:
+    text = " ".join((ctx.message.text or "").split())
+    try:
+        trigger(text, _zone(ctx), "cron")
+    except ConfigError:
+        return ctx.reply(BAD_CRON)
+    return await _create(ctx, cron=text)
 
 
 @router.step(CONVERSATION, "german")
@@ -164,67 +222,8 @@ async def _preview(ctx: Context) -> Reply:
     parts = [ctx.t(PREVIEW, audience=audience), "", f"🇩🇪 {data['text_de']}"]
     if data["text_en"]:
         parts += ["", f"🇬🇧 {data['text_en']}"]
-    buttons = [[(SEND_NOW, "ann:confirm:send"), (DISCARD, "ann:confirm:discard")]]
+    buttons = [
+        [(SEND_NOW, "ann:confirm:send"), (LATER, "ann:confirm:later")],
+        [(REPEAT, "ann:confirm:repeat"), (DISCARD, "ann:confirm:discard")],
+    ]
     return ctx.reply("\n".join(parts), buttons=buttons)
-
-
-@router.command(
-    "approve",
-    description=Text(
-        de="Ankündigung freigeben (Vier-Augen-Prinzip)", en="approve an announcement (four eyes)"
-    ),
-    roles=STAFF,
-    args=Args.REQUIRED,
-    usage=Text(de="/approve 7", en="/approve 7"),
-)
-async def approve(ctx: Context) -> Reply:
-    number = ctx.args.lstrip("#")
-    row = await store.get(ctx.session, announcement_id=int(number)) if number.isdecimal() else None
-    if row is None or row.status != "approval":
-        return ctx.reply(NOTHING_TO_APPROVE, id=number)
-    if row.author == ctx.chat:
-        return ctx.reply(OWN_ANNOUNCEMENT)
-    count = await broadcast.fire(ctx.session, row, ctx.config)
-    await grants.audit(
-        ctx.session,
-        actor=ctx.chat,
-        action="approve",
-        detail=f"#{row.id} to {row.audience}: {count} recipients",
-    )
-    return ctx.reply(QUEUED, id=row.id, count=count)
-
-
-@router.command(
-    "scheduled",
-    description=Text(de="offene Ankündigungen", en="pending announcements"),
-    roles=STAFF,
-)
-async def scheduled(ctx: Context) -> Reply:
-    rows = await store.pending(ctx.session)
-    if not rows:
-        return ctx.reply(NOTHING_PENDING)
-    lines = [ctx.t(PENDING)]
-    for row in rows:
-        progress = await store.progress(ctx.session, announcement_id=row.id)
-        lines.append(
-            f"#{row.id} · {row.audience} · {row.status} · {progress.sent}/"
-            f"{progress.recipients} · {' '.join(row.text_de.split())[:50]}"
-        )
-    return ctx.reply("\n".join(lines))
-
-
-@router.command(
-    "unschedule",
-    description=Text(de="Ankündigung absagen", en="cancel an announcement"),
-    roles=STAFF,
-    args=Args.REQUIRED,
-    usage=Text(de="/unschedule 7", en="/unschedule 7"),
-)
-async def unschedule(ctx: Context) -> Reply:
-    number = ctx.args.lstrip("#")
-    row = await store.get(ctx.session, announcement_id=int(number)) if number.isdecimal() else None
-    if row is None or row.status not in ("scheduled", "sending", "approval"):
-        return ctx.reply(NO_SUCH, id=number)
-    row.status = "cancelled"
-    dropped = await outbox.give_up_announcement(ctx.session, announcement_id=row.id)
-    return ctx.reply(CANCELLED, id=row.id, count=dropped)

@@ -90,3 +90,44 @@ async def test_recurring_announcement_keeps_its_schedule(config: Config) -> None
         staffed = app.config.roles.model_copy(update={"staff": ["console:staff"]})
         app.dispatcher.config = app.config.model_copy(update={"roles": staffed})
         assert f"#{number} · all · scheduled" in await staff.ask("/scheduled")
+
+
+async def test_planning_an_announcement_in_chat(config: Config) -> None:
+    from bot.dispatcher import Dispatcher
+    from handlers import all_routers
+
+    roles = config.roles.model_copy(update={"staff": ["console:staff"]})
+    staffed = config.model_copy(update={"roles": roles})
+    async with App.open(staffed) as app:
+        staff = Chat(
+            Dispatcher(all_routers(), app.sessions, staffed, app.services),
+            user="console:staff",
+            surface=CONSOLE,
+        )
+        ana = Chat(app.dispatcher, user="console:ana", surface=CONSOLE)
+        await ana.ask("/subscribe alle")
+        await staff.ask("/announce")
+        await staff.ask("1")
+        await staff.ask("Gleich geht es los")
+        await staff.ask("1")  # no English text
+        assert "2) Später senden" in "\n".join(
+            f"{n}) {b}" for n, b in enumerate(staff.buttons(), 1)
+        )
+        assert "Wann?" in await staff.ask("2")
+        assert "Bitte so" in await staff.ask("morgen früh")
+        assert "Vergangenheit" in await staff.ask("01.01.2001 09:00")
+        soon = datetime.now(BERLIN) + timedelta(minutes=1, seconds=1)
+        planned = await staff.ask(f"{soon:%d.%m.%Y %H:%M}")
+        assert "ist geplant" in planned
+        scheduler = app.scheduler()
+        scheduler.start(app)
+        await app.finish_announcements()  # the running klbot plans it
+        assert scheduler.has_announcement(1)
+        scheduler.stop()
+        await staff.ask("/announce")
+        await staff.ask("1")
+        await staff.ask("Jeden Montag")
+        await staff.ask("1")
+        await staff.ask("3")  # repeat
+        assert "kein gültiger Cron" in await staff.ask("montags")
+        assert "„0 9 * * mon“" in await staff.ask("0 9 * * mon")

@@ -1,0 +1,96 @@
+"""Announcements waiting to go out: /approve (four eyes), /scheduled, /unschedule."""
+
+from __future__ import annotations
+
+from bot import broadcast
+from bot.context import Context
+from bot.events import Reply
+from bot.i18n import Text
+from bot.roles import Role
+from bot.router import Args, Router
+from handlers.announcements import QUEUED
+from storage import announcements as store
+from storage import outbox
+from storage import roles as grants
+
+router = Router("scheduled")
+
+STAFF = [Role.STAFF]
+PENDING = Text(de="Offene Ankündigungen:", en="Pending announcements:")
+NOTHING_PENDING = Text(de="Keine offenen Ankündigungen.", en="No pending announcements.")
+CANCELLED = Text(
+    de="Ankündigung #{id} ist abgesagt; {count} noch nicht zugestellte Nachrichten entfallen.",
+    en="Announcement #{id} is cancelled; {count} undelivered messages were dropped.",
+)
+NOTHING_TO_APPROVE = Text(
+    de="Ankündigung #{id} wartet auf keine Freigabe.", en="Announcement #{id} awaits no approval."
+)
+OWN_ANNOUNCEMENT = Text(
+    de="Die eigene Ankündigung freigeben geht nicht – dafür braucht es eine zweite Person.",
+    en="You cannot approve your own announcement – that takes a second person.",
+)
+NO_SUCH = Text(
+    de="Eine offene Ankündigung #{id} gibt es nicht.", en="There is no pending announcement #{id}."
+)
+
+
+@router.command(
+    "approve",
+    description=Text(
+        de="Ankündigung freigeben (Vier-Augen-Prinzip)", en="approve an announcement (four eyes)"
+    ),
+    roles=STAFF,
+    args=Args.REQUIRED,
+    usage=Text(de="/approve 7", en="/approve 7"),
+)
+async def approve(ctx: Context) -> Reply:
+    number = ctx.args.lstrip("#")
+    row = await store.get(ctx.session, announcement_id=int(number)) if number.isdecimal() else None
+    if row is None or row.status != "approval":
+        return ctx.reply(NOTHING_TO_APPROVE, id=number)
+    if row.author == ctx.chat:
+        return ctx.reply(OWN_ANNOUNCEMENT)
+    count = await broadcast.fire(ctx.session, row, ctx.config)
+    await grants.audit(
+        ctx.session,
+        actor=ctx.chat,
+        action="approve",
+        detail=f"#{row.id} to {row.audience}: {count} recipients",
+    )
+    return ctx.reply(QUEUED, id=row.id, count=count)
+
+
+@router.command(
+    "scheduled",
+    description=Text(de="offene Ankündigungen", en="pending announcements"),
+    roles=STAFF,
+)
+async def scheduled(ctx: Context) -> Reply:
+    rows = await store.pending(ctx.session)
+    if not rows:
+        return ctx.reply(NOTHING_PENDING)
+    lines = [ctx.t(PENDING)]
+    for row in rows:
+        progress = await store.progress(ctx.session, announcement_id=row.id)
+        lines.append(
+            f"#{row.id} · {row.audience} · {row.status} · {progress.sent}/"
+            f"{progress.recipients} · {' '.join(row.text_de.split())[:50]}"
+        )
+    return ctx.reply("\n".join(lines))
+
+
+@router.command(
+    "unschedule",
+    description=Text(de="Ankündigung absagen", en="cancel an announcement"),
+    roles=STAFF,
+    args=Args.REQUIRED,
+    usage=Text(de="/unschedule 7", en="/unschedule 7"),
+)
+async def unschedule(ctx: Context) -> Reply:
+    number = ctx.args.lstrip("#")
+    row = await store.get(ctx.session, announcement_id=int(number)) if number.isdecimal() else None
+    if row is None or row.status not in ("scheduled", "sending", "approval"):
+        return ctx.reply(NO_SUCH, id=number)
+    row.status = "cancelled"
+    dropped = await outbox.give_up_announcement(ctx.session, announcement_id=row.id)
+    return ctx.reply(CANCELLED, id=row.id, count=dropped)
