@@ -32,6 +32,8 @@ STALE_CLAIM_SECONDS = 30
 """A claim this old without a result means its sender stopped while sending."""
 SAFETY = 0.985
 CHAT_BURST = 3
+GROUP_PER_MINUTE = 20
+"""Telegram's limit for messages to one group."""
 """A chat may get a few messages at once, as long as the average stays within its rate."""
 
 
@@ -108,6 +110,14 @@ class OutboxSender:
             for waiter in waiters:
                 waiter.cancel()
 
+    def _chat_limiter(self, chat: Identity) -> AsyncLimiter:
+        """One chat's limit: Telegram groups (negative ids) get 20 a minute, others the
+        configured rate per chat, with a small burst."""
+        if chat.platform == "telegram" and chat.id.startswith("-"):
+            return AsyncLimiter(GROUP_PER_MINUTE, 60)
+        rate = self._chat_rate[chat.platform]
+        return AsyncLimiter(CHAT_BURST * rate, CHAT_BURST)
+
     async def recover(self) -> None:
         """Messages a stopped sender claimed but never confirmed: on platforms that recognise
         a resend, send them again; elsewhere give them up, so none can arrive twice."""
@@ -161,10 +171,10 @@ class OutboxSender:
             message.text,
             tuple(tuple(Button(label, data) for label, data in row) for row in message.buttons),
         )
-        rate = self._chat_rate[chat.platform]
-        limiter = self._per_chat.setdefault(
-            message.chat, AsyncLimiter(CHAT_BURST * rate, CHAT_BURST)
-        )
+        limiter = self._per_chat.get(message.chat)
+        if limiter is None:
+            limiter = self._per_chat[message.chat] = self._chat_limiter(chat)
+
         async with self._overall[chat.platform], limiter:
             if not claimed:
                 if not await outbox.claim(session, message_id=message.id):
