@@ -94,3 +94,64 @@ async def unschedule(ctx: Context) -> Reply:
     row.status = "cancelled"
     dropped = await outbox.give_up_announcement(ctx.session, announcement_id=row.id)
     return ctx.reply(CANCELLED, id=row.id, count=dropped)
+
+
+EDIT = "edit-announcement"
+EDIT_GERMAN = Text(
+    de="Neuer deutscher Text für #{id} (bisher: „{current}“):",
+    en="New German text for #{id} (so far: “{current}”):",
+)
+EDIT_ENGLISH = Text(de="Neuer englischer Text:", en="New English text:")
+KEEP_NO_ENGLISH = Text(de="Ohne englischen Text", en="No English text")
+EDITED = Text(de="Ankündigung #{id} ist geändert.", en="Announcement #{id} is changed.")
+NOT_EDITABLE = Text(
+    de="#{id} lässt sich nicht mehr ändern (schon unterwegs, erledigt oder abgesagt).",
+    en="#{id} can no longer be changed (already going out, done or cancelled).",
+)
+
+
+@router.command(
+    "edit",
+    description=Text(de="geplante Ankündigung ändern", en="change a planned announcement"),
+    roles=STAFF,
+    args=Args.REQUIRED,
+    usage=Text(de="/edit 7", en="/edit 7"),
+)
+async def edit(ctx: Context) -> Reply:
+    number = ctx.args.lstrip("#")
+    row = await store.get(ctx.session, announcement_id=int(number)) if number.isdecimal() else None
+    if row is None or row.status not in ("scheduled", "approval"):
+        return ctx.reply(NOT_EDITABLE, id=number)
+    await ctx.start_conversation(EDIT, "german", id=row.id)
+    return ctx.reply(EDIT_GERMAN, id=row.id, current=" ".join(row.text_de.split())[:80])
+
+
+@router.step(EDIT, "german")
+async def edit_german(ctx: Context) -> Reply:
+    await ctx.goto("english", text_de=(ctx.message.text or "").strip())
+    return ctx.reply(EDIT_ENGLISH, buttons=[[(KEEP_NO_ENGLISH, "annedit:none")]])
+
+
+@router.step(EDIT, "english")
+async def edit_english(ctx: Context) -> Reply:
+    return await _save_edit(ctx, (ctx.message.text or "").strip() or None)
+
+
+@router.callback("annedit")
+async def edit_without_english(ctx: Context) -> Reply:
+    state = ctx.conversation
+    if state is None or state.name != EDIT or state.step != "english":
+        return ctx.reply(NOT_EDITABLE, id="")
+    return await _save_edit(ctx, None)
+
+
+async def _save_edit(ctx: Context, text_en: str | None) -> Reply:
+    assert ctx.conversation is not None
+    data = ctx.conversation.data
+    await ctx.end_conversation()
+    row = await store.get(ctx.session, announcement_id=data["id"])
+    if row is None or row.status not in ("scheduled", "approval"):
+        return ctx.reply(NOT_EDITABLE, id=data["id"])
+    row.text_de, row.text_en = data["text_de"], text_en
+    await grants.audit(ctx.session, actor=ctx.chat, action="edit", detail=f"#{row.id}")
+    return ctx.reply(EDITED, id=row.id)

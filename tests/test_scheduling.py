@@ -131,3 +131,27 @@ async def test_planning_an_announcement_in_chat(config: Config) -> None:
         await staff.ask("3")  # repeat
         assert "kein gültiger Cron" in await staff.ask("montags")
         assert "„0 9 * * mon“" in await staff.ask("0 9 * * mon")
+
+
+async def test_editing_a_planned_announcement(config: Config) -> None:
+    from bot.dispatcher import Dispatcher
+    from handlers import all_routers
+
+    roles = config.roles.model_copy(update={"staff": ["console:staff"]})
+    staffed = config.model_copy(update={"roles": roles})
+    async with App.open(staffed) as app:
+        number = await schedule(app, at=datetime.now(BERLIN) + timedelta(days=1))
+        staff = Chat(
+            Dispatcher(all_routers(), app.sessions, staffed, app.services),
+            user="console:staff",
+            surface=CONSOLE,
+        )
+        assert "bisher: „Geplante Nachricht“" in await staff.ask(f"/edit {number}")
+        await staff.ask("Verschoben auf Dienstag")
+        assert f"#{number} ist geändert" in await staff.ask("Postponed to Tuesday")
+        async with app.sessions() as session:
+            row = await announcements.get(session, announcement_id=number)
+            assert row is not None
+            assert (row.text_de, row.text_en) == ("Verschoben auf Dienstag", "Postponed to Tuesday")
+        await staff.ask(f"/unschedule {number}")
+        assert "nicht mehr ändern" in await staff.ask(f"/edit {number}")
