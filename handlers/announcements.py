@@ -13,6 +13,7 @@ from bot.i18n import Text
 from bot.roles import Role
 from bot.router import Router
 from bot.scheduler import trigger
+from handlers.subscriptions import topics as subscription_topics
 from storage import announcements as store
 from storage import roles as grants
 
@@ -77,16 +78,14 @@ AWAITING = Text(
 
 
 async def audience_choices(ctx: Context) -> list[tuple[str, str]]:
-    loaded = await ctx.services.knowledge.current(ctx.session)
+    """Everyone subscribed, the subscribers of each topic, the board, the staff."""
     topics = [
-        (f"topic:project:{p.id}", ctx.t(SUBSCRIBERS_OF, topic=p.name.get(ctx.lang)))
-        for p in loaded.kb.projects
+        (f"topic:{topic}", ctx.t(SUBSCRIBERS_OF, topic=name))
+        for topic, name in await subscription_topics(ctx)
+        if topic != "all"
     ]
-    return [
-        ("all", ctx.t(AUDIENCES["all"])),
-        *topics,
-        *((key, ctx.t(name)) for key, name in AUDIENCES.items() if key != "all"),
-    ]
+    others = [(key, ctx.t(name)) for key, name in AUDIENCES.items() if key != "all"]
+    return [("all", ctx.t(AUDIENCES["all"])), *topics, *others]
 
 
 @router.command(

@@ -42,10 +42,11 @@ NONE = Text(
 
 
 async def topics(ctx: Context) -> list[tuple[str, str]]:
-    """(topic, label): all news, then every project of the knowledge base."""
+    """(topic, label): all news, every project, then every topic tag of the projects."""
     loaded = await ctx.services.knowledge.current(ctx.session)
     projects = [(f"project:{p.id}", p.name.get(ctx.lang)) for p in loaded.kb.projects]
-    return [(store.ALL, ctx.t(ALL_NEWS)), *projects]
+    tags = sorted({tag for p in loaded.kb.projects for tag in p.topics})
+    return [(store.ALL, ctx.t(ALL_NEWS)), *projects, *((f"tag:{t}", f"# {t}") for t in tags)]
 
 
 async def label(ctx: Context, topic: str) -> str:
@@ -56,6 +57,10 @@ async def resolve(ctx: Context, query: str) -> str | None:
     """The topic a person names: ``all``/``alle`` or a project by name, alias or typo."""
     if query.strip().lower() in ("all", "alle", "alles"):
         return store.ALL
+    wanted = query.strip().lstrip("#").strip().lower()
+    for topic, _ in await topics(ctx):
+        if topic.startswith("tag:") and topic[4:].lower() == wanted:
+            return topic
     loaded = await ctx.services.knowledge.current(ctx.session)
     project = entries.find(loaded.kb.projects, query)
     return f"project:{project.id}" if project is not None else None

@@ -44,9 +44,9 @@ async def test_subscribe_list_and_unsubscribe(dispatcher: Dispatcher) -> None:
     assert "kenne ich nicht" in await ana.ask("/subscribe Mondlandung")
 
 
-async def announce(staff: Chat, audience_button: int, german: str, english: str | None) -> str:
+async def announce(staff: Chat, audience: str, german: str, english: str | None) -> str:
     await staff.ask("/announce")
-    await staff.ask(str(audience_button))
+    await staff.ask(str(staff.buttons().index(audience) + 1))
     await staff.ask(german)
     preview = await (staff.ask(english) if english else staff.ask("1"))
     assert "Vorschau" in preview and german in preview
@@ -64,14 +64,14 @@ async def test_audiences_and_languages(app: App, dispatcher: Dispatcher, config:
     await ben.ask("/subscribe Digitale Stadt")
     await cleo.ask("/start")
     await bea.ask("/start")
-    # audience buttons: 1 all, 2 subscribers of the project, 3 board, 4 staff
-    sent = await announce(staff, 2, "Neues zur Digitalen Stadt", "News on the Digital City")
+    project = "Abonnenten: Projekte aus der Bewerbung „Digitale Stadt“"
+    sent = await announce(staff, project, "Neues zur Digitalen Stadt", "News on the Digital City")
     assert "an 2 Empfänger" in sent
     assert "Neues zur Digitalen Stadt" in await ana.ask("/start")
     assert "News on the Digital City" in await ben.ask("/start")
     assert "Digitalen Stadt" not in await cleo.ask("/start")  # never opted in
     assert "Neues zur" not in await bea.ask("/start")
-    assert "an 1 Empfänger" in await announce(staff, 3, "Beiratssitzung am Montag", None)
+    assert "an 1 Empfänger" in await announce(staff, "Beirat", "Beiratssitzung am Montag", None)
     assert "Beiratssitzung" in await bea.ask("/start")
     assert "Beiratssitzung" not in await ana.ask("/start")
     async with app.sessions() as session, session.begin():
@@ -84,7 +84,7 @@ async def test_audiences_and_languages(app: App, dispatcher: Dispatcher, config:
 async def test_cancel_before_delivery(dispatcher: Dispatcher) -> None:
     ana, staff = person(dispatcher, "ana"), person(dispatcher, "staff")
     await ana.ask("/subscribe alle")
-    assert "an 1 Empfänger" in await announce(staff, 1, "Bald gibt es WLAN", None)
+    assert "an 1 Empfänger" in await announce(staff, "Alle Abonnenten", "Bald gibt es WLAN", None)
     assert "#1 · all · sending · 0/1" in await staff.ask("/scheduled")
     assert "1 noch nicht zugestellte" in await staff.ask("/unschedule 1")
     assert "WLAN" not in await ana.ask("/start")
@@ -114,11 +114,26 @@ async def test_four_eyes_for_announcements_to_everyone(app: App, config: Config)
         person(dispatcher, "sam"),
     )
     await ana.ask("/subscribe alle")
-    assert "wartet auf die Freigabe" in await announce(staff, 1, "Wichtig für alle", None)
+    assert "wartet auf die Freigabe" in await announce(
+        staff, "Alle Abonnenten", "Wichtig für alle", None
+    )
     assert "Wichtig für alle" not in await ana.ask("/start")
     assert "eigene Ankündigung" in await staff.ask("/approve 1")
     assert "an 1 Empfänger" in await sam.ask("/approve 1")
     assert "Wichtig für alle" in await ana.ask("/start")
     assert "wartet auf keine Freigabe" in await sam.ask("/approve 1")
     # the board is no "everyone": no approval needed
-    assert "an 0 Empfänger" in await announce(staff, 3, "Nur für den Beirat", None)
+    assert "an 0 Empfänger" in await announce(staff, "Beirat", "Nur für den Beirat", None)
+
+
+async def test_topic_tags(dispatcher: Dispatcher) -> None:
+    ana, ben, staff = (
+        person(dispatcher, "ana"),
+        person(dispatcher, "ben"),
+        person(dispatcher, "staff"),
+    )
+    assert "Angemeldet: # Smart City" in await ana.ask("/subscribe #Smart City")
+    await ben.ask("/subscribe Digitale Stadt")
+    assert "an 1 Empfänger" in await announce(staff, "Abonnenten: # Smart City", "Smart!", None)
+    assert "Smart!" in await ana.ask("/start")
+    assert "Smart!" not in await ben.ask("/start")
