@@ -51,7 +51,7 @@ def announce(
     from bot import broadcast
     from bot.cli import default_user, fail, with_app
     from bot.scheduler import Scheduler, trigger
-    from storage import announcements
+    from storage import announcements, roles
 
     if not broadcast.valid_audience(audience):
         fail(f"--audience: {audience!r} is not all, board, staff or topic:TOPIC")
@@ -86,8 +86,20 @@ def announce(
             )
             if broadcast.needs_approval(row, config):
                 row.status = "approval"
+                await roles.audit(
+                    session,
+                    actor=author,
+                    action="announce",
+                    detail=f"#{row.id} to {audience}: awaiting approval",
+                )
                 return row.id, -1
             count = 0 if (when or cron) else await broadcast.fire(session, row, config)
+            await roles.audit(
+                session,
+                actor=author,
+                action="announce",
+                detail=f"#{row.id} to {audience}: {cron or when or count}",
+            )
         if when or cron:
             scheduler = Scheduler(
                 config.bot.timezone,

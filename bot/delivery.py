@@ -152,20 +152,35 @@ class OutboxSender:
             claimed = await outbox.claim_many(session, message_ids=batch)
             await session.commit()
             blocked: set[str] = set()
+            attempted: set[int] = set()
             sent_any = False
-            for message in due:
+            for position, message in enumerate(due):
                 platform = message.chat.partition(":")[0]
                 paused = self._paused_until.get(platform, 0.0) > time.monotonic()
                 if message.chat in blocked or paused:
                     continue  # keep a chat's messages in order: none overtakes a failed one
-                if await self._send(session, message, claimed=message.id in claimed):
+                following = due[position + 1] if position + 1 < len(due) else None
+                attempted.add(message.id)
+                if await self._send(session, message, claimed, following):
                     sent_any = True
                 else:
                     blocked.add(message.chat)
+            # claimed ahead but skipped (chat blocked, account paused): certainly not sent
+            leftover = claimed - attempted
+            if leftover:
+                await outbox.release(session, message_ids=sorted(leftover))
+                await session.commit()
             return sent_any
 
-    async def _send(self, session: AsyncSession, message: outbox.Due, *, claimed: bool) -> bool:
-        """Send one message and record its outcome at once (committed before the next)."""
+    async def _send(
+        self,
+        session: AsyncSession,
+        message: outbox.Due,
+        claimed: set[int],
+        following: outbox.Due | None,
+    ) -> bool:
+        """Send one message and record its outcome; on success the same commit claims the
+        ``following`` message, so each message costs one commit and at most one is in doubt."""
         chat = Identity.parse(message.chat)
         reply = Reply(
             message.text,
@@ -176,7 +191,7 @@ class OutboxSender:
             limiter = self._per_chat[message.chat] = self._chat_limiter(chat)
 
         async with self._overall[chat.platform], limiter:
-            if not claimed:
+            if message.id not in claimed:
                 if not await outbox.claim(session, message_id=message.id):
                     await session.commit()
                     return True  # another sender has it
@@ -211,5 +226,11 @@ class OutboxSender:
                 await session.commit()
                 return False
         await outbox.mark_sent(session, message_id=message.id, platform_id=platform_id)
+        if (
+            following is not None
+            and following.id not in claimed
+            and await outbox.claim(session, message_id=following.id)
+        ):
+            claimed.add(following.id)
         await session.commit()
         return True
