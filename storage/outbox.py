@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -99,22 +100,23 @@ async def due(session: AsyncSession, *, platforms: list[str], limit: int = 100) 
     return [Due(r.id, r.chat, r.text, r.buttons or [], r.attempts) for r in rows]
 
 
+_TABLE = cast(Table, OutboxMessage.__table__)
 _CLAIM = (
-    update(OutboxMessage)
+    update(_TABLE)
     .where(
-        OutboxMessage.id == bindparam("message_id"),
-        OutboxMessage.claimed_at.is_(None),
-        OutboxMessage.sent_at.is_(None),
+        _TABLE.c.id == bindparam("message_id"),
+        _TABLE.c.claimed_at.is_(None),
+        _TABLE.c.sent_at.is_(None),
     )
     .values(claimed_at=bindparam("now"))
-    .execution_options(synchronize_session=False)
 )
 
 
 async def claim(session: AsyncSession, *, message_id: int) -> bool:
     """Mark a message as being sent (commit before sending); False if someone else did."""
-    result = await session.execute(_CLAIM, {"message_id": message_id, "now": utcnow()})
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    connection = await session.connection()  # plain Core on the hot path: no ORM overhead
+    result = await connection.execute(_CLAIM, {"message_id": message_id, "now": utcnow()})
+    return bool(result.rowcount)
 
 
 async def claim_many(session: AsyncSession, *, message_ids: list[int]) -> set[int]:
@@ -167,10 +169,9 @@ async def give_up_uncertain(session: AsyncSession, *, message_ids: list[int]) ->
 
 
 _MARK_SENT = (
-    update(OutboxMessage)
-    .where(OutboxMessage.id == bindparam("message_id"))
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("message_id"))
     .values(sent_at=bindparam("sent_at"), platform_message_id=bindparam("platform_id"))
-    .execution_options(synchronize_session=False)
 )
 
 
@@ -180,7 +181,7 @@ async def mark_sent(
     """Record a message as delivered, with the platform's id for it (the statement is built
     once: this is the hot path)."""
     values = {"message_id": message_id, "sent_at": utcnow(), "platform_id": platform_id}
-    await session.execute(_MARK_SENT, values)
+    await (await session.connection()).execute(_MARK_SENT, values)
 
 
 async def retry_later(session: AsyncSession, *, message_id: int, not_before: datetime) -> None:
