@@ -83,6 +83,16 @@ async def test_a_missed_announcement_is_skipped_and_its_author_told(config: Conf
 async def test_recurring_announcement_keeps_its_schedule(config: Config) -> None:
     async with App.open(config) as app:
         number = await schedule(app, cron="0 9 * * mon")
+    for _ in range(2):  # restarts: the job is still there, once, and not fired early
+        async with App.open(config) as app:
+            scheduler = app.scheduler()
+            scheduler.start(app)
+            assert scheduler.has_announcement(number)
+            job = scheduler._scheduler.get_job(f"announcement:{number}")
+            assert job.next_run_time.weekday() == 0 and job.next_run_time.hour == 9
+            assert len(scheduler._scheduler.get_jobs(jobstore="default")) == 1
+            scheduler.stop()
+    async with App.open(config) as app:
         async with app.sessions() as session:
             row = await announcements.get(session, announcement_id=number)
             assert row is not None and row.cron == "0 9 * * mon" and row.status == "scheduled"
