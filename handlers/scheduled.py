@@ -12,10 +12,21 @@ from handlers.announcements import QUEUED
 from storage import announcements as store
 from storage import outbox
 from storage import roles as grants
+from storage.models import Announcement
 
 router = Router("scheduled")
 
 STAFF = [Role.STAFF]
+EDITABLE = ("scheduled", "approval")
+
+
+async def _named(ctx: Context, *statuses: str) -> tuple[str, Announcement | None]:
+    """The announcement the command's argument names (``7`` or ``#7``), if in ``statuses``."""
+    number = ctx.args.split()[0].lstrip("#") if ctx.args else ""
+    row = await store.get(ctx.session, announcement_id=int(number)) if number.isdecimal() else None
+    return number, row if row is not None and row.status in statuses else None
+
+
 PENDING = Text(de="Offene Ankündigungen:", en="Pending announcements:")
 NOTHING_PENDING = Text(de="Keine offenen Ankündigungen.", en="No pending announcements.")
 CANCELLED = Text(
@@ -44,9 +55,8 @@ NO_SUCH = Text(
     usage=Text(de="/approve 7", en="/approve 7"),
 )
 async def approve(ctx: Context) -> Reply:
-    number = ctx.args.lstrip("#")
-    row = await store.get(ctx.session, announcement_id=int(number)) if number.isdecimal() else None
-    if row is None or row.status != "approval":
+    number, row = await _named(ctx, "approval")
+    if row is None:
         return ctx.reply(NOTHING_TO_APPROVE, id=number)
     if row.author == ctx.chat:
         return ctx.reply(OWN_ANNOUNCEMENT)
@@ -87,9 +97,8 @@ async def scheduled(ctx: Context) -> Reply:
     usage=Text(de="/unschedule 7", en="/unschedule 7"),
 )
 async def unschedule(ctx: Context) -> Reply:
-    number = ctx.args.lstrip("#")
-    row = await store.get(ctx.session, announcement_id=int(number)) if number.isdecimal() else None
-    if row is None or row.status not in ("scheduled", "sending", "approval"):
+    number, row = await _named(ctx, "scheduled", "sending", "approval")
+    if row is None:
         return ctx.reply(NO_SUCH, id=number)
     row.status = "cancelled"
     dropped = await outbox.give_up_announcement(ctx.session, announcement_id=row.id)
@@ -118,9 +127,8 @@ NOT_EDITABLE = Text(
     usage=Text(de="/edit 7", en="/edit 7"),
 )
 async def edit(ctx: Context) -> Reply:
-    number = ctx.args.lstrip("#")
-    row = await store.get(ctx.session, announcement_id=int(number)) if number.isdecimal() else None
-    if row is None or row.status not in ("scheduled", "approval"):
+    number, row = await _named(ctx, *EDITABLE)
+    if row is None:
         return ctx.reply(NOT_EDITABLE, id=number)
     await ctx.start_conversation(EDIT, "german", id=row.id)
     return ctx.reply(EDIT_GERMAN, id=row.id, current=" ".join(row.text_de.split())[:80])
@@ -150,7 +158,7 @@ async def _save_edit(ctx: Context, text_en: str | None) -> Reply:
     data = ctx.conversation.data
     await ctx.end_conversation()
     row = await store.get(ctx.session, announcement_id=data["id"])
-    if row is None or row.status not in ("scheduled", "approval"):
+    if row is None or row.status not in EDITABLE:
         return ctx.reply(NOT_EDITABLE, id=data["id"])
     row.text_de, row.text_en = data["text_de"], text_en
     await grants.audit(ctx.session, actor=ctx.chat, action="edit", detail=f"#{row.id}")
