@@ -33,6 +33,8 @@ STALE_CLAIM_SECONDS = 30
 SAFETY = 0.985
 CHAT_BURST = 3
 GROUP_PER_MINUTE = 20
+MAX_CHAT_LIMITERS = 10_000
+"""Per-chat limiters kept at most (memory stays flat during a broadcast to 100,000)."""
 """Telegram's limit for messages to one group."""
 """A chat may get a few messages at once, as long as the average stays within its rate."""
 
@@ -188,6 +190,8 @@ class OutboxSender:
         )
         limiter = self._per_chat.get(message.chat)
         if limiter is None:
+            if len(self._per_chat) >= MAX_CHAT_LIMITERS:
+                self._per_chat.clear()  # a broadcast touches each chat once: forget old ones
             limiter = self._per_chat[message.chat] = self._chat_limiter(chat)
 
         async with self._overall[chat.platform], limiter:
