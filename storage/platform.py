@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,11 +17,6 @@ async def mark_processed(session: AsyncSession, *, key: str) -> bool:
     statement = _insert(session)(ProcessedUpdate).values(key=key)
     result = await session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
     return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
-async def forget_processed(session: AsyncSession, *, before: datetime) -> None:
-    """Drop records of updates handled before ``before`` (platforms never resend those)."""
-    await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.created_at < before))
 
 
 async def get_state(session: AsyncSession, *, key: str) -> str | None:

@@ -77,8 +77,3 @@ async def count_actions(session: AsyncSession, *, actor: str, action: str, since
         AuditEntry.actor == actor, AuditEntry.action == action, AuditEntry.created_at >= since
     )
     return await session.scalar(query) or 0
-
-
-async def recent_audit(session: AsyncSession, *, limit: int = 20) -> list[AuditEntry]:
-    rows = await session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
-    return list(rows)
