@@ -11,6 +11,8 @@ from bot.dispatcher import Dispatcher, Surface
 from handlers import all_routers
 from tests.harness import Chat
 
+pytestmark = pytest.mark.both_databases
+
 CONSOLE = Surface(buttons=False, push=False)
 STAFF, BOARD = "console:staff", "console:bea"
 

@@ -18,6 +18,8 @@ from bot.config import Config
 from storage import outbox
 from storage.models import OutboxMessage
 
+pytestmark = pytest.mark.both_databases
+
 RECIPIENTS = 1500
 
 

@@ -22,6 +22,8 @@ from storage import feedback as store
 from storage.models import Feedback
 from tests.harness import Chat
 
+pytestmark = pytest.mark.both_databases
+
 STAFF, BOARD = "console:staff", "console:bea"
 
 

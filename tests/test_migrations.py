@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 from alembic.config import Config as AlembicConfig
@@ -49,25 +47,6 @@ async def test_sqlite_file_is_created_and_migrated(tmp_path: os.PathLike[str]) -
     path = f"{tmp_path}/new/folder/klbot.sqlite3"
     await check_empty_database_is_migrated(f"sqlite+aiosqlite:///{path}")
     assert os.path.exists(path)
-
-
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database on 127.0.0.1, dropped afterwards."""
-    asyncpg = pytest.importorskip("asyncpg")
-    name = f"klbot_test_{uuid.uuid4().hex[:12]}"
-    try:
-        admin = await asyncpg.connect(host="127.0.0.1", user="postgres", database="postgres")
-    except (OSError, asyncpg.PostgresError) as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 not reachable: {exc}")
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
 
 @pytest.mark.postgres

@@ -16,6 +16,8 @@ from storage import roles
 from storage.models import AuditEntry, Invite
 from tests.harness import Chat
 
+pytestmark = pytest.mark.both_databases
+
 ADMIN, STAFF, BOARD = "telegram:1", "telegram:2", "telegram:3"
 
 

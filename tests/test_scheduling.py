@@ -6,6 +6,8 @@ import asyncio
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.app import App
 from bot.config import Config
 from bot.dispatcher import Surface
@@ -13,6 +15,8 @@ from bot.scheduler import Scheduler
 from storage import announcements
 from storage.db import sync_url
 from tests.harness import Chat
+
+pytestmark = pytest.mark.both_databases
 
 CONSOLE = Surface(buttons=False, push=False)
 BERLIN = ZoneInfo("Europe/Berlin")
