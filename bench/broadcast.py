@@ -57,7 +57,7 @@ async def drain(sender: OutboxSender, app: App, total: int) -> float:
     while True:
         await sender.send_due()
         async with app.sessions() as session:
-            if not await outbox.due(session, platforms=["telegram"], limit=1):
+            if not await outbox.unfinished(session, platforms=["telegram"]):
                 break
     return time.perf_counter() - start
 

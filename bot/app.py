@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from bot.scheduler import Scheduler
 from bot.services import Services
 from handlers import all_routers, digest
 from storage import announcements, db
+from storage.leadership import Leadership
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,31 @@ class App:
         scheduler.every("announcement-reports", 10, self.finish_announcements)
         self._scheduler = scheduler
         return scheduler
+
+    async def lead(self, stop: asyncio.Event, *, retry_seconds: float = 5.0) -> None:
+        """Run the scheduler while this process leads, until ``stop``: of several processes
+        on one PostgreSQL database exactly one leads, and another takes over within
+        ``retry_seconds`` when it stops or dies."""
+        async with Leadership(self.engine) as leadership:
+            while not stop.is_set():
+                try:
+                    elected = await leadership.acquire()
+                except Exception as exc:
+                    log.warning("could not ask the database who leads: %s", exc)
+                    elected = False
+                if elected:
+                    scheduler = self.scheduler()
+                    scheduler.start(self)
+                    log.info("this process leads: it runs the scheduler")
+                    try:
+                        while await leadership.holds() and not await wait(stop, retry_seconds):
+                            pass
+                    finally:
+                        scheduler.stop()
+                        self._scheduler = None
+                    if not stop.is_set():
+                        log.warning("this process no longer leads (database connection lost)")
+                await wait(stop, retry_seconds)
 
     async def fire_announcement(self, announcement_id: int, fire_time: datetime) -> None:
         """A scheduled announcement is due: write its delivery rows."""
@@ -180,6 +207,13 @@ class Inbound:
     async def gone(self, chat: Identity) -> None:
         async with self.sessions() as session, session.begin():
             await recipient_gone(session, str(chat), "the bot was removed")
+
+
+async def wait(stop: asyncio.Event, seconds: float) -> bool:
+    """Wait up to ``seconds``; True as soon as ``stop`` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()
 
 
 def stop_event_on_signals() -> asyncio.Event:

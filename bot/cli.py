@@ -135,20 +135,23 @@ def run(config: Config) -> None:
     )
 
     async def work(app: App) -> None:
+        from bot.app import stop_event_on_signals
+
+        app.scheduler()  # checks every cron expression before anything starts
         adapters = app.platform_adapters()
-        scheduler = app.scheduler()
-        scheduler.start(app)
+        stop = stop_event_on_signals()
+        leading = asyncio.create_task(app.lead(stop), name="leader")
         try:
             if adapters:
-                await app.serve(adapters)
+                await app.serve(adapters, stop)
                 return
             from bot.adapters.console import ConsoleAdapter
-            from bot.app import stop_event_on_signals
 
             console = ConsoleAdapter(default_user(), language=os.environ.get("LANG"))
-            await console.converse(app.dispatcher.handle, stop_event_on_signals())
+            await console.converse(app.dispatcher.handle, stop)
         finally:
-            scheduler.stop()
+            stop.set()
+            await leading
 
     with_app(config, work)
 

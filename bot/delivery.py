@@ -3,6 +3,10 @@
 Every reply to a platform that can push (Telegram, Matrix) is written to the outbox in
 the transaction that handled the message, so a crash between handling and sending loses
 nothing: the sender picks the message up again when klbot is back.
+
+Several klbot processes may share one database: each sender reserves its own batch
+(``FOR UPDATE SKIP LOCKED``), says every few seconds that it is alive, and sends at its
+share of each platform's limit, so the limit holds for all of them together.
 """
 
 from __future__ import annotations
@@ -10,33 +14,38 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import time
+import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 
-from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters import Adapter, PermanentError, RateLimited, RecipientGone, SendError
 from bot.events import Button, Identity, Reply
-from storage import outbox, subscriptions
+from bot.limits import Limits
+from storage import outbox, subscriptions, workers
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 300.0
-DEFAULT_LIMITS = (30.0, 1.0)
-"""Telegram's documented limits: 30 messages a second overall, one a second per chat."""
 STALE_CLAIM_SECONDS = 30
 """A claim this old without a result means its sender stopped while sending."""
-SAFETY = 0.985
-CHAT_BURST = 3
-GROUP_PER_MINUTE = 20
-MAX_CHAT_LIMITERS = 10_000
-"""Per-chat limiters kept at most (memory stays flat during a broadcast to 100,000)."""
-"""Telegram's limit for messages to one group."""
-"""A chat may get a few messages at once, as long as the average stays within its rate."""
+HEARTBEAT_SECONDS = 2.0
+"""How often a sender says it is alive and counts the others."""
+RECORD_EVERY = 50
+"""Where a resend is recognised, sent messages are recorded this many at a time."""
+ALIVE_SECONDS = 3 * HEARTBEAT_SECONDS
+"""A sender not heard from for this long no longer counts (it stopped or was killed)."""
+
+
+def worker_name() -> str:
+    """A name for this process's sender, unique across machines and restarts."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 async def recipient_gone(session: AsyncSession, chat: str, reason: str) -> None:
@@ -60,49 +69,77 @@ class OutboxSender:
         limits: Mapping[str, tuple[float, float]] | None = None,
         *,
         stale_after: float = STALE_CLAIM_SECONDS,
+        name: str | None = None,
     ) -> None:
         """``limits`` maps a platform to (messages per second overall, per chat)."""
         self.stale_after = stale_after
         self.sessions = sessions
         self.adapters = dict(adapters)
+        self.name = name or worker_name()
+        self.limits = Limits(self.adapters, limits)
         self._wake = asyncio.Event()
-        limits = limits or {}
-        rates = {p: limits.get(p, DEFAULT_LIMITS) for p in self.adapters}
-        # evenly spaced sends, a little under the limit: a platform counting in sliding
-        # windows never sees a burst above it (no 429s), and 98.5 % of it is still used
-        self._overall = {
-            p: AsyncLimiter(1, 1 / (SAFETY * overall)) for p, (overall, _) in rates.items()
-        }
-        self._chat_rate = {p: per_chat for p, (_, per_chat) in rates.items()}
-        self._per_chat: dict[str, AsyncLimiter] = {}
         self._paused_until: dict[str, float] = {}
         self._next_try = float("inf")
         """When the earliest message held back (rate limit, retry) may go."""
+        self._unrecorded: list[tuple[int, str | None]] = []
 
     def wake(self) -> None:
         """Look at the outbox now (a reply was just written)."""
         self._wake.set()
 
+    async def heartbeat(self) -> int:
+        """Say this sender is alive; share each platform's limit among the live senders.
+        Returns the most senders any of this sender's platforms has."""
+        async with self.sessions() as session, session.begin():
+            await workers.heartbeat(session, name=self.name, platforms=list(self.adapters))
+        async with self.sessions() as session:
+            since = utcnow() - timedelta(seconds=ALIVE_SECONDS)
+            counts = await workers.alive(session, since=since)
+        for platform in self.adapters:
+            self.limits.share(platform, counts[platform])
+        return max((counts[p] for p in self.adapters), default=1)
+
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; sleeps while nothing is due."""
-        last_recovery = 0.0
-        while not stop.is_set():
-            self._wake.clear()
-            try:
-                if time.monotonic() - last_recovery > self.stale_after / 3:
-                    last_recovery = time.monotonic()
-                    await self.recover()
-                sent_any = await self.send_due()
-            except Exception:
-                log.exception("the outbox could not be read; trying again")
-                sent_any = False
-            if not sent_any:
-                now = time.monotonic()
-                pause = min(IDLE_SECONDS, max(0.05, self._next_try - now))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wait(stop), pause)
-                if time.monotonic() >= self._next_try:
-                    self._next_try = float("inf")
+        if await self.heartbeat() > 1:
+            # the others count this sender from their next heartbeat on: until then, together
+            # they would send above the limit
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), HEARTBEAT_SECONDS * 1.5)
+        last_recovery = last_beat = 0.0
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                try:
+                    if time.monotonic() - last_beat > HEARTBEAT_SECONDS:
+                        last_beat = time.monotonic()
+                        await self.heartbeat()
+                    if time.monotonic() - last_recovery > self.stale_after / 3:
+                        last_recovery = time.monotonic()
+                        await self.recover()
+                    sent_any = await self.send_due()
+                except Exception:
+                    log.exception("the outbox could not be read; trying again")
+                    sent_any = False
+                if not sent_any:
+                    await self._idle(stop)
+        finally:
+            await self.leave()
+
+    async def leave(self) -> None:
+        """Stop counting as a sender (the others take over this one's share)."""
+        with contextlib.suppress(Exception):
+            async with self.sessions() as session, session.begin():
+                before = utcnow() - timedelta(days=1)
+                await workers.leave(session, name=self.name, before=before)
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        now = time.monotonic()
+        pause = min(IDLE_SECONDS, HEARTBEAT_SECONDS, max(0.05, self._next_try - now))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wait(stop), pause)
+        if time.monotonic() >= self._next_try:
+            self._next_try = float("inf")
 
     async def _wait(self, stop: asyncio.Event) -> None:
         waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
@@ -111,14 +148,6 @@ class OutboxSender:
         finally:
             for waiter in waiters:
                 waiter.cancel()
-
-    def _chat_limiter(self, chat: Identity) -> AsyncLimiter:
-        """One chat's limit: Telegram groups (negative ids) get 20 a minute, others the
-        configured rate per chat, with a small burst."""
-        if chat.platform == "telegram" and chat.id.startswith("-"):
-            return AsyncLimiter(GROUP_PER_MINUTE, 60)
-        rate = self._chat_rate[chat.platform]
-        return AsyncLimiter(CHAT_BURST * rate, CHAT_BURST)
 
     async def recover(self) -> None:
         """Messages a stopped sender claimed but never confirmed: on platforms that recognise
@@ -140,14 +169,25 @@ class OutboxSender:
                     "sending again" if adapter.idempotent else "not resent",
                 )
 
+    async def _record(self, session: AsyncSession) -> None:
+        """Record the sent messages not yet recorded, in one statement and one commit."""
+        if self._unrecorded:
+            await outbox.mark_sent_many(session, sent=self._unrecorded)
+            self._unrecorded = []
+        await session.commit()
+
     async def send_due(self) -> bool:
         """Send what is due now; True if anything was sent (more may be waiting)."""
         now = time.monotonic()
         platforms = [p for p in self.adapters if self._paused_until.get(p, 0.0) <= now]
         if not platforms:
             return False
+        size = self.limits.batch_size(platforms)
+        lease = timedelta(seconds=60 + 2 * size / min(self.limits.rate(p) for p in platforms))
         async with self.sessions() as session:
-            due = await outbox.due(session, platforms=platforms)
+            due = await outbox.reserve(
+                session, platforms=platforms, until=utcnow() + lease, limit=size
+            )
             # where a resend is recognised, claim the whole batch in one go; elsewhere each
             # message is claimed on its own, so a crash leaves at most one in doubt
             batch = [m.id for m in due if self.adapters[m.chat.partition(":")[0]].idempotent]
@@ -167,8 +207,9 @@ class OutboxSender:
                     sent_any = True
                 else:
                     blocked.add(message.chat)
-            # claimed ahead but skipped (chat blocked, account paused): certainly not sent
-            leftover = claimed - attempted
+            await self._record(session)
+            # reserved but skipped (chat blocked, account paused): certainly not sent
+            leftover = {m.id for m in due} - attempted
             if leftover:
                 await outbox.release(session, message_ids=sorted(leftover))
                 await session.commit()
@@ -188,13 +229,7 @@ class OutboxSender:
             message.text,
             tuple(tuple(Button(label, data) for label, data in row) for row in message.buttons),
         )
-        limiter = self._per_chat.get(message.chat)
-        if limiter is None:
-            if len(self._per_chat) >= MAX_CHAT_LIMITERS:
-                self._per_chat.clear()  # a broadcast touches each chat once: forget old ones
-            limiter = self._per_chat[message.chat] = self._chat_limiter(chat)
-
-        async with self._overall[chat.platform], limiter:
+        async with self.limits.overall(chat.platform), self.limits.chat(chat):
             if message.id not in claimed:
                 if not await outbox.claim(session, message_id=message.id):
                     await session.commit()
@@ -229,6 +264,12 @@ class OutboxSender:
                 )
                 await session.commit()
                 return False
+        if message.id in claimed:  # claimed with its batch: a resend is harmless, so the
+            # outcome is recorded with the next few, one commit for all of them
+            self._unrecorded.append((message.id, platform_id))
+            if len(self._unrecorded) >= RECORD_EVERY:
+                await self._record(session)
+            return True
         await outbox.mark_sent(session, message_id=message.id, platform_id=platform_id)
         if (
             following is not None

@@ -2,56 +2,52 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
-    DateTime,
-    Dialect,
     ForeignKey,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from storage.base import Base, UTCDateTime, utcnow
+from storage.models_platform import (
+    CallbackToken,
+    OutboxMessage,
+    PlatformState,
+    ProcessedUpdate,
+    Worker,
+)
 
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC that reads back timezone-aware on every database."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime; use an aware one")
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
+__all__ = [
+    "Announcement",
+    "AnswerLog",
+    "AuditEntry",
+    "Base",
+    "CallbackToken",
+    "Conversation",
+    "Feedback",
+    "Invite",
+    "KnowledgeVersion",
+    "OutboxMessage",
+    "PendingChoice",
+    "Person",
+    "PersonIdentity",
+    "PlatformState",
+    "ProcessedUpdate",
+    "RoleGrant",
+    "Subscription",
+    "UTCDateTime",
+    "UnansweredQuestion",
+    "Worker",
+    "utcnow",
+]
 
 
 class Person(Base):
@@ -157,59 +153,6 @@ class Feedback(Base):
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-
-
-class OutboxMessage(Base):
-    """A message klbot owes a chat (a staff answer, a digest), sent once and marked sent."""
-
-    __tablename__ = "outbox"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    chat: Mapped[str] = mapped_column(String(320), index=True)
-    text: Mapped[str] = mapped_column(Text)
-    buttons: Mapped[list[list[list[str]]] | None] = mapped_column(JSON)
-    """Rows of [label, data] pairs, if the message offers buttons."""
-    dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    failed: Mapped[str | None] = mapped_column(String(500))
-    """Why the message was given up (recipient gone, refused); it is then never retried."""
-    announcement_id: Mapped[int | None] = mapped_column(
-        ForeignKey("announcements.id", ondelete="CASCADE"), index=True
-    )
-    platform_message_id: Mapped[str | None] = mapped_column(String(200))
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    """Set just before sending: a crash after it leaves the row visibly in flight."""
-
-
-class ProcessedUpdate(Base):
-    """A platform update klbot has handled: handling it again after a crash does nothing."""
-
-    __tablename__ = "processed_updates"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-
-
-class PlatformState(Base):
-    """Small values an adapter keeps across restarts (polling offset, sync token)."""
-
-    __tablename__ = "platform_state"
-
-    key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
-
-
-class CallbackToken(Base):
-    """Button data too long for a platform's limit, referenced by a short token."""
-
-    __tablename__ = "callback_tokens"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    data: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Subscription(Base):

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, or_, select, update
+from sqlalchemy import Table, bindparam, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
@@ -68,36 +68,62 @@ async def take_pending(session: AsyncSession, *, chat: str) -> list[str]:
     return [row.text for row in rows]
 
 
-async def due(session: AsyncSession, *, platforms: list[str], limit: int = 100) -> list[Due]:
-    """Unsent messages for chats on ``platforms`` whose time has come, oldest first."""
+async def reserve(
+    session: AsyncSession, *, platforms: list[str], until: datetime, limit: int = 100
+) -> list[Due]:
+    """Take the next messages due for chats on ``platforms`` into this sender's batch until
+    ``until``; other senders skip them (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has
+    one writer at a time). Only the oldest unsent message of a chat is ever taken, so a
+    chat's messages keep their order even when several senders share the outbox."""
     now = utcnow()
     prefixes = [OutboxMessage.chat.startswith(f"{platform}:") for platform in platforms]
     earlier = aliased(OutboxMessage)
-    held_back_before = (
+    waits_behind = (
         select(earlier.id)
         .where(
             earlier.chat == OutboxMessage.chat,
             earlier.id < OutboxMessage.id,
             earlier.sent_at.is_(None),
             earlier.failed.is_(None),
-            or_(earlier.not_before > now, earlier.claimed_at.is_not(None)),
         )
         .exists()
     )
-    rows = await session.scalars(
-        select(OutboxMessage)
+    candidates = (
+        select(OutboxMessage.id)
         .where(
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.failed.is_(None),
             OutboxMessage.claimed_at.is_(None),
+            or_(OutboxMessage.reserved_until.is_(None), OutboxMessage.reserved_until < now),
             or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
             or_(*prefixes),
-            ~held_back_before,  # a chat's messages never overtake one that waits
+            ~waits_behind,
         )
         .order_by(OutboxMessage.id)
         .limit(limit)
+        .with_for_update(skip_locked=True)
     )
+    table = OutboxMessage.__table__.c
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(candidates.scalar_subquery()))
+        .values(reserved_until=until)
+        .returning(table.id, table.chat, table.text, table.buttons, table.attempts)
+        .execution_options(synchronize_session=False)
+    )
+    rows = sorted(result.all())
     return [Due(r.id, r.chat, r.text, r.buttons or [], r.attempts) for r in rows]
+
+
+async def unfinished(session: AsyncSession, *, platforms: list[str]) -> int:
+    """How many messages for chats on ``platforms`` are neither sent nor given up."""
+    prefixes = [OutboxMessage.chat.startswith(f"{platform}:") for platform in platforms]
+    count = await session.scalar(
+        select(func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed.is_(None), or_(*prefixes))
+    )
+    return int(count or 0)
 
 
 _TABLE = cast(Table, OutboxMessage.__table__)
@@ -153,9 +179,12 @@ async def stale_claims(
 
 
 async def release(session: AsyncSession, *, message_ids: list[int]) -> None:
-    """Send these again (the platform recognises a resend by its key)."""
+    """Let any sender take these again (unsent, or sent where the platform recognises a
+    resend by its key)."""
     await session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_(message_ids)).values(claimed_at=None)
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids))
+        .values(claimed_at=None, reserved_until=None)
     )
 
 
@@ -184,12 +213,24 @@ async def mark_sent(
     await (await session.connection()).execute(_MARK_SENT, values)
 
 
+async def mark_sent_many(session: AsyncSession, *, sent: list[tuple[int, str | None]]) -> None:
+    """Record several messages as delivered: (message id, the platform's id for it)."""
+    now = utcnow()
+    values = [{"message_id": i, "sent_at": now, "platform_id": p} for i, p in sent]
+    await (await session.connection()).execute(_MARK_SENT, values)
+
+
 async def retry_later(session: AsyncSession, *, message_id: int, not_before: datetime) -> None:
     """Count a failed attempt; try again from ``not_before``."""
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(attempts=OutboxMessage.attempts + 1, not_before=not_before, claimed_at=None)
+        .values(
+            attempts=OutboxMessage.attempts + 1,
+            not_before=not_before,
+            claimed_at=None,
+            reserved_until=None,
+        )
     )
 
 

@@ -17,7 +17,6 @@ from bot.config import load_config
 from bot.delivery import OutboxSender
 from bot.events import Identity, Reply
 from storage import outbox
-from storage.models import utcnow
 
 
 class FilePlatform:
@@ -57,9 +56,8 @@ async def main(url: str, output: Path, platform: str) -> None:
             while await sender.send_due():
                 pass
             async with app.sessions() as session:
-                left = await outbox.due(session, platforms=[platform], limit=1)
-                stale = await outbox.stale_claims(session, platforms=[platform], before=utcnow())
-            if not left and not stale:
+                left = await outbox.unfinished(session, platforms=[platform])
+            if not left:
                 return
             await asyncio.sleep(0.2)
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 
 import pytest
+from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
+from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
 
 from storage import db
+from storage.models import Base
 
 TABLES = {
     "persons",
@@ -39,6 +42,11 @@ async def check_empty_database_is_migrated(url: str) -> None:
         async with engine.connect() as conn:
             tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
         assert tables >= TABLES
+        async with engine.connect() as conn:
+            differences = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+            )
+        assert differences == [], "the migrations and storage/models.py disagree"
     finally:
         await engine.dispose()
 

@@ -47,18 +47,18 @@ async def test_sender_honours_retry_after_and_loses_nothing(app: App, config: Co
         numbers = [int(text.split()[-1]) for text in texts]
         assert numbers == sorted(set(numbers)), f"chat {chat_id}: {numbers}"
     async with app.sessions() as session:
-        assert await outbox.due(session, platforms=["telegram"]) == []
+        assert await outbox.unfinished(session, platforms=["telegram"]) == 0
     async with app.sessions() as session:
         ids = [row for row in await session.scalars(select(OutboxMessage.platform_message_id))]
     assert sorted(int(i or 0) for i in ids) == list(range(1, 25))  # the platform id of each
 
 
-def test_groups_get_twenty_messages_a_minute(app: App) -> None:
+def test_groups_get_twenty_messages_a_minute() -> None:
     from bot.events import Identity
+    from bot.limits import Limits
 
-    sender = OutboxSender(app.sessions, {}, {"telegram": (30, 1)})
-    sender._chat_rate["telegram"] = 1.0
-    group = sender._chat_limiter(Identity("telegram", "-100123"))
-    private = sender._chat_limiter(Identity("telegram", "4242"))
+    limits = Limits(["telegram"], {"telegram": (30, 1)})
+    group = limits.chat(Identity("telegram", "-100123"))
+    private = limits.chat(Identity("telegram", "4242"))
     assert (group.max_rate, group.time_period) == (20, 60)
     assert private.max_rate / private.time_period == 1.0
