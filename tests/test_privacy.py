@@ -12,6 +12,7 @@ from bot.app import App
 from bot.config import Config, PrivacySection
 from bot.dispatcher import Dispatcher, Surface
 from bot.events import Identity, Incoming
+from bot.retention import apply_retention
 from handlers import all_routers
 from storage import roles
 from storage.models import (
@@ -24,6 +25,7 @@ from storage.models import (
     Subscription,
 )
 from tests.harness import Chat
+from tests.test_migrations import postgres_url  # noqa: F401  (a fixture)
 
 STAFF = "telegram:500"
 ANA = "telegram:1001"
@@ -221,3 +223,27 @@ async def test_staff_never_see_the_platform_id_without_consent(dispatcher: Dispa
     reference = (await ana.ask("/feedback Ohne Kontakt")).split()[-1].rstrip(".")
     for command in ("/inbox", f"/show {reference}", "/inbox all", "/fbstats"):
         assert "1001" not in await staff.ask(command)
+
+
+@pytest.mark.postgres
+async def test_mydata_deleteme_and_retention_on_postgresql(
+    config: Config,
+    postgres_url: str,  # noqa: F811  (the fixture)
+) -> None:
+    storage = config.storage.model_copy(update={"url": postgres_url})
+    on_postgres = configured(config.model_copy(update={"storage": storage}))
+    async with App.open(on_postgres) as app:
+        ana = Chat(dispatcher_for(app, on_postgres), user=ANA)
+        await ana.ask("/feedback Auf PostgreSQL")
+        await ana.ask("/subscribe alle")
+        (reply,) = await ana.send("/mydata")
+        assert reply.attachment is not None
+        assert json.loads(reply.attachment.data)["feedback"][0]["text"] == "Auf PostgreSQL"
+        await ana.ask("/deleteme")
+        assert "1 Abonnement(s)" in await ana.press("Ja, alles löschen")
+        assert await count(app, PersonIdentity, PersonIdentity.identity == ANA) == 0
+        assert await count(app, Feedback) == 0
+        await ana.ask("Wie hoch ist der Mond über dem Pfaffenberg?")  # an unanswered question
+        later = datetime.now(UTC) + timedelta(days=400)
+        forgotten = await apply_retention(app.sessions, app.config, later)
+        assert forgotten.gap_questions_deleted == 1
