@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.app import App
-from bot.config import Config, PrivacySection
+from bot.config import Config, ConfigError, PrivacySection, load_config
 from bot.dispatcher import Dispatcher, Surface
 from bot.events import Identity, Incoming
 from bot.retention import apply_retention
@@ -247,3 +249,18 @@ async def test_mydata_deleteme_and_retention_on_postgresql(
         later = datetime.now(UTC) + timedelta(days=400)
         forgotten = await apply_retention(app.sessions, app.config, later)
         assert forgotten.gap_questions_deleted == 1
+
+
+@pytest.mark.parametrize(
+    ("toml", "named"),
+    [
+        ('feedback_on_deletion = "keep"', "[privacy] feedback_on_deletion"),
+        ('purposes = { de = "Nur Deutsch" }', "[privacy] purposes en"),
+        ("gap_log_days = 0", "[privacy] gap_log_days"),
+    ],
+)
+def test_a_bad_privacy_key_is_named(tmp_path: Path, toml: str, named: str) -> None:
+    path = tmp_path / "klbot.toml"
+    path.write_text(f"[privacy]\n{toml}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        load_config(path, env={})
