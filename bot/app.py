@@ -13,13 +13,14 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot import broadcast
+from bot import broadcast, retention
 from bot.adapters import Adapter
 from bot.config import Config
 from bot.delivery import OutboxSender, recipient_gone
 from bot.dispatcher import Dispatcher, Surface
 from bot.events import Identity, Incoming
 from bot.knowledge.service import Knowledge
+from bot.pseudonym import Pseudonyms
 from bot.scheduler import Scheduler
 from bot.services import Services
 from handlers import all_routers, digest
@@ -36,7 +37,10 @@ class App:
         self.config = config
         self.engine: AsyncEngine = db.make_engine(config.storage.resolved_url())
         self.sessions: async_sessionmaker[AsyncSession] = db.make_sessions(self.engine)
-        self.services = Services(knowledge=Knowledge(file=config.knowledge.file))
+        self.services = Services(
+            knowledge=Knowledge(file=config.knowledge.file),
+            pseudonyms=Pseudonyms(config.privacy.pseudonym_secret),
+        )
         self.dispatcher = Dispatcher(all_routers(), self.sessions, config, self.services)
         self.sender: OutboxSender | None = None
         self._scheduler: Scheduler | None = None
@@ -85,6 +89,7 @@ class App:
                 key=f"[feedback] digest {self.config.feedback.digest!r}",
             )
         scheduler.every("announcement-reports", 10, self.finish_announcements)
+        scheduler.every("retention", 3600, self.apply_retention)
         self._scheduler = scheduler
         return scheduler
 
@@ -142,6 +147,10 @@ class App:
             timed = row.status == "scheduled" and (row.send_at or row.cron)
             if timed and not scheduler.has_announcement(row.id):
                 scheduler.announcement(row.id, at=row.send_at, crontab=row.cron)
+
+    async def apply_retention(self) -> None:
+        """Forget what is older than the retention periods in ``[privacy]``."""
+        await retention.apply_retention(self.sessions, self.config)
 
     async def send_digest(self, now: datetime | None = None) -> int:
         """Owe each board member the feedback digest for the week before ``now``."""

@@ -48,6 +48,9 @@ def invite(config: Config, role: str, expires: str) -> None:
     except click.BadParameter as exc:
         fail(f"--expires: {exc.message}")
         return
+    if valid > roles.MAX_VALIDITY:
+        fail(f"--expires: at most {roles.MAX_VALIDITY.days}d")
+        return
 
     async def work(app: App) -> str:
         async with app.sessions() as session, session.begin():

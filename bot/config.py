@@ -20,6 +20,7 @@ ENV_OVERRIDES = {
     ("telegram", "webhook_secret"): "KLBOT_TELEGRAM_WEBHOOK_SECRET",
     ("matrix", "password"): "KLBOT_MATRIX_PASSWORD",
     ("matrix", "access_token"): "KLBOT_MATRIX_ACCESS_TOKEN",
+    ("privacy", "pseudonym_secret"): "KLBOT_PSEUDONYM_SECRET",
 }
 
 
@@ -145,10 +146,41 @@ class RolesSection(Section):
     board: list[IdentityStr] = []
 
 
+class Bilingual(Section):
+    """A text the privacy notice shows, in German and English."""
+
+    de: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+
 class PrivacySection(Section):
     controller: str = "KL.digital GmbH, Kaiserslautern"
     contact: str = ""
     data_protection_officer: str = ""
+    purposes: Bilingual = Bilingual(
+        de="Fragen beantworten, Rückmeldungen bearbeiten und beantworten, abonnierte "
+        "Neuigkeiten zustellen.",
+        en="answering questions, handling and answering feedback, delivering news you "
+        "subscribed to.",
+    )
+    legal_basis: Bilingual = Bilingual(
+        de="Art. 6 Abs. 1 lit. e DSGVO (Aufgabe im öffentlichen Interesse); für Neuigkeiten und "
+        "die Kontaktaufnahme deine Einwilligung, Art. 6 Abs. 1 lit. a DSGVO.",
+        en="Art. 6(1)(e) GDPR (task in the public interest); for news and being contacted, "
+        "your consent, Art. 6(1)(a) GDPR.",
+    )
+    recipients: Bilingual = Bilingual(
+        de="Mitarbeitende der KL.digital GmbH; der Betreiber der Plattform, über die du "
+        "schreibst (Telegram oder der Matrix-Server).",
+        en="staff of KL.digital GmbH; the operator of the platform you write through "
+        "(Telegram or the Matrix server).",
+    )
+    feedback_anonymise_days: int = Field(default=365, ge=1, le=3650)
+    gap_log_days: int = Field(default=90, ge=1, le=3650)
+    delivery_days: int = Field(default=30, ge=1, le=3650)
+    processed_update_days: int = Field(default=7, ge=1, le=3650)
+    feedback_on_deletion: Literal["delete", "anonymise"] = "delete"
+    pseudonym_secret: str = ""
 
 
 class LoggingSection(Section):

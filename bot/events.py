@@ -55,12 +55,22 @@ class Format(Enum):
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a reply (e.g. a person's data as JSON)."""
+
+    name: str
+    data: bytes
+    mime_type: str = "application/json"
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
-    """What a handler answers: text and, optionally, rows of buttons."""
+    """What a handler answers: text and, optionally, rows of buttons and a file."""
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     format: Format = Format.PLAIN
+    attachment: Attachment | None = None
 
     @property
     def flat_buttons(self) -> list[Button]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.knowledge.service import Knowledge
+from bot.pseudonym import Pseudonyms
 
 
 @dataclass(frozen=True, slots=True)
 class Services:
     knowledge: Knowledge
+    pseudonyms: Pseudonyms = field(default_factory=Pseudonyms)
+    """Pseudonyms for people in logs."""

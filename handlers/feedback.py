@@ -9,6 +9,7 @@ from bot.context import Context
 from bot.events import Reply
 from bot.i18n import Text
 from bot.router import Args, Router
+from handlers.privacy import first_time_line
 from storage import feedback as store
 
 router = Router("feedback")
@@ -122,13 +123,17 @@ async def file(ctx: Context, *, topic: str, rating: int | None, text: str, conta
 async def feedback(ctx: Context) -> Reply:
     if refused := await limit_reached(ctx):
         return refused
+    notice = await first_time_line(ctx)
     if ctx.args:
         if refused := too_long(ctx, ctx.args):
             return refused
-        return await file(ctx, topic=GENERAL, rating=None, text=ctx.args, contact=False)
+        filed = await file(ctx, topic=GENERAL, rating=None, text=ctx.args, contact=False)
+        return Reply(notice + filed.text, filed.buttons)
     await ctx.start_conversation(CONVERSATION, "topic")
     choices = await topic_choices(ctx)
-    return ctx.reply(ASK_TOPIC, buttons=[[(label, f"fb:topic:{t}")] for label, t in choices])
+    return ctx.reply(
+        notice + ctx.t(ASK_TOPIC), buttons=[[(label, f"fb:topic:{t}")] for label, t in choices]
+    )
 
 
 def _rating_buttons(ctx: Context) -> list[list[tuple[Text | str, str]]]:

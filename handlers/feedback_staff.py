@@ -34,6 +34,7 @@ ANSWERED_WITH = Text(de="\n\nAntwort: {answer}", en="\n\nAnswer: {answer}")
 PSEUDONYM = Text(
     de="Person {id} (keine Kontakterlaubnis)", en="person {id} (no permission to contact)"
 )
+ANONYMOUS = Text(de="anonym (gelöscht oder anonymisiert)", en="anonymous (deleted or anonymised)")
 ANSWER_TO_CITIZEN = Text(
     de="Antwort von KL.digital auf deine Rückmeldung {reference}:\n\n{answer}",
     en="KL.digital's answer to your feedback {reference}:\n\n{answer}",
@@ -116,8 +117,10 @@ async def _show(ctx: Context, reference: str) -> Reply:
     store.set_status(row, "read")
     if row.may_contact and row.person_id is not None:
         who = ", ".join(await store.identities_of(ctx.session, person_id=row.person_id))
-    else:
+    elif row.person_id is not None:
         who = ctx.t(PSEUDONYM, id=row.person_id)
+    else:
+        who = ctx.t(ANONYMOUS)
     return ctx.reply(
         SHOWN,
         reference=row.reference,

@@ -1,11 +1,14 @@
-"""The privacy notice."""
+"""The privacy notice (/privacy), and the one line shown before a first feedback or
+subscription."""
 
 from __future__ import annotations
 
+from bot.config import Bilingual
 from bot.context import Context
 from bot.events import Reply
 from bot.i18n import Text
 from bot.router import Router
+from storage import privacy as store
 
 router = Router("privacy")
 
@@ -14,23 +17,48 @@ NOTICE = Text(
     "Verantwortlich: {controller}{contact}{dpo}\n\n"
     "Was ich speichere: deine Kennung auf der Plattform (z. B. Telegram- oder Matrix-ID), "
     "die Sprache, die du gewählt hast, und den Stand eines laufenden Gesprächs, damit es nach "
-    "einem Neustart weitergehen kann. Den Text deiner Fragen speichere ich dafür nicht.\n\n"
-    "Zweck und Rechtsgrundlage: die Beantwortung deiner Anfragen (Art. 6 Abs. 1 lit. e DSGVO).\n"
-    "Ein abgebrochenes Gespräch (/cancel) lösche ich sofort.\n\n"
-    "Du hast das Recht auf Auskunft, Berichtigung, Löschung, Einschränkung und Widerspruch "
-    "sowie auf Beschwerde bei einer Datenschutz-Aufsichtsbehörde.",
+    "einem Neustart weitergehen kann; deine Rückmeldungen (mit deiner Angabe, ob wir dich "
+    "kontaktieren dürfen), deine Abonnements und die Nachrichten, die ich dir zustelle. "
+    "Fragen, die ich nicht beantworten kann, speichere ich ohne Bezug zu dir.\n\n"
+    "Zwecke: {purposes}\n"
+    "Rechtsgrundlage: {legal_basis}\n"
+    "Empfänger: {recipients}\n\n"
+    "Speicherdauer: Rückmeldungen werden nach {feedback_days} Tagen anonymisiert, "
+    "unbeantwortete Fragen nach {gap_days} Tagen und zugestellte Nachrichten nach "
+    "{delivery_days} Tagen gelöscht. Ein abgebrochenes Gespräch (/cancel) lösche ich sofort; "
+    "alles Übrige, bis du es mit /deleteme löschst.\n\n"
+    "Deine Rechte: Auskunft (/mydata), Berichtigung, Löschung (/deleteme), Einschränkung, "
+    "Widerspruch, Datenübertragbarkeit, Widerruf einer Einwilligung (/unsubscribe) und "
+    "Beschwerde bei einer Datenschutz-Aufsichtsbehörde.",
     en="Privacy at klbot\n\n"
     "Controller: {controller}{contact}{dpo}\n\n"
-    "What I store: your identity on the platform (e.g. your Telegram or Matrix ID), the language "
-    "you chose, and where you are in a running conversation so it can continue after a restart. "
-    "I do not store the text of your questions for this.\n\n"
-    "Purpose and legal basis: answering your requests (Art. 6(1)(e) GDPR).\n"
-    "A cancelled conversation (/cancel) is deleted at once.\n\n"
-    "You have the right of access, rectification, erasure, restriction and objection, "
-    "and the right to lodge a complaint with a data protection supervisory authority.",
+    "What I store: your identity on the platform (e.g. your Telegram or Matrix ID), the "
+    "language you chose, and where you are in a running conversation so it can continue after "
+    "a restart; your feedback (with whether we may contact you), your subscriptions and the "
+    "messages I deliver to you. Questions I cannot answer are kept without any link to you.\n\n"
+    "Purposes: {purposes}\n"
+    "Legal basis: {legal_basis}\n"
+    "Recipients: {recipients}\n\n"
+    "Retention: feedback is anonymised after {feedback_days} days, unanswered questions are "
+    "deleted after {gap_days} days and delivered messages after {delivery_days} days. "
+    "A cancelled conversation (/cancel) is deleted at once; everything else stays until you "
+    "delete it with /deleteme.\n\n"
+    "Your rights: access (/mydata), rectification, erasure (/deleteme), restriction, "
+    "objection, data portability, withdrawing consent (/unsubscribe) and lodging a complaint "
+    "with a data protection supervisory authority.",
 )
 CONTACT = Text(de="\nKontakt: {value}", en="\nContact: {value}")
 DPO = Text(de="\nDatenschutzbeauftragte(r): {value}", en="\nData protection officer: {value}")
+FIRST_TIME = Text(
+    de="ℹ️ Ich speichere dazu deine Plattform-Kennung und was du angibst; /privacy erklärt "
+    "mehr, /deleteme löscht alles.",
+    en="ℹ️ For this I store your platform identity and what you enter; /privacy explains "
+    "more, /deleteme deletes it all.",
+)
+
+
+def _pick(ctx: Context, text: Bilingual) -> str:
+    return text.en if ctx.lang == "en" else text.de
 
 
 @router.command(
@@ -44,4 +72,29 @@ async def privacy(ctx: Context) -> Reply:
         if settings.data_protection_officer
         else ""
     )
-    return ctx.reply(NOTICE, controller=settings.controller, contact=contact, dpo=dpo)
+    return ctx.reply(
+        NOTICE,
+        controller=settings.controller,
+        contact=contact,
+        dpo=dpo,
+        purposes=_pick(ctx, settings.purposes),
+        legal_basis=_pick(ctx, settings.legal_basis),
+        recipients=_pick(ctx, settings.recipients),
+        feedback_days=settings.feedback_anonymise_days,
+        gap_days=settings.gap_log_days,
+        delivery_days=settings.delivery_days,
+    )
+
+
+async def first_time_line(ctx: Context) -> str:
+    """One line on what klbot stores, for a person who has neither filed feedback nor
+    subscribed yet (with a blank line after it); otherwise empty."""
+    if await store.has_feedback_or_subscription(ctx.session, person_id=ctx.person_id):
+        return ""
+    return ctx.t(FIRST_TIME) + "\n\n"
+
+
+async def with_first_time_line(ctx: Context, reply: Reply) -> Reply:
+    """``reply`` with the first-time line on top, if the person needs it."""
+    line = await first_time_line(ctx)
+    return Reply(line + reply.text, reply.buttons, reply.format, reply.attachment)

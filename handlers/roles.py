@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.events import Identity, Reply
@@ -28,8 +29,10 @@ BAD_CODE = Text(
     en="This code is invalid, expired or already used.",
 )
 TOO_MANY = Text(
-    de="Zu viele ungültige Codes in der letzten Stunde. Bitte versuch es später noch einmal.",
-    en="Too many invalid codes in the last hour. Please try again later.",
+    de="Zu viele ungültige Codes in der letzten Stunde: /join ist für dich gesperrt. "
+    "Spätestens ab {time} Uhr kannst du es wieder versuchen.",
+    en="Too many invalid codes in the last hour: /join is locked for you. "
+    "You can try again at {time} at the latest.",
 )
 LIST = Text(
     de="Rollen (aus der Konfiguration und per Einladung):",
@@ -64,7 +67,10 @@ async def join(ctx: Context) -> Reply:
         ctx.session, actor=identity, action="join-failed", since=since
     )
     if failed >= MAX_FAILED_JOINS:
-        return ctx.reply(TOO_MANY)
+        again = (datetime.now(UTC) + timedelta(hours=1)).astimezone(
+            ZoneInfo(ctx.config.bot.timezone)
+        )
+        return ctx.reply(TOO_MANY, time=again.strftime("%H:%M"))
     role = await store.redeem(ctx.session, code=ctx.args.split()[0], identity=identity)
     if role is None:
         return ctx.reply(BAD_CODE)

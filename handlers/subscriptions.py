@@ -7,6 +7,7 @@ from bot.events import Reply
 from bot.i18n import Text
 from bot.router import Args, Router
 from handlers import entries
+from handlers.privacy import first_time_line
 from storage import subscriptions as store
 
 router = Router("subscriptions")
@@ -73,13 +74,17 @@ async def resolve(ctx: Context, query: str) -> str | None:
     usage=Text(de="/subscribe alle", en="/subscribe all"),
 )
 async def subscribe(ctx: Context) -> Reply:
+    notice = await first_time_line(ctx)
     if not ctx.args:
         choices = await topics(ctx)
-        return ctx.reply(CHOOSE, buttons=[[(name, f"sub:{topic}")] for topic, name in choices])
+        return ctx.reply(
+            notice + ctx.t(CHOOSE), buttons=[[(name, f"sub:{topic}")] for topic, name in choices]
+        )
     topic = await resolve(ctx, ctx.args)
     if topic is None:
         return ctx.reply(UNKNOWN_TOPIC, query=ctx.args)
-    return await _subscribe(ctx, topic)
+    done = await _subscribe(ctx, topic)
+    return Reply(notice + done.text, done.buttons)
 
 
 @router.callback("sub")

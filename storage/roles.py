@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import AuditEntry, Invite, RoleGrant, utcnow
 
 CODE_BYTES = 12  # 16 characters of URL-safe base64: 96 bits, not to be guessed
+MAX_VALIDITY = timedelta(days=30)
+"""The longest an invite code may stay valid."""
 
 
 def _hash(code: str) -> str:
@@ -48,7 +50,10 @@ async def revoke(session: AsyncSession, *, identity: str, role: str, by: str) ->
 
 
 async def create_invite(session: AsyncSession, *, role: str, by: str, expires_at: datetime) -> str:
-    """A fresh one-time code for ``role``; only its hash is stored."""
+    """A fresh one-time code for ``role``; only its hash is stored. A code is valid for
+    :data:`MAX_VALIDITY` at most (``ValueError`` for longer)."""
+    if expires_at > utcnow() + MAX_VALIDITY:
+        raise ValueError(f"an invite code is valid for {MAX_VALIDITY.days} days at most")
     code = secrets.token_urlsafe(CODE_BYTES)
     session.add(Invite(code_hash=_hash(code), role=role, created_by=by, expires_at=expires_at))
     await audit(

@@ -10,7 +10,7 @@ from typing import TextIO
 
 from bot.adapters import MessageHandler
 from bot.adapters.formatting import with_choices
-from bot.dispatcher import Surface
+from bot.dispatcher import Surface, attachment_as_text
 from bot.events import Identity, Incoming, Reply
 from bot.i18n import language_from_hint
 
@@ -46,6 +46,8 @@ class ConsoleAdapter:
     async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
         prefix = BOT if self.interactive else ""
         self.stdout.write(prefix + with_choices(reply) + "\n\n")
+        if reply.attachment is not None:
+            self.stdout.write(attachment_as_text(reply.attachment) + "\n")
         self.stdout.flush()
         return None
 

@@ -17,35 +17,55 @@ def with_choices(reply: Reply) -> str:
     return "\n".join(lines)
 
 
-def split_text(text: str, limit: int, *, escape: Callable[[str], str] = str) -> list[str]:
-    """Parts of ``text`` whose escaped form fits ``limit``: cut at paragraphs, else at lines,
-    else at spaces, else anywhere."""
-    if len(escape(text)) <= limit:
+def split_text(
+    text: str,
+    limit: int,
+    *,
+    escape: Callable[[str], str] = str,
+    size: Callable[[str], int] = len,
+) -> list[str]:
+    """Parts of ``text`` whose escaped form fits ``limit`` (measured by ``size``, characters
+    by default): cut at paragraphs, else at lines, else at spaces, else anywhere."""
+
+    def fits(part: str) -> bool:
+        return size(escape(part)) <= limit
+
+    if fits(text) or len(text) <= 1:
         return [text]
     for separator in ("\n\n", "\n", " "):
         pieces = text.split(separator)
         if len(pieces) > 1:
-            return _pack(pieces, separator, limit, escape)
+            return _pack(
+                pieces,
+                separator,
+                fits,
+                lambda piece: split_text(piece, limit, escape=escape, size=size),
+            )
     middle = len(text) // 2
-    return split_text(text[:middle], limit, escape=escape) + split_text(
-        text[middle:], limit, escape=escape
+    return split_text(text[:middle], limit, escape=escape, size=size) + split_text(
+        text[middle:], limit, escape=escape, size=size
     )
 
 
-def _pack(pieces: list[str], separator: str, limit: int, escape: Callable[[str], str]) -> list[str]:
+def _pack(
+    pieces: list[str],
+    separator: str,
+    fits: Callable[[str], bool],
+    split: Callable[[str], list[str]],
+) -> list[str]:
     parts: list[str] = []
     current = ""
     for piece in pieces:
         candidate = f"{current}{separator}{piece}" if current else piece
-        if len(escape(candidate)) <= limit:
+        if fits(candidate):
             current = candidate
             continue
         if current:
             parts.append(current)
-        if len(escape(piece)) <= limit:
+        if fits(piece):
             current = piece
         else:
-            parts.extend(split_text(piece, limit, escape=escape))
+            parts.extend(split(piece))
             current = ""
     if current:
         parts.append(current)

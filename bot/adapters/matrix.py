@@ -44,7 +44,8 @@ from storage import platform as state
 log = logging.getLogger(__name__)
 
 SYNC_TIMEOUT_MS = 25_000
-MAX_BODY = 16_000
+MAX_EVENT_BYTES = 60_000
+"""Matrix allows 65,536 bytes per event, envelope and signatures included."""
 TOKEN_KEY, DEVICE_KEY, WAITING_KEY = "matrix:next_batch", "matrix:device_id", "matrix:undecrypted"
 SURFACE = Surface(buttons=False)
 
@@ -173,7 +174,8 @@ class MatrixAdapter:
             direct, inviter = invitation(info.invite_state, self.client.user_id)
             if direct or self._allowed_group_inviter(inviter):
                 result = await self.client.join(room_id)
-                log.info("joined a matrix room (%s): %s", "direct" if direct else "group", result)
+                log.info("joined a matrix room (%s)", "direct" if direct else "group")
+                log.debug("joined %s: %s", room_id, result)
             else:
                 await self.client.room_leave(room_id)
 
@@ -234,15 +236,8 @@ class MatrixAdapter:
 
     async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
         """Send as ``m.notice`` (plain and HTML); numbered choices; long texts split."""
-        parts = split_text(with_choices(reply), MAX_BODY)
         event_id = None
-        for number, part in enumerate(parts):
-            content = {
-                "msgtype": "m.notice",
-                "body": part,
-                "format": "org.matrix.custom.html",
-                "formatted_body": html.escape(part).replace("\n", "<br>"),
-            }
+        for number, content in enumerate(message_contents(reply)):
             try:
                 response = await self.client.room_send(
                     chat.id,
@@ -259,3 +254,23 @@ class MatrixAdapter:
                 raise translate_error(response)
             event_id = str(response.event_id)
         return event_id
+
+
+def _content(part: str) -> dict[str, str]:
+    return {
+        "msgtype": "m.notice",
+        "body": part,
+        "format": "org.matrix.custom.html",
+        "formatted_body": html.escape(part).replace("\n", "<br>"),
+    }
+
+
+def _event_bytes(part: str) -> int:
+    return len(json.dumps(_content(part), ensure_ascii=False).encode("utf-8", "surrogatepass"))
+
+
+def message_contents(reply: Reply) -> list[dict[str, str]]:
+    """The ``m.notice`` contents a reply is sent as (buttons as numbered choices), split at
+    paragraphs where one event would exceed Matrix's size limit."""
+    parts = split_text(with_choices(reply), MAX_EVENT_BYTES, size=_event_bytes)
+    return [_content(part) for part in parts]

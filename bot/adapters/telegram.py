@@ -234,14 +234,14 @@ class TelegramAdapter:
 
     async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
         """Send a reply as HTML-escaped text, long ones split; buttons under the last part."""
-        parts = split_text(reply.text, MessageLimit.MAX_TEXT_LENGTH, escape=_escape)
+        parts = message_parts(reply.text)
         markup = await self._keyboard(reply) if reply.buttons else None
         sent_id = None
         for number, part in enumerate(parts, 1):
             try:
                 sent = await self.bot.send_message(
                     chat_id=int(chat.id),
-                    text=_escape(part),
+                    text=part,
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup if number == len(parts) else None,
                     disable_web_page_preview=True,
@@ -276,3 +276,15 @@ class TelegramAdapter:
 
 def _escape(text: str) -> str:
     return html.escape(text, quote=False)
+
+
+def utf16_length(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units (an emoji like 🦄 counts two)."""
+    return len(text.encode("utf-16-le", errors="surrogatepass")) // 2
+
+
+def message_parts(text: str) -> list[str]:
+    """The HTML-escaped messages ``text`` is sent as: split at paragraphs where it is
+    longer than Telegram's 4,096 characters (UTF-16 code units)."""
+    parts = split_text(text, MessageLimit.MAX_TEXT_LENGTH, escape=_escape, size=utf16_length)
+    return [_escape(part) for part in parts]

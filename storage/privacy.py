@@ -1,0 +1,172 @@
+"""Everything klbot stores about one person: to show it (/mydata) and to erase it (/deleteme)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Conversation,
+    Feedback,
+    OutboxMessage,
+    PendingChoice,
+    Person,
+    PersonIdentity,
+    RoleGrant,
+    Subscription,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Erased:
+    """How many rows of each kind an erasure removed (feedback: deleted or anonymised)."""
+
+    identities: int = 0
+    subscriptions: int = 0
+    roles: int = 0
+    conversations: int = 0
+    deliveries: int = 0
+    feedback: int = 0
+
+
+@dataclass(slots=True)
+class PersonData:
+    """A person's data as plain values (times as aware datetimes), for a message or JSON."""
+
+    person: dict[str, Any]
+    identities: list[dict[str, Any]] = field(default_factory=list)
+    roles: list[dict[str, Any]] = field(default_factory=list)
+    subscriptions: list[dict[str, Any]] = field(default_factory=list)
+    feedback: list[dict[str, Any]] = field(default_factory=list)
+    conversations: list[dict[str, Any]] = field(default_factory=list)
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Every field, in a stable order."""
+        return {
+            "person": self.person,
+            "identities": self.identities,
+            "roles": self.roles,
+            "subscriptions": self.subscriptions,
+            "feedback": self.feedback,
+            "conversations": self.conversations,
+            "deliveries": self.deliveries,
+        }
+
+
+async def _identities(session: AsyncSession, person_id: int) -> list[PersonIdentity]:
+    query = select(PersonIdentity).where(PersonIdentity.person_id == person_id)
+    return list(await session.scalars(query.order_by(PersonIdentity.created_at)))
+
+
+async def has_feedback_or_subscription(session: AsyncSession, *, person_id: int) -> bool:
+    """Whether the person has filed feedback or subscribed to news (then they have been told
+    what klbot stores)."""
+    filed = exists().where(Feedback.person_id == person_id)
+    subscribed = exists().where(Subscription.person_id == person_id)
+    return bool(await session.scalar(select(or_(filed, subscribed))))
+
+
+async def collect(session: AsyncSession, *, person_id: int) -> PersonData:
+    """Everything stored about the person: identities, language, roles given by invite,
+    subscriptions, feedback, conversation state and the messages owed or sent to them."""
+    person = await session.get_one(Person, person_id)
+    identities = await _identities(session, person_id)
+    names = [row.identity for row in identities]
+    data = PersonData(
+        person={"id": person.id, "language": person.language, "since": (person.created_at)}
+    )
+    data.identities = [{"identity": i.identity, "since": (i.created_at)} for i in identities]
+    grants = await session.scalars(select(RoleGrant).where(RoleGrant.identity.in_(names)))
+    data.roles = [{"identity": g.identity, "role": g.role, "since": (g.created_at)} for g in grants]
+    subscriptions = await session.scalars(
+        select(Subscription).where(Subscription.person_id == person_id).order_by(Subscription.id)
+    )
+    data.subscriptions = [
+        {"chat": s.chat, "topic": s.topic, "language": s.language, "since": (s.created_at)}
+        for s in subscriptions
+    ]
+    feedback = await session.scalars(
+        select(Feedback).where(Feedback.person_id == person_id).order_by(Feedback.id)
+    )
+    data.feedback = [
+        {
+            "reference": f.reference,
+            "created_at": (f.created_at),
+            "topic": f.topic,
+            "rating": f.rating,
+            "text": f.text,
+            "may_contact": f.may_contact,
+            "status": f.status,
+            "answer": f.answer,
+            "answered_at": (f.answered_at),
+        }
+        for f in feedback
+    ]
+    conversations = await session.scalars(
+        select(Conversation).where(Conversation.person_id == person_id)
+    )
+    data.conversations = [
+        {"chat": c.chat, "name": c.name, "step": c.step, "data": c.data} for c in conversations
+    ]
+    deliveries = await session.scalars(
+        select(OutboxMessage).where(OutboxMessage.chat.in_(names)).order_by(OutboxMessage.id)
+    )
+    data.deliveries = [
+        {
+            "chat": d.chat,
+            "created_at": (d.created_at),
+            "sent_at": (d.sent_at),
+            "failed": d.failed,
+            "announcement": d.announcement_id,
+            "text": d.text,
+        }
+        for d in deliveries
+    ]
+    return data
+
+
+def _count(result: Any) -> int:
+    return int(result.rowcount)
+
+
+async def erase(
+    session: AsyncSession, *, person_id: int, feedback: Literal["delete", "anonymise"]
+) -> Erased:
+    """Delete the person with their identities, subscriptions, roles given by invite,
+    conversation state and delivery rows; delete or anonymise their feedback."""
+    names = [row.identity for row in await _identities(session, person_id)]
+    if feedback == "delete":
+        filed = await session.execute(delete(Feedback).where(Feedback.person_id == person_id))
+    else:
+        filed = await session.execute(
+            update(Feedback)
+            .where(Feedback.person_id == person_id)
+            .values(person_id=None, may_contact=False)
+        )
+    subscriptions = await session.execute(
+        delete(Subscription).where(
+            or_(Subscription.person_id == person_id, Subscription.chat.in_(names))
+        )
+    )
+    roles = await session.execute(delete(RoleGrant).where(RoleGrant.identity.in_(names)))
+    conversations = await session.execute(
+        delete(Conversation).where(Conversation.person_id == person_id)
+    )
+    await session.execute(delete(PendingChoice).where(PendingChoice.person_id == person_id))
+    deliveries = await session.execute(delete(OutboxMessage).where(OutboxMessage.chat.in_(names)))
+    identities = await session.execute(
+        delete(PersonIdentity).where(PersonIdentity.person_id == person_id)
+    )
+    await session.execute(delete(Person).where(Person.id == person_id))
+    return Erased(
+        identities=_count(identities),
+        subscriptions=_count(subscriptions),
+        roles=_count(roles),
+        conversations=_count(conversations),
+        deliveries=_count(deliveries),
+        feedback=_count(filed),
+    )

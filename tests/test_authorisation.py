@@ -1,0 +1,154 @@
+"""The authorisation matrix: every staff, admin and board command, and every button of
+theirs, tried by every role; and invite codes that cannot be guessed."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from bot.app import App
+from bot.config import Config
+from bot.dispatcher import FAILED, Dispatcher
+from bot.events import Identity, Incoming
+from bot.roles import Role
+from handlers import all_routers
+from storage import roles
+from storage.models import Announcement, Feedback, RoleGrant
+from tests.harness import Chat
+
+ADMIN, STAFF, BOARD, CITIZEN = "telegram:1", "telegram:2", "telegram:3", "telegram:4"
+HOLDERS = {Role.CITIZEN: CITIZEN, Role.BOARD: BOARD, Role.STAFF: STAFF, Role.ADMIN: ADMIN}
+HELD = {
+    Role.CITIZEN: {Role.CITIZEN},
+    Role.BOARD: {Role.CITIZEN, Role.BOARD},
+    Role.STAFF: {Role.CITIZEN, Role.STAFF},
+    Role.ADMIN: {Role.CITIZEN, Role.STAFF, Role.ADMIN},
+}
+# Arguments that make each command do its real work ({ref}: a citizen's feedback).
+WORKING_ARGS = {
+    "inbox": "all",
+    "show": "{ref}",
+    "answer": "{ref} Danke für den Hinweis",
+    "close": "{ref}",
+    "fbstats": "30",
+    "gaps": "30",
+    "ratings": "30",
+    "approve": "1",
+    "unschedule": "1",
+    "edit": "1",
+    "revoke": "telegram:9 staff",
+}
+
+
+@pytest.fixture
+def dispatcher(app: App, config: Config) -> Dispatcher:
+    assigned = config.roles.model_copy(
+        update={"admin": [ADMIN], "staff": [STAFF], "board": [BOARD]}
+    )
+    return Dispatcher(
+        all_routers(), app.sessions, config.model_copy(update={"roles": assigned}), app.services
+    )
+
+
+async def setting(app: App, dispatcher: Dispatcher) -> str:
+    """A citizen's feedback, a planned announcement and a role given by invite."""
+    citizen = Chat(dispatcher, user="telegram:77")
+    reference = (await citizen.ask("/feedback Die Ampel ist kaputt")).split()[-1].rstrip(".")
+    staff = Chat(dispatcher, user=STAFF)
+    await staff.ask("/announce")
+    await staff.press("Alle Abonnenten")
+    await staff.ask("Stadtratssitzung")
+    await staff.press("Ohne englischen Text")
+    await staff.press("Später senden")
+    assert "#1 ist geplant" in await staff.ask("01.12.2099 09:00")
+    async with app.sessions() as session, session.begin():
+        await roles.grant(session, identity="telegram:9", role="staff", by="cli:test")
+    return reference
+
+
+async def test_every_restricted_command_as_every_role(app: App, dispatcher: Dispatcher) -> None:
+    reference = await setting(app, dispatcher)
+    restricted = sorted((c for c in dispatcher.commands.values() if c.roles), key=lambda c: c.name)
+    assert {c.name for c in restricted} >= {"inbox", "announce", "roles", "revoke", "status"}
+    for command in restricted:
+        args = WORKING_ARGS.get(command.name, "").format(ref=reference)
+        for role, identity in HOLDERS.items():
+            allowed = bool(command.roles & HELD[role])
+            answer = await Chat(dispatcher, user=identity).ask(f"/{command.name} {args}".strip())
+            refused = "steht nur" in answer and "zur Verfügung" in answer
+            assert refused != allowed, (command.name, role, answer)
+            assert FAILED("de") not in answer, (command.name, role)
+            if not allowed:
+                assert "Ampel" not in answer and "telegram:" not in answer
+            await Chat(dispatcher, user=identity).ask("/cancel")
+    async with app.sessions() as session:
+        feedback = (await session.scalars(select(Feedback))).one()
+        announcement = (await session.scalars(select(Announcement))).one()
+        grants = list(await session.scalars(select(RoleGrant)))
+    # only the allowed roles' attempts had an effect: staff answered and closed, admin revoked
+    assert feedback.answer == "Danke für den Hinweis" and feedback.status == "closed"
+    assert announcement.status == "cancelled" and grants == []
+
+
+async def test_staff_buttons_do_nothing_for_citizens_and_board(
+    app: App, dispatcher: Dispatcher
+) -> None:
+    reference = await setting(app, dispatcher)
+    for identity in (CITIZEN, BOARD):
+        chat = Chat(dispatcher, user=identity)
+        for data in (
+            f"fbs:{reference}",
+            "ann:audience:all",
+            "ann:confirm:send",
+            "annedit:none",
+        ):
+            who = Identity.parse(identity)
+            replies = await dispatcher.handle(
+                Incoming(chat=who, sender=who, callback=data), chat.surface
+            )
+            text = "\n".join(r.text for r in replies)
+            assert "Ampel" not in text and "telegram:77" not in text, (identity, data)
+            assert FAILED("de") not in text
+    async with app.sessions() as session:
+        assert (await session.scalars(select(Feedback))).one().status == "new"
+        assert len(list(await session.scalars(select(Announcement)))) == 1
+
+
+async def test_invite_codes_resist_guessing(app: App, dispatcher: Dispatcher) -> None:
+    valid = datetime.now(UTC) + timedelta(days=1)
+    async with app.sessions() as session, session.begin():
+        codes = [
+            await roles.create_invite(session, role="staff", by="cli:test", expires_at=valid)
+            for _ in range(50)
+        ]
+        with pytest.raises(ValueError, match="30 days at most"):
+            await roles.create_invite(
+                session, role="staff", by="cli:test", expires_at=valid + timedelta(days=30)
+            )
+    assert len(set(codes)) == 50
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{16,}", code) for code in codes)  # ≥ 96 bits
+    mallory = Chat(dispatcher, user="telegram:666")
+    for guess in range(5):
+        assert "ungültig" in await mallory.ask(f"/join {codes[0][:-1]}{guess}")
+    locked = await mallory.ask(f"/join {codes[0]}")  # even the right code: locked now
+    assert "gesperrt" in locked and re.search(r"ab \d\d:\d\d Uhr", locked)
+    assert "Willkommen" in await Chat(dispatcher, user="telegram:667").ask(f"/join {codes[0]}")
+
+
+def test_the_invite_command_refuses_long_validity(tmp_path: Path) -> None:
+    env = {**os.environ, "KLBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/k.sqlite3"}
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "invite", "--role", "staff", "--expires", "90d"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert run.returncode == 2 and "at most 30d" in run.stderr

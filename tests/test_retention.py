@@ -1,0 +1,85 @@
+"""Retention: old feedback loses its person, old logs and delivery rows go."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from bot.app import App
+from bot.config import Config, PrivacySection
+from bot.retention import apply_retention
+from storage import outbox, platform
+from storage.models import (
+    Feedback,
+    OutboxMessage,
+    ProcessedUpdate,
+    UnansweredQuestion,
+)
+from tests.harness import Chat
+
+NOW = datetime.now(UTC)
+
+
+async def age(app: App, model: type, days: int) -> None:
+    """Make every row of ``model`` look ``days`` old."""
+    async with app.sessions() as session, session.begin():
+        await session.execute(update(model).values(created_at=NOW - timedelta(days=days)))
+
+
+async def test_each_kind_is_forgotten_after_its_own_period(app: App, config: Config) -> None:
+    periods = PrivacySection(
+        feedback_anonymise_days=100, gap_log_days=10, delivery_days=5, processed_update_days=2
+    )
+    config = config.model_copy(update={"privacy": periods})
+    ana = Chat(app.dispatcher, user="telegram:1001")
+    await ana.ask("/feedback")
+    await ana.press("Dieser Bot")
+    await ana.press("Überspringen")
+    await ana.ask("Alt, aber gern mit Kontakt")
+    await ana.press("Ja")
+    await ana.press("Absenden")
+    await ana.ask("Wie hoch ist der Mond über dem Pfaffenberg?")  # not answerable: logged
+    async with app.sessions() as session, session.begin():
+        await outbox.enqueue(session, chat="telegram:1001", text="sent")
+        await outbox.enqueue(session, chat="telegram:1001", text="still waiting")
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.text == "sent").values(sent_at=NOW)
+        )
+        await platform.mark_processed(session, key="telegram:update:1")
+    for model in (Feedback, UnansweredQuestion, OutboxMessage, ProcessedUpdate):
+        await age(app, model, 3)
+
+    nothing = await apply_retention(app.sessions, config, NOW)
+    assert nothing.processed_updates_deleted == 1
+    assert (nothing.feedback_anonymised, nothing.gap_questions_deleted) == (0, 0)
+    assert nothing.deliveries_deleted == 0
+
+    for model in (Feedback, UnansweredQuestion, OutboxMessage):
+        await age(app, model, 11)
+    later = await apply_retention(app.sessions, config, NOW)
+    assert (later.gap_questions_deleted, later.deliveries_deleted) == (1, 1)
+    assert later.feedback_anonymised == 0
+
+    await age(app, Feedback, 101)
+    last = await apply_retention(app.sessions, config, NOW)
+    assert last.feedback_anonymised == 1
+    async with app.sessions() as session:
+        feedback = (await session.scalars(select(Feedback))).one()
+        assert feedback.person_id is None and not feedback.may_contact
+        assert feedback.text == "Alt, aber gern mit Kontakt"
+        waiting = list(await session.scalars(select(OutboxMessage.text)))
+        assert waiting == ["still waiting"]  # never sent: kept until it is
+        assert not list(await session.scalars(select(UnansweredQuestion)))
+
+
+async def test_the_app_runs_retention_every_hour(app: App) -> None:
+    scheduler = app.scheduler()
+    job = scheduler._scheduler.get_job("retention")
+    assert job is not None and job.trigger.interval == timedelta(hours=1)
+    async with app.sessions() as session, session.begin():
+        await platform.mark_processed(session, key="telegram:update:7")
+    await age(app, ProcessedUpdate, 8)  # the default period is 7 days
+    await job.func()
+    async with app.sessions() as session:
+        assert not list(await session.scalars(select(ProcessedUpdate)))
