@@ -20,6 +20,7 @@ from bot.delivery import OutboxSender, recipient_gone
 from bot.dispatcher import Dispatcher, Surface
 from bot.events import Identity, Incoming
 from bot.knowledge.service import Knowledge
+from bot.operations import serve_operations
 from bot.pseudonym import Pseudonyms
 from bot.scheduler import Scheduler
 from bot.services import Services
@@ -41,6 +42,7 @@ class App:
             knowledge=Knowledge(file=config.knowledge.file),
             pseudonyms=Pseudonyms(config.privacy.pseudonym_secret),
         )
+        self.metrics = self.services.metrics
         self.dispatcher = Dispatcher(all_routers(), self.sessions, config, self.services)
         self.sender: OutboxSender | None = None
         self._scheduler: Scheduler | None = None
@@ -177,8 +179,18 @@ class App:
             "matrix": (matrix.rate_per_second, matrix.rate_per_chat),
         }
         sender = self.sender = OutboxSender(
-            self.sessions, {a.platform: a for a in adapters}, limits
+            self.sessions, {a.platform: a for a in adapters}, limits, metrics=self.metrics
         )
+        operations = self.config.operations
+        endpoints = None
+        if operations.port:
+            endpoints = await serve_operations(
+                operations.listen,
+                operations.port,
+                self.metrics,
+                adapters,
+                lambda: db.reachable(self.engine),
+            )
         inbound = Inbound(self.dispatcher, sender, self.sessions)
         sending = asyncio.create_task(sender.run(stop), name="outbox-sender")
         started: list[Adapter] = []
@@ -196,6 +208,8 @@ class App:
                 await adapter.stop()
                 log.info("%s adapter stopped", adapter.platform)
             await sending
+            if endpoints is not None:
+                await endpoints.cleanup()
 
 
 class Inbound:

@@ -64,6 +64,8 @@ async def fire(
             dedupe_key=f"announcement:{announcement.id}:{run}:{chat}",
             announcement_id=announcement.id,
         )
+    if queued >= outbox.MANY:
+        await outbox.refresh_statistics(session)
     log.info("announcement %s run %s: %d recipient(s)", announcement.id, announcement.runs, queued)
     return queued
 

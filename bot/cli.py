@@ -130,9 +130,9 @@ def ask(config: Config, user: str, text: tuple[str, ...]) -> None:
 @click.pass_obj
 def run(config: Config) -> None:
     """Run every enabled adapter until SIGINT/SIGTERM (console chat when none is enabled)."""
-    logging.basicConfig(
-        level=config.logging.level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    from bot.logsetup import configure
+
+    configure(config.logging)
 
     async def work(app: App) -> None:
         from bot.app import stop_event_on_signals

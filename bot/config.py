@@ -185,6 +185,14 @@ class PrivacySection(Section):
 
 class LoggingSection(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["text", "json"] = "text"
+
+
+class OperationsSection(Section):
+    """``/healthz`` and Prometheus ``/metrics`` (port 0: off)."""
+
+    listen: str = "127.0.0.1"
+    port: int = Field(default=0, ge=0, le=65535)
 
 
 class Config(Section):
@@ -200,6 +208,7 @@ class Config(Section):
     roles: RolesSection = RolesSection()
     privacy: PrivacySection = PrivacySection()
     logging: LoggingSection = LoggingSection()
+    operations: OperationsSection = OperationsSection()
 
 
 def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:

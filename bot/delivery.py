@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.adapters import Adapter, PermanentError, RateLimited, RecipientGone, SendError
 from bot.events import Button, Identity, Reply
 from bot.limits import Limits
+from bot.metrics import Metrics
 from storage import outbox, subscriptions, workers
 from storage.models import utcnow
 
@@ -70,18 +71,22 @@ class OutboxSender:
         *,
         stale_after: float = STALE_CLAIM_SECONDS,
         name: str | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         """``limits`` maps a platform to (messages per second overall, per chat)."""
         self.stale_after = stale_after
         self.sessions = sessions
         self.adapters = dict(adapters)
         self.name = name or worker_name()
+        self.metrics = metrics or Metrics()
         self.limits = Limits(self.adapters, limits)
         self._wake = asyncio.Event()
         self._paused_until: dict[str, float] = {}
         self._next_try = float("inf")
         """When the earliest message held back (rate limit, retry) may go."""
         self._unrecorded: list[tuple[int, str | None]] = []
+        self._resendable: set[int] = set()
+        """Messages of this batch claimed together, on a platform that recognises a resend."""
 
     def wake(self) -> None:
         """Look at the outbox now (a reply was just written)."""
@@ -192,6 +197,7 @@ class OutboxSender:
             # message is claimed on its own, so a crash leaves at most one in doubt
             batch = [m.id for m in due if self.adapters[m.chat.partition(":")[0]].idempotent]
             claimed = await outbox.claim_many(session, message_ids=batch)
+            self._resendable = set(claimed)
             await session.commit()
             blocked: set[str] = set()
             attempted: set[int] = set()
@@ -235,21 +241,26 @@ class OutboxSender:
                     await session.commit()
                     return True  # another sender has it
                 await session.commit()  # claimed before sending: a crash is never a resend
+            counted = self.metrics.deliveries
+            started = time.perf_counter()
             try:
                 platform_id = await self.adapters[chat.platform].send(
                     chat, reply, f"outbox-{message.id}"
                 )
             except RecipientGone as exc:
+                counted.labels(chat.platform, "gone").inc()
                 log.info("a %s recipient is gone: %s", chat.platform, exc)
                 await recipient_gone(session, message.chat, str(exc))
                 await session.commit()
                 return True
             except PermanentError as exc:
+                counted.labels(chat.platform, "refused").inc()
                 log.warning("a message to a %s chat was refused: %s", chat.platform, exc)
                 await outbox.give_up(session, message_id=message.id, reason=str(exc))
                 await session.commit()
                 return True
             except SendError as exc:
+                counted.labels(chat.platform, "retry").inc()
                 wait = (
                     exc.retry_after if isinstance(exc, RateLimited) else backoff(message.attempts)
                 )
@@ -264,7 +275,9 @@ class OutboxSender:
                 )
                 await session.commit()
                 return False
-        if message.id in claimed:  # claimed with its batch: a resend is harmless, so the
+        self.metrics.send_seconds.labels(chat.platform).observe(time.perf_counter() - started)
+        counted.labels(chat.platform, "sent").inc()
+        if message.id in self._resendable:  # a resend is harmless, so the
             # outcome is recorded with the next few, one commit for all of them
             self._unrecorded.append((message.id, platform_id))
             if len(self._unrecorded) >= RECORD_EVERY:

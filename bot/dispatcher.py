@@ -130,6 +130,7 @@ class Dispatcher:
                 if update_key and not await platform.mark_processed(session, key=update_key):
                     return []
                 replies = await self._handle(session, message, surface)
+                self.services.metrics.updates.labels(message.platform).inc()
                 if persist:
                     await self._persist(session, message, replies)
                 return replies

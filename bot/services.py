@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.knowledge.service import Knowledge
+from bot.metrics import Metrics
 from bot.pseudonym import Pseudonyms
 
 
@@ -13,3 +14,5 @@ class Services:
     knowledge: Knowledge
     pseudonyms: Pseudonyms = field(default_factory=Pseudonyms)
     """Pseudonyms for people in logs."""
+    metrics: Metrics = field(default_factory=Metrics)
+    """What this process counts for Prometheus."""

@@ -111,6 +111,7 @@ async def file(ctx: Context, *, topic: str, rating: int | None, text: str, conta
         language=ctx.lang,
         may_contact=contact,
     )
+    ctx.services.metrics.feedback.inc()
     return ctx.reply(THANKS, reference=row.reference)
 
 

@@ -78,6 +78,7 @@ async def answer(ctx: Context) -> Reply:
     if not result.has_content:
         return ctx.reply(INTRO)
     if result.answer is None:
+        ctx.services.metrics.answers.labels("declined").inc()
         await store.log_unanswered(
             ctx.session, text=question, normalised=normalise_question(question), language=ctx.lang
         )
@@ -89,6 +90,7 @@ async def answer(ctx: Context) -> Reply:
         ]
         return ctx.reply("\n\n".join(lines), buttons=close)
     entry = result.answer.entry
+    ctx.services.metrics.answers.labels("answered").inc()
     answer_id = await store.log_answer(ctx.session, entry_id=entry.id, language=ctx.lang)
     source = entries.source_line(entry, loaded.kb, ctx.lang)
     text = f"{entries.answer_text(entry, ctx.lang)}\n\n{source}"

@@ -99,3 +99,13 @@ async def ensure_current(engine: AsyncEngine) -> bool:
         return False
     await upgrade(engine)
     return True
+
+
+async def reachable(engine: AsyncEngine) -> bool:
+    """Whether the database answers a trivial query."""
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception:
+        return False
+    return True

@@ -90,6 +90,7 @@ async def broadcast_and_kill(app: App, postgres_url: str, idempotent: bool) -> N
     async with app.sessions() as session, session.begin():
         for number in range(RECIPIENTS):
             await outbox.enqueue(session, chat=f"matrix:@r{number}:local", text="Neuigkeit")
+        await outbox.refresh_statistics(session)  # as a broadcast does once it is written
     platform = LimitedPlatform(LIMIT, idempotent)
     server = web.Application()
     server.router.add_post("/send", platform.receive)

@@ -27,7 +27,6 @@ from storage.models import (
     Subscription,
 )
 from tests.harness import Chat
-from tests.test_migrations import postgres_url  # noqa: F401  (a fixture)
 
 STAFF = "telegram:500"
 ANA = "telegram:1001"
@@ -230,7 +229,7 @@ async def test_staff_never_see_the_platform_id_without_consent(dispatcher: Dispa
 @pytest.mark.postgres
 async def test_mydata_deleteme_and_retention_on_postgresql(
     config: Config,
-    postgres_url: str,  # noqa: F811  (the fixture)
+    postgres_url: str,
 ) -> None:
     storage = config.storage.model_copy(update={"url": postgres_url})
     on_postgres = configured(config.model_copy(update={"storage": storage}))

@@ -74,6 +74,8 @@ class MatrixAdapter:
     def __init__(
         self, settings: MatrixSection, sessions: async_sessionmaker[AsyncSession], store_path: Path
     ) -> None:
+        self.connected = False
+        """Whether the homeserver answered the last sync."""
         self.settings = settings
         self.sessions = sessions
         store_path.mkdir(parents=True, exist_ok=True)
@@ -139,6 +141,7 @@ class MatrixAdapter:
                 )
             except Exception as exc:  # connection lost: reconnect with backoff
                 response = exc
+            self.connected = isinstance(response, SyncResponse)
             if not isinstance(response, SyncResponse):
                 log.warning("matrix sync failed (%s); retrying in %.0f s", response, delay)
                 await asyncio.sleep(delay)

@@ -75,6 +75,8 @@ class TelegramAdapter:
         self.settings = settings
         self.sessions = sessions
         self.commands = list(commands)
+        self.connected = settings.mode == "webhook"
+        """Whether the Bot API answered the last poll (a webhook counts as connected)."""
         self.bot = Bot(
             settings.token,
             base_url=settings.base_url,
@@ -148,7 +150,9 @@ class TelegramAdapter:
                     allowed_updates=["message", "callback_query", "my_chat_member"],
                 )
                 delay = 1.0
+                self.connected = True
             except Exception as exc:  # network trouble, or an answer PTB cannot read
+                self.connected = False
                 log.warning("telegram polling failed (%s); retrying in %.0f s", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 60)
