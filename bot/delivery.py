@@ -249,7 +249,7 @@ class OutboxSender:
                 )
             except RecipientGone as exc:
                 counted.labels(chat.platform, "gone").inc()
-                log.info("a %s recipient is gone: %s", chat.platform, exc)
+                log.info("a %s recipient is gone (blocked klbot or left)", chat.platform)
                 await recipient_gone(session, message.chat, str(exc))
                 await session.commit()
                 return True
