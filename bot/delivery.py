@@ -24,7 +24,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters import Adapter, PermanentError, RateLimited, RecipientGone, SendError
-from bot.events import Button, Identity, Reply
+from bot.events import Attachment, Button, Identity, Reply
 from bot.limits import Limits
 from bot.metrics import Metrics
 from storage import outbox, subscriptions, workers
@@ -231,9 +231,11 @@ class OutboxSender:
         """Send one message and record its outcome; on success the same commit claims the
         ``following`` message, so each message costs one commit and at most one is in doubt."""
         chat = Identity.parse(message.chat)
+        file = message.attachment
         reply = Reply(
             message.text,
             tuple(tuple(Button(label, data) for label, data in row) for row in message.buttons),
+            attachment=Attachment(file[0], file[2], file[1]) if file else None,
         )
         async with self.limits.overall(chat.platform), self.limits.chat(chat):
             if message.id not in claimed:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot import input_checks
 from bot.config import Config
 from bot.context import Context
-from bot.events import Attachment, Incoming, Reply
+from bot.events import Incoming, Reply
 from bot.i18n import Text, language_from_hint
 from bot.roles import roles_for
 from bot.router import Args, Command, Handler, HandlerResult, Router, parse_command
@@ -146,12 +146,14 @@ class Dispatcher:
     async def _persist(session: AsyncSession, message: Incoming, replies: list[Reply]) -> None:
         for reply in replies:
             rows = [[[b.label, b.data] for b in row] for row in reply.buttons]
-            await outbox.enqueue(session, chat=str(message.chat), text=reply.text, buttons=rows)
-            if reply.attachment is not None:
-                # the outbox carries text only: the file follows as a message of its own
-                await outbox.enqueue(
-                    session, chat=str(message.chat), text=attachment_as_text(reply.attachment)
-                )
+            file = reply.attachment
+            await outbox.enqueue(
+                session,
+                chat=str(message.chat),
+                text=reply.text,
+                buttons=rows,
+                attachment=(file.name, file.mime_type, file.data) if file else None,
+            )
 
     async def _language_of(self, message: Incoming) -> str:
         try:
@@ -241,11 +243,6 @@ class Dispatcher:
             usage = ctx.t(command.usage) if command.usage else f"/{name} …"
             return ctx.reply(NEEDS_ARGS, command=name, usage=usage)
         return await command.handler(ctx)
-
-
-def attachment_as_text(attachment: Attachment) -> str:
-    """A file as a message, for where files cannot be sent: its name, then its content."""
-    return f"{attachment.name}\n\n{attachment.data.decode('utf-8', errors='replace')}"
 
 
 def _as_list(result: HandlerResult) -> list[Reply]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -35,6 +35,10 @@ class OutboxMessage(Base):
     platform_message_id: Mapped[str | None] = mapped_column(String(200))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """Set just before sending: a crash after it leaves the row visibly in flight."""
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    """A file sent after the text (e.g. a person's data as JSON), with its type and bytes."""
+    attachment_type: Mapped[str | None] = mapped_column(String(100))
+    attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
     reserved_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """A sender took the row into its next batch; other senders leave it alone until then."""
 

@@ -24,6 +24,8 @@ class Due:
     text: str
     buttons: Buttons
     attempts: int
+    attachment: tuple[str, str, bytes] | None = None
+    """(file name, MIME type, content) of a file sent after the text."""
 
 
 async def enqueue(
@@ -34,6 +36,7 @@ async def enqueue(
     buttons: Buttons | None = None,
     dedupe_key: str | None = None,
     announcement_id: int | None = None,
+    attachment: tuple[str, str, bytes] | None = None,
 ) -> bool:
     """Owe ``chat`` a message; with ``dedupe_key``, only once ever. True if queued."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -45,6 +48,9 @@ async def enqueue(
         created_at=utcnow(),
         attempts=0,
         announcement_id=announcement_id,
+        attachment_name=attachment[0] if attachment else None,
+        attachment_type=attachment[1] if attachment else None,
+        attachment=attachment[2] if attachment else None,
     )
     result = await session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -109,11 +115,32 @@ async def reserve(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(candidates.scalar_subquery()))
         .values(reserved_until=until)
-        .returning(table.id, table.chat, table.text, table.buttons, table.attempts)
+        .returning(
+            table.id,
+            table.chat,
+            table.text,
+            table.buttons,
+            table.attempts,
+            table.attachment_name,
+            table.attachment_type,
+            table.attachment,
+        )
         .execution_options(synchronize_session=False)
     )
-    rows = sorted(result.all())
-    return [Due(r.id, r.chat, r.text, r.buttons or [], r.attempts) for r in rows]
+    rows = sorted(result.all(), key=lambda row: row.id)
+    return [
+        Due(
+            r.id,
+            r.chat,
+            r.text,
+            r.buttons or [],
+            r.attempts,
+            (r.attachment_name, r.attachment_type or "", r.attachment)
+            if r.attachment is not None
+            else None,
+        )
+        for r in rows
+    ]
 
 
 MANY = 1000

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from bot.adapters.matrix import MAX_EVENT_BYTES, message_contents
-from bot.adapters.telegram import message_parts, utf16_length
+from bot.adapters.matrix_content import MAX_EVENT_BYTES, message_contents
+from bot.adapters.telegram_text import message_parts, utf16_length
 from bot.app import App
 from bot.config import Config
 from bot.dispatcher import FAILED, Dispatcher, Surface

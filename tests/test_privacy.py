@@ -149,16 +149,18 @@ async def test_mydata_shows_everything_stored_as_text_and_as_a_json_file(
     assert data["feedback"][0]["created_at"].endswith("+01:00")  # Europe/Berlin in November
 
 
-async def test_on_telegram_and_matrix_the_json_follows_as_a_message(
+async def test_on_telegram_and_matrix_the_json_file_waits_in_the_outbox(
     app: App, dispatcher: Dispatcher
 ) -> None:
     who = Identity.parse(ANA)
     message = Incoming(chat=who, sender=who, text="/mydata")
     await dispatcher.handle(message, Surface(buttons=True), update_key="u1", persist=True)
     async with app.sessions() as session:
-        texts = list(await session.scalars(select(OutboxMessage.text).order_by(OutboxMessage.id)))
-    assert len(texts) == 2 and texts[1].startswith("klbot-mydata.json")
-    assert json.loads(texts[1].split("\n", 2)[2])["identities"][0]["identity"] == ANA
+        [row] = list(await session.scalars(select(OutboxMessage)))
+    assert "klbot-mydata.json" in row.text
+    assert (row.attachment_name, row.attachment_type) == ("klbot-mydata.json", "application/json")
+    assert row.attachment is not None
+    assert json.loads(row.attachment)["identities"][0]["identity"] == ANA
 
 
 async def grant_staff(app: App, identity: str) -> None:

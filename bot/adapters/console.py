@@ -10,8 +10,8 @@ from typing import TextIO
 
 from bot.adapters import MessageHandler
 from bot.adapters.formatting import with_choices
-from bot.dispatcher import Surface, attachment_as_text
-from bot.events import Identity, Incoming, Reply
+from bot.dispatcher import Surface
+from bot.events import Attachment, Identity, Incoming, Reply
 from bot.i18n import language_from_hint
 
 SURFACE = Surface(buttons=False, push=False)
@@ -111,3 +111,8 @@ class ConsoleAdapter:
             loop.call_soon_threadsafe(lines.put_nowait, line)
             if line is None:
                 return
+
+
+def attachment_as_text(attachment: Attachment) -> str:
+    """A file as a message, for where files cannot be sent: its name, then its content."""
+    return f"{attachment.name}\n\n{attachment.data.decode('utf-8', errors='replace')}"

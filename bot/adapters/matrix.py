@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
+import io
 import json
 import logging
 from pathlib import Path
@@ -23,6 +23,7 @@ from nio import (
     MegolmEvent,
     RoomSendResponse,
     SyncResponse,
+    UploadResponse,
 )
 from nio.exceptions import LocalProtocolError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,18 +35,16 @@ from bot.adapters import (
     TransientError,
     UpdateHandler,
 )
-from bot.adapters.formatting import split_text, with_choices
+from bot.adapters.matrix_content import file_content, message_contents
 from bot.adapters.matrix_events import invitation, since_joining, translate
 from bot.config import ConfigError, MatrixSection
 from bot.dispatcher import Surface
-from bot.events import Identity, Reply
+from bot.events import Attachment, Identity, Reply
 from storage import platform as state
 
 log = logging.getLogger(__name__)
 
 SYNC_TIMEOUT_MS = 25_000
-MAX_EVENT_BYTES = 60_000
-"""Matrix allows 65,536 bytes per event, envelope and signatures included."""
 TOKEN_KEY, DEVICE_KEY, WAITING_KEY = "matrix:next_batch", "matrix:device_id", "matrix:undecrypted"
 SURFACE = Surface(buttons=False)
 
@@ -238,9 +237,13 @@ class MatrixAdapter:
                 self._waiting.append(event)
 
     async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
-        """Send as ``m.notice`` (plain and HTML); numbered choices; long texts split."""
+        """Send as ``m.notice`` (plain and HTML); numbered choices; long texts split; a file
+        as ``m.file`` (encrypted in an encrypted room)."""
+        contents: list[dict[str, Any]] = list(message_contents(reply))
+        if reply.attachment is not None:
+            contents.append(await self._upload(chat, reply.attachment))
         event_id = None
-        for number, content in enumerate(message_contents(reply)):
+        for number, content in enumerate(contents):
             try:
                 response = await self.client.room_send(
                     chat.id,
@@ -258,22 +261,20 @@ class MatrixAdapter:
             event_id = str(response.event_id)
         return event_id
 
-
-def _content(part: str) -> dict[str, str]:
-    return {
-        "msgtype": "m.notice",
-        "body": part,
-        "format": "org.matrix.custom.html",
-        "formatted_body": html.escape(part).replace("\n", "<br>"),
-    }
-
-
-def _event_bytes(part: str) -> int:
-    return len(json.dumps(_content(part), ensure_ascii=False).encode("utf-8", "surrogatepass"))
-
-
-def message_contents(reply: Reply) -> list[dict[str, str]]:
-    """The ``m.notice`` contents a reply is sent as (buttons as numbered choices), split at
-    paragraphs where one event would exceed Matrix's size limit."""
-    parts = split_text(with_choices(reply), MAX_EVENT_BYTES, size=_event_bytes)
-    return [_content(part) for part in parts]
+    async def _upload(self, chat: Identity, file: Attachment) -> dict[str, Any]:
+        """Upload ``file`` to the homeserver; the ``m.file`` content that shows it."""
+        room = self.client.rooms.get(chat.id)
+        encrypt = bool(room is not None and room.encrypted)
+        try:
+            response, keys = await self.client.upload(
+                io.BytesIO(file.data),
+                content_type=file.mime_type,
+                filename=file.name,
+                encrypt=encrypt,
+                filesize=len(file.data),
+            )
+        except (TimeoutError, OSError) as exc:
+            raise TransientError(str(exc)) from exc
+        if not isinstance(response, UploadResponse):
+            raise translate_error(response)
+        return file_content(file, response.content_uri, keys if encrypt else None)

@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import logging
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, BotCommand, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import (
+    Bot,
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    Update,
+)
 from telegram import error as tg
 from telegram.constants import MessageLimit, ParseMode
 from telegram.request import HTTPXRequest
@@ -29,7 +35,7 @@ from bot.adapters import (
     TransientError,
     UpdateHandler,
 )
-from bot.adapters.formatting import split_text
+from bot.adapters.telegram_text import message_parts
 from bot.config import TelegramSection
 from bot.dispatcher import Surface
 from bot.events import Identity, Incoming, Reply
@@ -253,6 +259,14 @@ class TelegramAdapter:
             except tg.TelegramError as exc:
                 raise translate_error(exc) from exc
             sent_id = str(sent.message_id)
+        if reply.attachment is not None:
+            file = reply.attachment
+            try:
+                await self.bot.send_document(
+                    chat_id=int(chat.id), document=InputFile(file.data, filename=file.name)
+                )
+            except tg.TelegramError as exc:
+                raise translate_error(exc) from exc
         return sent_id
 
     async def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup:
@@ -276,19 +290,3 @@ class TelegramAdapter:
             return None
         async with self.sessions() as session:
             return await state.expand(session, token=int(token))
-
-
-def _escape(text: str) -> str:
-    return html.escape(text, quote=False)
-
-
-def utf16_length(text: str) -> int:
-    """Length as Telegram counts it: UTF-16 code units (an emoji like 🦄 counts two)."""
-    return len(text.encode("utf-16-le", errors="surrogatepass")) // 2
-
-
-def message_parts(text: str) -> list[str]:
-    """The HTML-escaped messages ``text`` is sent as: split at paragraphs where it is
-    longer than Telegram's 4,096 characters (UTF-16 code units)."""
-    parts = split_text(text, MessageLimit.MAX_TEXT_LENGTH, escape=_escape, size=utf16_length)
-    return [_escape(part) for part in parts]

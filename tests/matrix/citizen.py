@@ -10,13 +10,17 @@ from typing import Any
 from nio import (
     AsyncClient,
     AsyncClientConfig,
+    DownloadResponse,
     MegolmEvent,
     RoomCreateResponse,
+    RoomEncryptedFile,
     RoomMemberEvent,
+    RoomMessageFile,
     RoomMessageNotice,
     RoomSendResponse,
     SyncResponse,
 )
+from nio.crypto.attachments import decrypt_attachment
 
 
 class Citizen:
@@ -33,6 +37,7 @@ class Citizen:
         self.password = password
         self.room_id = ""
         self.notices: list[RoomMessageNotice] = []
+        self.files: list[RoomMessageFile | RoomEncryptedFile] = []
         self.undecryptable = 0
 
     async def login(self) -> None:
@@ -59,6 +64,8 @@ class Citizen:
             for event in room.timeline.events:
                 if isinstance(event, RoomMessageNotice) and event.sender != self.client.user_id:
                     self.notices.append(event)
+                elif isinstance(event, RoomMessageFile | RoomEncryptedFile):
+                    self.files.append(event)
                 elif isinstance(event, MegolmEvent):
                     self.undecryptable += 1
         return response
@@ -121,6 +128,22 @@ class Citizen:
         if len(fresh) < count:
             raise AssertionError(f"expected {count} replies, got {[n.body for n in fresh]}")
         return fresh
+
+    async def file(self, timeout: float = 30) -> tuple[str, bytes]:
+        """The next file klbot sends: its name and content (decrypted if it came encrypted)."""
+        start = len(self.files)
+        deadline = time.monotonic() + timeout
+        while len(self.files) == start and time.monotonic() < deadline:
+            await self.sync()
+        if len(self.files) == start:
+            raise AssertionError("klbot sent no file")
+        event = self.files[start]
+        response = await self.client.download(mxc=event.url)
+        assert isinstance(response, DownloadResponse), response
+        data = response.body
+        if isinstance(event, RoomEncryptedFile):
+            data = decrypt_attachment(data, event.key["k"], event.hashes["sha256"], event.iv)
+        return event.body, data
 
     async def ask(self, text: str, count: int = 1, timeout: float = 30) -> str:
         await self.say(text)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+
+import pytest
 
 from tests.matrix.citizen import Citizen
 from tests.matrix.conftest import MatrixWorld
@@ -157,3 +160,15 @@ async def test_subscribe_and_receive_an_announcement(matrix: MatrixWorld) -> Non
     assert "an 1 Empfänger" in await staff.press("Jetzt senden")
     received = await ida.replies(1, timeout=30)
     assert received[0].body == "Sprechstunde des CDO am Freitag."
+
+
+@pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])
+async def test_mydata_arrives_as_a_json_file(matrix: MatrixWorld, encrypted: bool) -> None:
+    jan = await matrix.citizen("jan")
+    await jan.open_chat(matrix.bot, encrypted=encrypted)
+    notice = await jan.ask("/mydata")
+    assert "klbot-mydata.json" in notice
+    name, data = await jan.file()
+    assert name == "klbot-mydata.json"
+    identities = json.loads(data)["identities"]
+    assert any(jan.client.user_id in str(row) for row in identities)

@@ -43,6 +43,8 @@ class CompatProxy:
         self.url = ""
         self.client: ClientSession | None = None
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.documents: list[tuple[int, str, bytes]] = []
+        """(chat id, file name, content) of each document sent."""
 
     async def start(self) -> str:
         app = web.Application()
@@ -68,6 +70,8 @@ class CompatProxy:
         token, method = request.match_info["token"], request.match_info["method"]
         params = await _params(request)
         self.calls.append((method, params))
+        if method == "sendDocument":  # the emulator has no files: keep them here
+            return web.json_response({"ok": True, "result": await self.document(request)})
         if method not in EMULATED:
             return web.json_response({"ok": True, "result": True})
         if method == "getUpdates":
@@ -90,6 +94,23 @@ class CompatProxy:
                 "username": "TestNameBot",
             }
         return web.json_response(body, status=status)
+
+    async def document(self, request: web.Request) -> dict[str, Any]:
+        """Keep a document sent with ``sendDocument``; the Message Telegram answers."""
+        form = await request.post()
+        upload: Any = form["document"]
+        chat_id = int(str(form["chat_id"]))
+        self.documents.append((chat_id, upload.filename, upload.file.read()))
+        return {
+            "message_id": 100_000 + len(self.documents),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private"},
+            "document": {
+                "file_id": f"doc{len(self.documents)}",
+                "file_unique_id": f"doc{len(self.documents)}",
+                "file_name": upload.filename,
+            },
+        }
 
     async def forward(self, token: str, method: str, params: dict[str, Any]) -> tuple[int, Any]:
         assert self.client is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 
@@ -142,3 +143,15 @@ async def test_subscribe_and_receive_an_announcement(telegram: TelegramWorld) ->
     assert "an 1 Empfänger" in await staff.press("Jetzt senden")
     received = await hugo.replies(timeout=30)
     assert received[0]["text"] == "The new citizens' portal is online."
+
+
+async def test_mydata_arrives_as_a_json_document(telegram: TelegramWorld) -> None:
+    lena = telegram.user("Lena")
+    assert "klbot-mydata.json" in await lena.ask("/mydata")
+    for _ in range(100):
+        if telegram.proxy.documents:
+            break
+        await asyncio.sleep(0.1)
+    [(chat_id, name, data)] = telegram.proxy.documents
+    assert (chat_id, name) == (lena.user_id, "klbot-mydata.json")
+    assert f"telegram:{lena.user_id}" in str(json.loads(data)["identities"])

@@ -11,11 +11,13 @@ from telegram import error as tg
 
 from bot.adapters import PermanentError, RateLimited, RecipientGone, TransientError
 from bot.adapters.formatting import split_text
-from bot.adapters.telegram import TelegramAdapter, _escape, translate_error
+from bot.adapters.telegram import TelegramAdapter, translate_error
+from bot.adapters.telegram_text import escape as _escape
 from bot.app import App
 from bot.config import Config
 from bot.dispatcher import Surface
 from bot.events import Identity, Incoming
+from tests.running import RunningKlbot
 from tests.telegram.conftest import TelegramWorld, free_port
 
 
@@ -139,3 +141,54 @@ async def test_being_blocked_stops_messages_to_that_chat(app: App, config: Confi
     )
     assert await adapter.process(update, Handle()) is True
     assert gone == [Identity("telegram", "321")]
+
+
+@pytest.mark.postgres
+async def test_any_process_on_one_database_serves_the_webhook(
+    telegram: TelegramWorld, postgres_url: str
+) -> None:
+    """Two klbot processes behind one reverse proxy: an update resent to the other process
+    is handled once, and either process answers."""
+    await telegram.stop_klbot()
+    processes, urls = [], []
+    for _ in range(2):
+        port = free_port()
+        urls.append(f"http://127.0.0.1:{port}/hook")
+        hook = telegram.config.telegram.model_copy(
+            update={
+                "mode": "webhook",
+                "webhook_listen": "127.0.0.1",
+                "webhook_port": port,
+                "webhook_path": "/hook",
+                "webhook_url": urls[-1],
+            }
+        )
+        storage = telegram.config.storage.model_copy(update={"url": postgres_url})
+        process = RunningKlbot()
+        process.config = telegram.config.model_copy(update={"telegram": hook, "storage": storage})
+        await process.start_klbot()
+        processes.append(process)
+    user = telegram.user("Ida")
+
+    def update(number: int, text: str) -> dict[str, object]:
+        sender = {"id": user.user_id, "is_bot": False, "first_name": "Ida"}
+        chat = {"id": user.chat_id, "type": "private"}
+        message = {"message_id": number, "date": 1_700_000_000, "text": text}
+        return {"update_id": number, "message": message | {"chat": chat, "from": sender}}
+
+    try:
+        async with ClientSession() as client:
+            for url, body in [
+                (urls[0], update(201, "/start")),
+                (urls[1], update(201, "/start")),  # the proxy retried it on the other one
+                (urls[1], update(202, "/privacy")),
+            ]:
+                async with client.post(url, json=body) as response:
+                    assert response.status == 200
+        texts = [reply["text"] for reply in await user.replies(count=2, timeout=20)]
+        assert texts[0].startswith("Hallo Ida!") and "Datenschutz" in texts[1]
+        with pytest.raises(AssertionError):
+            await user.replies(timeout=3)  # nothing twice
+    finally:
+        for process in processes:
+            await process.stop_klbot()
