@@ -285,12 +285,11 @@ class OutboxSender:
             if len(self._unrecorded) >= RECORD_EVERY:
                 await self._record(session)
             return True
-        await outbox.mark_sent(session, message_id=message.id, platform_id=platform_id)
-        if (
-            following is not None
-            and following.id not in claimed
-            and await outbox.claim(session, message_id=following.id)
-        ):
-            claimed.add(following.id)
+        next_id = following.id if following and following.id not in claimed else None
+        got_next = await outbox.mark_sent(
+            session, message_id=message.id, platform_id=platform_id, claim_next=next_id
+        )
+        if got_next and next_id is not None:
+            claimed.add(next_id)
         await session.commit()
         return True

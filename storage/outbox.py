@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -241,15 +241,57 @@ _MARK_SENT = (
     .where(_TABLE.c.id == bindparam("message_id"))
     .values(sent_at=bindparam("sent_at"), platform_message_id=bindparam("platform_id"))
 )
+_MARK_SENT_AND_CLAIM = (
+    update(_TABLE)
+    .where(
+        or_(
+            _TABLE.c.id == bindparam("message_id"),
+            and_(
+                _TABLE.c.id == bindparam("next_id"),
+                _TABLE.c.claimed_at.is_(None),
+                _TABLE.c.sent_at.is_(None),
+            ),
+        )
+    )
+    .values(
+        sent_at=case(
+            (_TABLE.c.id == bindparam("message_id"), bindparam("now")), else_=_TABLE.c.sent_at
+        ),
+        platform_message_id=case(
+            (_TABLE.c.id == bindparam("message_id"), bindparam("platform_id")),
+            else_=_TABLE.c.platform_message_id,
+        ),
+        claimed_at=case(
+            (_TABLE.c.id == bindparam("next_id"), bindparam("now")), else_=_TABLE.c.claimed_at
+        ),
+    )
+    .returning(_TABLE.c.id)
+)
 
 
 async def mark_sent(
-    session: AsyncSession, *, message_id: int, platform_id: str | None = None
-) -> None:
-    """Record a message as delivered, with the platform's id for it (the statement is built
-    once: this is the hot path)."""
-    values = {"message_id": message_id, "sent_at": utcnow(), "platform_id": platform_id}
-    await (await session.connection()).execute(_MARK_SENT, values)
+    session: AsyncSession,
+    *,
+    message_id: int,
+    platform_id: str | None = None,
+    claim_next: int | None = None,
+) -> bool:
+    """Record a message as delivered, with the platform's id for it; with ``claim_next``,
+    the same statement claims that message (the hot path: one round trip per message).
+    True if ``claim_next`` was claimed."""
+    connection = await session.connection()
+    if claim_next is None:
+        values = {"message_id": message_id, "sent_at": utcnow(), "platform_id": platform_id}
+        await connection.execute(_MARK_SENT, values)
+        return False
+    values = {
+        "message_id": message_id,
+        "next_id": claim_next,
+        "now": utcnow(),
+        "platform_id": platform_id,
+    }
+    changed = (await connection.execute(_MARK_SENT_AND_CLAIM, values)).scalars().all()
+    return claim_next in changed
 
 
 async def mark_sent_many(session: AsyncSession, *, sent: list[tuple[int, str | None]]) -> None:
