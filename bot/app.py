@@ -111,14 +111,25 @@ class App:
                     scheduler.start(self)
                     log.info("this process leads: it runs the scheduler")
                     try:
-                        while await leadership.holds() and not await wait(stop, retry_seconds):
-                            pass
+                        while await self._still_leads(leadership, retry_seconds):
+                            if await wait(stop, retry_seconds):
+                                break
                     finally:
                         scheduler.stop()
                         self._scheduler = None
                     if not stop.is_set():
                         log.warning("this process no longer leads (database connection lost)")
                 await wait(stop, retry_seconds)
+
+    @staticmethod
+    async def _still_leads(leadership: Leadership, seconds: float) -> bool:
+        """Whether the lock is still held; a database that does not answer in ``seconds``
+        (network trouble) counts as lost, so this process stops leading at once."""
+        try:
+            return await asyncio.wait_for(leadership.holds(), seconds)
+        except TimeoutError:
+            await leadership.resign()
+            return False
 
     async def fire_announcement(self, announcement_id: int, fire_time: datetime) -> None:
         """A scheduled announcement is due: write its delivery rows."""
@@ -204,10 +215,10 @@ class App:
             await stop.wait()
         finally:
             stop.set()
+            await sending  # the message being sent goes out before its adapter stops
             for adapter in reversed(started):
                 await adapter.stop()
                 log.info("%s adapter stopped", adapter.platform)
-            await sending
             if endpoints is not None:
                 await endpoints.cleanup()
 

@@ -14,10 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import time
-import uuid
 from collections.abc import Mapping
 from datetime import timedelta
 
@@ -26,27 +23,20 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.adapters import Adapter, PermanentError, RateLimited, RecipientGone, SendError
 from bot.events import Attachment, Button, Identity, Reply
 from bot.limits import Limits
+from bot.membership import HEARTBEAT_SECONDS, Membership
 from bot.metrics import Metrics
-from storage import outbox, subscriptions, workers
+from storage import outbox, sending, subscriptions
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 300.0
-STALE_CLAIM_SECONDS = 30
-"""A claim this old without a result means its sender stopped while sending."""
-HEARTBEAT_SECONDS = 2.0
-"""How often a sender says it is alive and counts the others."""
+STALE_CLAIM_SECONDS = 120
+"""A claim this old without a result means its sender stopped while sending (one Bot API
+call may take 30 s, a reply several calls)."""
 RECORD_EVERY = 50
 """Where a resend is recognised, sent messages are recorded this many at a time."""
-ALIVE_SECONDS = 3 * HEARTBEAT_SECONDS
-"""A sender not heard from for this long no longer counts (it stopped or was killed)."""
-
-
-def worker_name() -> str:
-    """A name for this process's sender, unique across machines and restarts."""
-    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 async def recipient_gone(session: AsyncSession, chat: str, reason: str) -> None:
@@ -77,9 +67,10 @@ class OutboxSender:
         self.stale_after = stale_after
         self.sessions = sessions
         self.adapters = dict(adapters)
-        self.name = name or worker_name()
         self.metrics = metrics or Metrics()
         self.limits = Limits(self.adapters, limits)
+        self.membership = Membership(sessions, list(self.adapters), self.limits, name)
+        self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._paused_until: dict[str, float] = {}
         self._next_try = float("inf")
@@ -92,33 +83,16 @@ class OutboxSender:
         """Look at the outbox now (a reply was just written)."""
         self._wake.set()
 
-    async def heartbeat(self) -> int:
-        """Say this sender is alive; share each platform's limit among the live senders.
-        Returns the most senders any of this sender's platforms has."""
-        async with self.sessions() as session, session.begin():
-            await workers.heartbeat(session, name=self.name, platforms=list(self.adapters))
-        async with self.sessions() as session:
-            since = utcnow() - timedelta(seconds=ALIVE_SECONDS)
-            counts = await workers.alive(session, since=since)
-        for platform in self.adapters:
-            self.limits.share(platform, counts[platform])
-        return max((counts[p] for p in self.adapters), default=1)
-
     async def run(self, stop: asyncio.Event) -> None:
         """Send until ``stop`` is set; sleeps while nothing is due."""
-        if await self.heartbeat() > 1:
-            # the others count this sender from their next heartbeat on: until then, together
-            # they would send above the limit
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), HEARTBEAT_SECONDS * 1.5)
-        last_recovery = last_beat = 0.0
+        self._stop = stop
+        await self.membership.join(stop)
+        beating = asyncio.create_task(self.membership.keep_beating(stop), name="heartbeat")
+        last_recovery = 0.0
         try:
             while not stop.is_set():
                 self._wake.clear()
                 try:
-                    if time.monotonic() - last_beat > HEARTBEAT_SECONDS:
-                        last_beat = time.monotonic()
-                        await self.heartbeat()
                     if time.monotonic() - last_recovery > self.stale_after / 3:
                         last_recovery = time.monotonic()
                         await self.recover()
@@ -129,14 +103,8 @@ class OutboxSender:
                 if not sent_any:
                     await self._idle(stop)
         finally:
-            await self.leave()
-
-    async def leave(self) -> None:
-        """Stop counting as a sender (the others take over this one's share)."""
-        with contextlib.suppress(Exception):
-            async with self.sessions() as session, session.begin():
-                before = utcnow() - timedelta(days=1)
-                await workers.leave(session, name=self.name, before=before)
+            await beating
+            await self.membership.leave()
 
     async def _idle(self, stop: asyncio.Event) -> None:
         now = time.monotonic()
@@ -160,13 +128,13 @@ class OutboxSender:
         before = utcnow() - timedelta(seconds=self.stale_after)
         async with self.sessions() as session, session.begin():
             for platform, adapter in self.adapters.items():
-                stale = await outbox.stale_claims(session, platforms=[platform], before=before)
+                stale = await sending.stale_claims(session, platforms=[platform], before=before)
                 if not stale:
                     continue
                 if adapter.idempotent:
-                    await outbox.release(session, message_ids=stale)
+                    await sending.release(session, message_ids=stale)
                 else:
-                    await outbox.give_up_uncertain(session, message_ids=stale)
+                    await sending.give_up_uncertain(session, message_ids=stale)
                 log.warning(
                     "%d %s message(s) were being sent when a sender stopped; %s",
                     len(stale),
@@ -177,14 +145,18 @@ class OutboxSender:
     async def _record(self, session: AsyncSession) -> None:
         """Record the sent messages not yet recorded, in one statement and one commit."""
         if self._unrecorded:
-            await outbox.mark_sent_many(session, sent=self._unrecorded)
+            await sending.mark_sent_many(session, sent=self._unrecorded)
             self._unrecorded = []
         await session.commit()
 
     async def send_due(self) -> bool:
         """Send what is due now; True if anything was sent (more may be waiting)."""
         now = time.monotonic()
-        platforms = [p for p in self.adapters if self._paused_until.get(p, 0.0) <= now]
+        platforms = [
+            p
+            for p, adapter in self.adapters.items()
+            if self._paused_until.get(p, 0.0) <= now and getattr(adapter, "ready", True)
+        ]
         if not platforms:
             return False
         size = self.limits.batch_size(platforms)
@@ -196,13 +168,15 @@ class OutboxSender:
             # where a resend is recognised, claim the whole batch in one go; elsewhere each
             # message is claimed on its own, so a crash leaves at most one in doubt
             batch = [m.id for m in due if self.adapters[m.chat.partition(":")[0]].idempotent]
-            claimed = await outbox.claim_many(session, message_ids=batch)
+            claimed = await sending.claim_many(session, message_ids=batch)
             self._resendable = set(claimed)
             await session.commit()
             blocked: set[str] = set()
             attempted: set[int] = set()
             sent_any = False
             for position, message in enumerate(due):
+                if self._stop.is_set():
+                    break  # shutting down: the rest stays for the next start
                 platform = message.chat.partition(":")[0]
                 paused = self._paused_until.get(platform, 0.0) > time.monotonic()
                 if message.chat in blocked or paused:
@@ -217,7 +191,7 @@ class OutboxSender:
             # reserved but skipped (chat blocked, account paused): certainly not sent
             leftover = {m.id for m in due} - attempted
             if leftover:
-                await outbox.release(session, message_ids=sorted(leftover))
+                await sending.release(session, message_ids=sorted(leftover))
                 await session.commit()
             return sent_any
 
@@ -239,7 +213,7 @@ class OutboxSender:
         )
         async with self.limits.overall(chat.platform), self.limits.chat(chat):
             if message.id not in claimed:
-                if not await outbox.claim(session, message_id=message.id):
+                if not await sending.claim(session, message_id=message.id):
                     await session.commit()
                     return True  # another sender has it
                 await session.commit()  # claimed before sending: a crash is never a resend
@@ -261,7 +235,9 @@ class OutboxSender:
                 await outbox.give_up(session, message_id=message.id, reason=str(exc))
                 await session.commit()
                 return True
-            except SendError as exc:
+            except Exception as exc:  # a library fault: try again later, never lose it
+                if not isinstance(exc, SendError):
+                    log.exception("sending to %s failed unexpectedly", chat.platform)
                 counted.labels(chat.platform, "retry").inc()
                 wait = (
                     exc.retry_after if isinstance(exc, RateLimited) else backoff(message.attempts)
@@ -286,7 +262,7 @@ class OutboxSender:
                 await self._record(session)
             return True
         next_id = following.id if following and following.id not in claimed else None
-        got_next = await outbox.mark_sent(
+        got_next = await sending.mark_sent(
             session, message_id=message.id, platform_id=platform_id, claim_next=next_id
         )
         if got_next and next_id is not None:

@@ -67,6 +67,12 @@ FATE = {
     "delete": Text(de="gelöscht", en="deleted"),
     "anonymise": Text(de="anonymisiert", en="anonymised"),
 }
+DIRECT_ONLY = Text(
+    de="Das zeige und ändere ich nur im direkten Chat mit mir, nicht in einer Gruppe: "
+    "schreib mir dort /{command}.",
+    en="I show and change this only in a direct chat with me, not in a group: send me "
+    "/{command} there.",
+)
 KEPT = Text(de="Abgebrochen – nichts wurde gelöscht.", en="Cancelled – nothing was deleted.")
 STALE = Text(
     de="Diese Frage gilt nicht mehr. Schreib /deleteme, um neu zu beginnen.",
@@ -106,7 +112,9 @@ def _as_json(content: dict[str, Any], timezone: str) -> bytes:
     description=Text(de="was ich über dich speichere", en="what I store about you"),
 )
 async def mydata(ctx: Context) -> Reply:
-    data = await store.collect(ctx.session, person_id=ctx.person_id)
+    if not ctx.message.is_direct:
+        return ctx.reply(DIRECT_ONLY, command="mydata")
+    data = await store.collect(ctx.session, person_id=ctx.person_id, chat=str(ctx.message.chat))
     zone = ZoneInfo(ctx.config.bot.timezone)
     since = data.person["since"].astimezone(zone).strftime("%d.%m.%Y")
     name = "klbot-mydata.json"
@@ -128,6 +136,8 @@ async def mydata(ctx: Context) -> Reply:
     description=Text(de="alles über mich löschen", en="delete everything about me"),
 )
 async def deleteme(ctx: Context) -> Reply:
+    if not ctx.message.is_direct:
+        return ctx.reply(DIRECT_ONLY, command="deleteme")
     await ctx.start_conversation(CONVERSATION, "confirm")
     fate = FEEDBACK_FATE[ctx.config.privacy.feedback_on_deletion]
     return ctx.reply(
@@ -144,7 +154,9 @@ async def confirmed(ctx: Context) -> Reply:
     if ctx.args != "yes":
         return ctx.reply(KEPT)
     how = ctx.config.privacy.feedback_on_deletion
-    erased = await store.erase(ctx.session, person_id=ctx.person_id, feedback=how)
+    erased = await store.erase(
+        ctx.session, person_id=ctx.person_id, feedback=how, chat=str(ctx.message.chat)
+    )
     pseudonym = ctx.services.pseudonyms(ctx.message.sender)
     log.info("person %s erased their data (feedback %s)", pseudonym, how)
     return ctx.reply(

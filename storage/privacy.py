@@ -62,6 +62,13 @@ async def _identities(session: AsyncSession, person_id: int) -> list[PersonIdent
     return list(await session.scalars(query.order_by(PersonIdentity.created_at)))
 
 
+def _chats(names: list[str], chat: str | None) -> set[str]:
+    """The chats that are the person's own: their identities (Telegram's private chat has
+    the person's id) and ``chat``, the direct chat they write from (a Matrix direct room).
+    Group rooms are not: messages there belong to everyone in them."""
+    return {*names, *([chat] if chat else [])}
+
+
 async def has_feedback_or_subscription(session: AsyncSession, *, person_id: int) -> bool:
     """Whether the person has filed feedback or subscribed to news (then they have been told
     what klbot stores)."""
@@ -70,12 +77,14 @@ async def has_feedback_or_subscription(session: AsyncSession, *, person_id: int)
     return bool(await session.scalar(select(or_(filed, subscribed))))
 
 
-async def collect(session: AsyncSession, *, person_id: int) -> PersonData:
+async def collect(session: AsyncSession, *, person_id: int, chat: str | None = None) -> PersonData:
     """Everything stored about the person: identities, language, roles given by invite,
-    subscriptions, feedback, conversation state and the messages owed or sent to them."""
+    subscriptions, feedback, conversation state and the messages owed or sent to them
+    (``chat``: the direct chat they ask from)."""
     person = await session.get_one(Person, person_id)
     identities = await _identities(session, person_id)
     names = [row.identity for row in identities]
+    own_chats = _chats(names, chat)
     data = PersonData(
         person={"id": person.id, "language": person.language, "since": (person.created_at)}
     )
@@ -113,7 +122,7 @@ async def collect(session: AsyncSession, *, person_id: int) -> PersonData:
         {"chat": c.chat, "name": c.name, "step": c.step, "data": c.data} for c in conversations
     ]
     deliveries = await session.scalars(
-        select(OutboxMessage).where(OutboxMessage.chat.in_(names)).order_by(OutboxMessage.id)
+        select(OutboxMessage).where(OutboxMessage.chat.in_(own_chats)).order_by(OutboxMessage.id)
     )
     data.deliveries = [
         {
@@ -134,11 +143,17 @@ def _count(result: Any) -> int:
 
 
 async def erase(
-    session: AsyncSession, *, person_id: int, feedback: Literal["delete", "anonymise"]
+    session: AsyncSession,
+    *,
+    person_id: int,
+    feedback: Literal["delete", "anonymise"],
+    chat: str | None = None,
 ) -> Erased:
     """Delete the person with their identities, subscriptions, roles given by invite,
-    conversation state and delivery rows; delete or anonymise their feedback."""
+    conversation state and delivery rows (``chat``: the direct chat they ask from); delete
+    or anonymise their feedback."""
     names = [row.identity for row in await _identities(session, person_id)]
+    own_chats = _chats(names, chat)
     if feedback == "delete":
         filed = await session.execute(delete(Feedback).where(Feedback.person_id == person_id))
     else:
@@ -157,7 +172,9 @@ async def erase(
         delete(Conversation).where(Conversation.person_id == person_id)
     )
     await session.execute(delete(PendingChoice).where(PendingChoice.person_id == person_id))
-    deliveries = await session.execute(delete(OutboxMessage).where(OutboxMessage.chat.in_(names)))
+    deliveries = await session.execute(
+        delete(OutboxMessage).where(OutboxMessage.chat.in_(own_chats))
+    )
     identities = await session.execute(
         delete(PersonIdentity).where(PersonIdentity.person_id == person_id)
     )

@@ -265,3 +265,32 @@ def test_a_bad_privacy_key_is_named(tmp_path: Path, toml: str, named: str) -> No
     path.write_text(f"[privacy]\n{toml}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(named)):
         load_config(path, env={})
+
+
+async def test_mydata_and_deleteme_only_in_a_direct_chat(app: App, dispatcher: Dispatcher) -> None:
+    who, room = Identity.parse(ANA), Identity.parse("telegram:-100777")
+    for command in ("/mydata", "/deleteme"):
+        message = Incoming(chat=room, sender=who, text=command, is_direct=False)
+        [reply] = await dispatcher.handle(message, Surface(buttons=True, username="klbot"))
+        assert "nur im direkten Chat" in reply.text and reply.attachment is None
+    assert await count(app, PersonIdentity, PersonIdentity.identity == ANA) == 1
+
+
+async def test_deleteme_on_matrix_erases_what_waits_in_the_direct_room(
+    app: App, dispatcher: Dispatcher
+) -> None:
+    """On Matrix a person's chat is their direct room, not their user id."""
+    who, room = Identity.parse("matrix:@ana:kl.digital"), Identity.parse("matrix:!dm:kl.digital")
+    surface = Surface(buttons=False)
+
+    async def say(text: str) -> str:
+        message = Incoming(chat=room, sender=who, text=text)
+        replies = await dispatcher.handle(message, surface, persist=True)
+        return "\n".join(reply.text for reply in replies)
+
+    await say("/mydata")  # its JSON file now waits in the outbox for the direct room
+    assert await count(app, OutboxMessage, OutboxMessage.chat == str(room)) == 1
+    await say("/deleteme")
+    assert "2 Nachricht(en)" in await say("1")  # the file and the question
+    assert await count(app, OutboxMessage, OutboxMessage.attachment.is_not(None)) == 0
+    assert await count(app, PersonIdentity) == 0

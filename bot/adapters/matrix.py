@@ -75,6 +75,8 @@ class MatrixAdapter:
     ) -> None:
         self.connected = False
         """Whether the homeserver answered the last sync."""
+        self.ready = False
+        """Whether klbot knows its rooms (after the first sync): only then can it send."""
         self.settings = settings
         self.sessions = sessions
         store_path.mkdir(parents=True, exist_ok=True)
@@ -141,6 +143,7 @@ class MatrixAdapter:
             except Exception as exc:  # connection lost: reconnect with backoff
                 response = exc
             self.connected = isinstance(response, SyncResponse)
+            self.ready = self.ready or self.connected
             if not isinstance(response, SyncResponse):
                 log.warning("matrix sync failed (%s); retrying in %.0f s", response, delay)
                 await asyncio.sleep(delay)
@@ -264,7 +267,9 @@ class MatrixAdapter:
     async def _upload(self, chat: Identity, file: Attachment) -> dict[str, Any]:
         """Upload ``file`` to the homeserver; the ``m.file`` content that shows it."""
         room = self.client.rooms.get(chat.id)
-        encrypt = bool(room is not None and room.encrypted)
+        if room is None:  # klbot is not in that room (any more)
+            raise RecipientGone(f"not in room {chat.id}")
+        encrypt = bool(room.encrypted)
         try:
             response, keys = await self.client.upload(
                 io.BytesIO(file.data),
@@ -276,5 +281,10 @@ class MatrixAdapter:
         except (TimeoutError, OSError) as exc:
             raise TransientError(str(exc)) from exc
         if not isinstance(response, UploadResponse):
-            raise translate_error(response)
+            error = translate_error(response)  # the media store refused: not the recipient
+            raise (
+                error
+                if isinstance(error, RateLimited | TransientError)
+                else PermanentError(str(error))
+            )
         return file_content(file, response.content_uri, keys if encrypt else None)
