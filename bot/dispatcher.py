@@ -146,14 +146,11 @@ class Dispatcher:
     async def _persist(session: AsyncSession, message: Incoming, replies: list[Reply]) -> None:
         for reply in replies:
             rows = [[[b.label, b.data] for b in row] for row in reply.buttons]
-            file = reply.attachment
-            await outbox.enqueue(
-                session,
-                chat=str(message.chat),
-                text=reply.text,
-                buttons=rows,
-                attachment=(file.name, file.mime_type, file.data) if file else None,
-            )
+            chat = str(message.chat)
+            await outbox.enqueue(session, chat=chat, text=reply.text, buttons=rows)
+            if (file := reply.attachment) is not None:  # its own row: sent once, after the text
+                attachment = (file.name, file.mime_type, file.data)
+                await outbox.enqueue(session, chat=chat, text="", attachment=attachment)
 
     async def _language_of(self, message: Incoming) -> str:
         try:

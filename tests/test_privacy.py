@@ -156,9 +156,12 @@ async def test_on_telegram_and_matrix_the_json_file_waits_in_the_outbox(
     message = Incoming(chat=who, sender=who, text="/mydata")
     await dispatcher.handle(message, Surface(buttons=True), update_key="u1", persist=True)
     async with app.sessions() as session:
-        [row] = list(await session.scalars(select(OutboxMessage)))
-    assert "klbot-mydata.json" in row.text
-    assert (row.attachment_name, row.attachment_type) == ("klbot-mydata.json", "application/json")
+        [text, row] = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    assert "klbot-mydata.json" in text.text and text.attachment is None
+    assert row.text == "" and (row.attachment_name, row.attachment_type) == (
+        "klbot-mydata.json",
+        "application/json",
+    )
     assert row.attachment is not None
     assert json.loads(row.attachment)["identities"][0]["identity"] == ANA
 
@@ -289,8 +292,8 @@ async def test_deleteme_on_matrix_erases_what_waits_in_the_direct_room(
         return "\n".join(reply.text for reply in replies)
 
     await say("/mydata")  # its JSON file now waits in the outbox for the direct room
-    assert await count(app, OutboxMessage, OutboxMessage.chat == str(room)) == 1
+    assert await count(app, OutboxMessage, OutboxMessage.chat == str(room)) == 2
     await say("/deleteme")
-    assert "2 Nachricht(en)" in await say("1")  # the file and the question
+    assert "3 Nachricht(en)" in await say("1")  # the summary, the file and the question
     assert await count(app, OutboxMessage, OutboxMessage.attachment.is_not(None)) == 0
     assert await count(app, PersonIdentity) == 0

@@ -244,7 +244,7 @@ class TelegramAdapter:
 
     async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
         """Send a reply as HTML-escaped text, long ones split; buttons under the last part."""
-        parts = message_parts(reply.text)
+        parts = message_parts(reply.text) if reply.text else []
         markup = await self._keyboard(reply) if reply.buttons else None
         sent_id = None
         for number, part in enumerate(parts, 1):
@@ -262,11 +262,12 @@ class TelegramAdapter:
         if reply.attachment is not None:
             file = reply.attachment
             try:
-                await self.bot.send_document(
+                sent = await self.bot.send_document(
                     chat_id=int(chat.id), document=InputFile(file.data, filename=file.name)
                 )
             except tg.TelegramError as exc:
                 raise translate_error(exc) from exc
+            sent_id = str(sent.message_id)
         return sent_id
 
     async def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup:
