@@ -11,6 +11,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 LOCK_KEY = 0x6B6C626F74  # "klbot"
+IDLE = "30s"
+"""The leader asks every few seconds whether it still leads; silent longer, it is gone."""
 
 
 class Leadership:
@@ -36,6 +38,12 @@ class Leadership:
             return True
         if self._connection is None:
             self._connection = await self.engine.connect()
+            # a leader whose host dies stops asking: PostgreSQL (14 and newer) then ends its
+            # session, and the lock with it, after 30 s, not when TCP notices hours later
+            try:
+                await self._connection.execute(text(f"SET idle_session_timeout = '{IDLE}'"))
+            except Exception:
+                await self._connection.rollback()
         try:
             locked = await self._connection.scalar(
                 text("SELECT pg_try_advisory_lock(:key)"), {"key": self.key}
