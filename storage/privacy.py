@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sqlalchemy import delete, exists, or_, select, update
+from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
+    AuditEntry,
     Conversation,
     Feedback,
+    Invite,
     OutboxMessage,
     PendingChoice,
     Person,
@@ -138,6 +140,23 @@ async def collect(session: AsyncSession, *, person_id: int, chat: str | None = N
     return data
 
 
+ERASED = "(gelöscht/erased)"
+
+
+async def _forget_in_records(session: AsyncSession, names: list[str]) -> None:
+    """The audit log and used invites keep what happened, but no longer who it was."""
+    for name in names:
+        await session.execute(
+            update(AuditEntry).where(AuditEntry.actor == name).values(actor=ERASED)
+        )
+        await session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.detail.contains(name, autoescape=True))
+            .values(detail=func.replace(AuditEntry.detail, name, ERASED))
+        )
+        await session.execute(update(Invite).where(Invite.used_by == name).values(used_by=ERASED))
+
+
 def _count(result: Any) -> int:
     return int(result.rowcount)
 
@@ -175,6 +194,7 @@ async def erase(
     deliveries = await session.execute(
         delete(OutboxMessage).where(OutboxMessage.chat.in_(own_chats))
     )
+    await _forget_in_records(session, names)
     identities = await session.execute(
         delete(PersonIdentity).where(PersonIdentity.person_id == person_id)
     )

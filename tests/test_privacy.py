@@ -18,8 +18,10 @@ from bot.retention import apply_retention
 from handlers import all_routers
 from storage import roles
 from storage.models import (
+    AuditEntry,
     Conversation,
     Feedback,
+    Invite,
     OutboxMessage,
     Person,
     PersonIdentity,
@@ -199,6 +201,11 @@ async def test_deleteme_asks_first_then_erases_everything(app: App, dispatcher: 
     assert await count(app, Conversation) == 0
     assert await count(app, OutboxMessage, OutboxMessage.chat == ANA) == 0
     assert await count(app, Feedback) == 1  # Ben's
+    async with app.sessions() as session:  # the audit log keeps what, not who
+        audit = [(e.actor, e.detail) for e in await session.scalars(select(AuditEntry))]
+        used_by = list(await session.scalars(select(Invite.used_by)))
+    assert audit and not any(ANA in f"{actor} {detail}" for actor, detail in audit)
+    assert ANA not in used_by
     ana.last = question  # the same button pressed again
     assert "gilt nicht mehr" in await ana.press("Ja, alles löschen")
     assert "Rückmeldungen: keine" in await ana.ask("/mydata")
