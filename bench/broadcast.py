@@ -34,6 +34,7 @@ class InstantAdapter:
 
     def __init__(self, idempotent: bool) -> None:
         self.idempotent = idempotent
+        self.connected = self.ready = True
         self.sent = 0
 
     async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:

@@ -37,6 +37,7 @@ class InstantPlatform:
 
     def __init__(self, idempotent: bool, output: Path) -> None:
         self.idempotent = idempotent
+        self.connected = self.ready = True
         self.output = output.open("a")
 
     async def send(self, chat: Identity, reply: Reply, key: str) -> str | None:

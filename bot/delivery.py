@@ -155,7 +155,7 @@ class OutboxSender:
         platforms = [
             p
             for p, adapter in self.adapters.items()
-            if self._paused_until.get(p, 0.0) <= now and getattr(adapter, "ready", True)
+            if self._paused_until.get(p, 0.0) <= now and adapter.ready
         ]
         if not platforms:
             return False

@@ -25,7 +25,7 @@ async def serve_operations(
     with each one's state as JSON."""
 
     async def healthz(request: web.Request) -> web.Response:
-        states = {a.platform: "up" if getattr(a, "connected", True) else "down" for a in adapters}
+        states = {a.platform: "up" if a.connected else "down" for a in adapters}
         states["database"] = "up" if await database_ok() else "down"
         healthy = all(state == "up" for state in states.values())
         body = json.dumps({"status": "ok" if healthy else "degraded", **states})

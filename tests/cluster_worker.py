@@ -30,6 +30,7 @@ class HttpPlatform:
     def __init__(self, url: str, idempotent: bool) -> None:
         self.url = url
         self.idempotent = idempotent
+        self.connected = self.ready = True
         self.http = aiohttp.ClientSession()
 
     async def send(self, chat: Identity, reply: Reply, key: str) -> str | None:

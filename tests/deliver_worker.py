@@ -25,6 +25,7 @@ class FilePlatform:
     def __init__(self, platform: str, output: Path) -> None:
         self.platform = platform
         self.idempotent = platform == "matrix"
+        self.connected = self.ready = True
         self.output = output
         self.seen = (
             {line.split("\t")[0] for line in output.read_text().splitlines()}

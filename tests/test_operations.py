@@ -59,6 +59,7 @@ async def test_health_and_metrics_while_klbot_runs(config: Config) -> None:
 class Disconnected:
     platform = "matrix"
     connected = False
+    ready = True
 
 
 async def test_health_reports_a_lost_database_and_a_disconnected_platform() -> None:

@@ -57,6 +57,10 @@ class Adapter(Protocol):
     surface: Surface
     idempotent: bool
     """Sending twice with the same key shows one message (Matrix transaction ids)."""
+    connected: bool
+    """Whether the platform answered the adapter's last request (for ``/healthz``)."""
+    ready: bool
+    """Whether the adapter can send yet (Matrix: once the first sync told it its rooms)."""
 
     async def start(self, handle: UpdateHandler) -> None:
         """Connect and begin passing incoming messages to ``handle``."""

@@ -83,6 +83,8 @@ class TelegramAdapter:
         self.commands = list(commands)
         self.connected = settings.mode == "webhook"
         """Whether the Bot API answered the last poll (a webhook counts as connected)."""
+        self.ready = True
+        """Telegram needs nothing before sending."""
         self.bot = Bot(
             settings.token,
             base_url=settings.base_url,
