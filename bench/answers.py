@@ -2,8 +2,8 @@
 
 Usage: .venv/bin/python -m bench.answers [--verbose]
 
-For the default knowledge base and each question set (bench/README.md says how each was
-written and used) it prints: answered correctly (%) and out-of-scope correctly declined (%),
+For each question set and the knowledge base it asks about (bench/README.md says how each
+set was written and used) it prints: answered correctly (%) and out-of-scope correctly declined (%),
 beside a plain "site search" baseline (best fuzzy match over each entry's text) measured in
 the same run; then p50/p99 answer latency on a generated 1,000-entry knowledge base.
 Targets: ≥ 95 % correct, ≥ 90 % declined, p99 ≤ 5 ms.
@@ -25,11 +25,19 @@ from bot.knowledge.fields import entry_fields
 from bot.knowledge.index import SearchIndex
 from bot.knowledge.schema import default_text, parse
 
-SETS = {
-    "development set": Path(__file__).with_name("questions.toml"),
-    "held-out set": Path(__file__).with_name("questions_heldout.toml"),
-    "final blind set": Path(__file__).with_name("questions_final.toml"),
+HERE = Path(__file__).parent
+DEFAULT = None
+SETS: dict[str, tuple[Path, Path | None]] = {
+    "development set": (HERE / "questions.toml", DEFAULT),
+    "held-out set": (HERE / "questions_heldout.toml", DEFAULT),
+    "final blind set": (HERE / "questions_final.toml", DEFAULT),
+    "fresh blind set": (HERE / "questions_fresh.toml", DEFAULT),
+    "other content (fictional Musterstadt)": (
+        HERE / "musterstadt_questions.toml",
+        HERE / "musterstadt_content.toml",
+    ),
 }
+"""Each question set with the knowledge base it asks about (``None``: klbot's default)."""
 Answerer = Callable[[str], str | None]
 
 
@@ -103,11 +111,15 @@ def percentile(values: list[float], share: float) -> float:
 
 def main() -> None:
     verbose = "--verbose" in sys.argv
-    index = SearchIndex(parse(default_text(), "default"))
+    default = SearchIndex(parse(default_text(), "default"))
     everything: list[tuple[str, list[str]]] = []
-    for set_name, path in SETS.items():
+    for set_name, (path, content) in SETS.items():
         questions = load_questions(path)
-        everything += questions
+        if content is None:
+            index = default
+            everything += questions
+        else:
+            index = SearchIndex(parse(content.read_text(encoding="utf-8"), content.name))
         in_scope = sum(1 for _, expect in questions if expect)
         print(f"{set_name}: {in_scope} in scope, {len(questions) - in_scope} out of scope")
         answerers = (("klbot", klbot(index)), ("site search baseline", site_search(index)))

@@ -63,6 +63,11 @@ async def test_answer_offers_rating_and_a_next_step(chat: Chat) -> None:
         "Wie wird das Wetter morgen?",
         "Wie viele Mitarbeiter hat KL.digital?",
         "What is the phone number of KL.digital?",
+        # They name someone the base knows, but ask what it does not say of them.
+        "How old is Dieter Rombach?",
+        "Wo hat Gerhard Steinebach studiert?",
+        "Ist Klaus Weichel verheiratet?",
+        "Was verdient der Oberbürgermeister?",
     ],
 )
 async def test_out_of_scope_questions_are_declined(chat: Chat, question: str) -> None:
@@ -131,10 +136,27 @@ async def test_unanswered_questions_are_logged_without_identity(app: App, config
     assert "nur Mitarbeitenden" in await Chat(app.dispatcher).ask("/gaps")
 
 
-def test_development_question_set_stays_good() -> None:
-    """A regression guard over the whole development set (bench/answers.py prints it all)."""
-    index = SearchIndex(parse(default_text(), "default"))
-    questions = tomllib.loads((BENCH / "questions.toml").read_text())["question"]
+@pytest.mark.parametrize(
+    ("content", "questions", "correct", "declined"),
+    [
+        (None, "questions.toml", 0.9, 0.9),
+        # Content nobody tuned the search for, with questions written blind to it.
+        ("musterstadt_content.toml", "musterstadt_questions.toml", 0.65, 0.85),
+    ],
+)
+def test_question_sets_stay_good(
+    content: str | None, questions: str, correct: float, declined: float
+) -> None:
+    """A regression guard over whole question sets (bench/answers.py prints them all)."""
+    text = (BENCH / content).read_text(encoding="utf-8") if content else default_text()
+    right, kept_out = answered_and_declined(SearchIndex(parse(text, "test")), BENCH / questions)
+    assert right >= correct
+    assert kept_out >= declined
+
+
+def answered_and_declined(index: SearchIndex, path: Path) -> tuple[float, float]:
+    """Shares of a question set's in-scope questions answered right and the rest declined."""
+    questions = tomllib.loads(path.read_text(encoding="utf-8"))["question"]
     right = declined = 0
     for question in questions:
         result = index.search(question["text"])
@@ -144,5 +166,4 @@ def test_development_question_set_stays_good() -> None:
         else:
             declined += got is None
     in_scope = sum(1 for q in questions if q["expect"])
-    assert right / in_scope >= 0.88
-    assert declined / (len(questions) - in_scope) >= 0.9
+    return right / in_scope, declined / (len(questions) - in_scope)

@@ -50,6 +50,20 @@ def field_labels(entry: AnyEntry) -> list[str]:
     return [LABELS[field] for field, present in filled.items() if present]
 
 
+def fact_texts(entry: AnyEntry) -> list[str]:
+    """The running text of an entry, whose sentences each state facts of their own."""
+    texts: list[str] = []
+    if isinstance(entry, Officer):
+        texts += entry.responsibilities.de + entry.responsibilities.en
+        if entry.placement:
+            texts += [entry.placement.de, entry.placement.en]
+    if isinstance(entry, Faq):
+        texts += entry.questions.de + entry.questions.en + [entry.answer.de, entry.answer.en]
+    else:
+        texts += [entry.summary.de, entry.summary.en]
+    return texts
+
+
 def entry_fields(entry: AnyEntry) -> Iterable[tuple[str, int]]:
     """(text, weight) pairs to index for an entry; names and aliases weigh most."""
     yield from ((alias, 3) for alias in entry.aliases)

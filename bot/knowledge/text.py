@@ -134,6 +134,28 @@ def capitalised_words(question: str) -> frozenset[str]:
     return frozenset(word for slot in token_spellings(upper) for word in slot)
 
 
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÄÖÜ„\"])")
+"""Where a sentence of running text may end."""
+ABBREVIATION = re.compile(r"(?:\b[A-Z][a-z]{0,3}|\d)\.$")
+"""A sentence "ending" in ``Prof.``, ``Dr.`` or ``1.`` goes on."""
+
+
+def is_group(term: str) -> bool:
+    """Whether an index term stands for a synonym group (``syn:3``, ``lex:12``), not a word."""
+    return ":" in term
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of running text."""
+    found: list[str] = []
+    for piece in SENTENCE_END.split(text):
+        if found and ABBREVIATION.search(found[-1]):
+            found[-1] += " " + piece
+        else:
+            found.append(piece)
+    return found
+
+
 def normalise_question(text: str) -> str:
     """A question folded for counting how often the same gap comes up."""
     return " ".join(tokens(text))
