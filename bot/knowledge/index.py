@@ -16,7 +16,13 @@ from typing import Any
 from bot.knowledge.fields import AnyEntry, entry_fields, entry_names, fact_texts
 from bot.knowledge.schema import KnowledgeBase
 from bot.knowledge.terms import Slot, Terms
-from bot.knowledge.text import capitalised_words, minor_words, sentences, unknown_share
+from bot.knowledge.text import (
+    capitalised_words,
+    holds_a_count,
+    minor_words,
+    sentences,
+    unknown_share,
+)
 
 ANSWER_AT = 0.65
 """Share of the question's weight the best entry must cover to be given as the answer."""
@@ -81,6 +87,7 @@ class SearchIndex:
             ]
             for entry in self.entries
         ]
+        self._position = {entry.id: i for i, entry in enumerate(self.entries)}
         self._bm25: Any = bm25s.BM25()
         self._bm25.index(documents, show_progress=False)
 
@@ -98,6 +105,8 @@ class SearchIndex:
                 part_terms = [
                     term for slot, _ in self._terms.slots(part, learn=True) for term in slot
                 ]
+                if text in running_text and holds_a_count(part):
+                    part_terms += self._terms.counted
                 terms.extend(part_terms * weight)
                 if text in running_text:
                     facts.append(frozenset(part_terms))
@@ -133,10 +142,12 @@ class SearchIndex:
             return SearchResult(None, has_content=False)
         resolved: list[tuple[Slot, float]] = []
         unknown: list[frozenset[str]] = []
+        asked_for_nothing_held = False
         for slot, words in raw_slots:
             found = self._terms.resolve(slot, words)
             if found is None:
                 unknown.append(words)
+                asked_for_nothing_held |= slot <= self._terms.asked
             else:
                 resolved.append(found)
         if not resolved:
@@ -151,6 +162,7 @@ class SearchIndex:
             else self._terms.unknown_weight * unknown_share(max(map(len, words), default=0))
             for words in unknown
         )
+        verbs = least * sum(1 for words in unknown if words & minor)
         query_terms = {term for slot, _ in resolved for term in slot}
         scores = self._bm25.get_scores(sorted(query_terms))
         ranked = sorted(range(len(self.entries)), key=lambda i: -scores[i])[: limit + 2]
@@ -163,12 +175,20 @@ class SearchIndex:
                 self._in_one_sentence(i, resolved),
             )
             named = max((self._named_share(name, resolved) for name in self._names[i]), default=0)
-            rest = (covered - named) / (total - named) if total - named > REST_MIN * total else 1.0
+            open_rest = total - named - verbs
+            rest = (covered - named) / open_rest if open_rest > REST_MIN * total else 1.0
             matches.append(
                 Match(self.entries[i], covered / total, float(scores[i]), named / total, rest)
             )
         matches.sort(key=lambda m: (-m.coverage, -m.named, -m.score))
-        if matches and matches[0].coverage >= ANSWER_AT and matches[0].rest >= REST_AT:
+        asked = [slot for slot, _ in resolved if slot & self._terms.asked]
+        if (
+            matches
+            and matches[0].coverage >= ANSWER_AT
+            and matches[0].rest >= REST_AT
+            and not asked_for_nothing_held
+            and all(slot & self._entry_terms[self._position[matches[0].entry.id]] for slot in asked)
+        ):
             return SearchResult(matches[0])
         close = tuple(m for m in matches if m.coverage >= SUGGEST_AT)[:limit]
         return SearchResult(None, close)

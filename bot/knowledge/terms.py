@@ -46,7 +46,12 @@ class Terms:
         self._synonym_stems: dict[str, str] = {}
         protected: set[str] = set()
         groups = [(f"syn:{n}", g.words) for n, g in enumerate(kb.synonyms)]
-        groups += [(f"lex:{n}", words) for n, words in enumerate(lexicon())]
+        general = {f"lex:{n}": group for n, group in enumerate(lexicon())}
+        groups += [(term, group.words) for term, group in general.items()]
+        self.asked = frozenset(term for term, group in general.items() if group.asks)
+        """Groups of words that name what is asked for (see ``lexicon.toml``)."""
+        self.counted = frozenset(term for term, group in general.items() if group.counts)
+        """Groups of words that ask how many or how much."""
         for term, words in groups:  # the content file's synonyms first: they win
             for word in words:
                 parts = tuple(tokens(word))
@@ -115,11 +120,11 @@ class Terms:
         return slot, spellings
 
     def _slot_for(self, spellings: frozenset[str]) -> Slot:
+        """A word's synonym groups (its German and English stems may be in different
+        ones: ``running`` and ``run``), or its stems if it is in none."""
         all_stems = {stem for spelling in spellings for stem in stems(spelling)}
-        for stem in all_stems:
-            if stem in self._synonym_stems:
-                return frozenset({self._synonym_stems[stem]})
-        return frozenset(all_stems)
+        groups = {self._synonym_stems[stem] for stem in all_stems if stem in self._synonym_stems}
+        return frozenset(groups or all_stems)
 
     def resolve(self, slot: Slot, question_words: frozenset[str]) -> tuple[Slot, float] | None:
         """A question slot as index terms with its weight: exact, derived, compound or typo."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
@@ -68,11 +69,9 @@ def stems(token: str) -> frozenset[str]:
 def guess_language(text: str) -> str | None:
     """``de`` or ``en`` by which language's common words the text uses; ``None`` if unclear."""
     words = TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
-    if any(ch in text.lower() for ch in "äöüß"):
-        return "de"
     score = {lang: sum(w in _common(lang) for w in words) for lang in LANGUAGES}
-    if score["de"] == score["en"]:
-        return None
+    if score["de"] == score["en"]:  # umlauts decide, not before: names have them too (Özdemir)
+        return "de" if any(ch in text.lower() for ch in "äöüß") else None
     return "de" if score["de"] > score["en"] else "en"
 
 
@@ -97,11 +96,33 @@ def unknown_share(length: int) -> float:
     return min(1.0, max(0.15, (length - 3) / 6))
 
 
+@dataclass(frozen=True)
+class WordGroup:
+    """Words that ask alike (``lexicon.toml`` says what ``asks`` and ``counts`` mean)."""
+
+    words: list[str]
+    asks: bool = False
+    counts: bool = False
+
+
 @lru_cache(maxsize=1)
-def lexicon() -> list[list[str]]:
+def lexicon() -> list[WordGroup]:
     """klbot's general question vocabulary (``lexicon.toml``): groups of words that ask alike."""
     text = resources.files("bot.knowledge").joinpath("lexicon.toml").read_text(encoding="utf-8")
-    return [group["words"] for group in tomllib.loads(text)["group"]]
+    return [WordGroup(**group) for group in tomllib.loads(text)["group"]]
+
+
+MONTHS = (
+    "januar|februar|maerz|märz|april|mai|juni|juli|august|september|oktober|november|dezember"
+    "|january|february|march|may|june|july|october|december"
+)
+COUNT = re.compile(rf"(?<![\d.])\d+(?![\d.])(?!\s+(?:{MONTHS})\b)", re.IGNORECASE)
+"""A number that counts something: not a year, nor a day (``1.``, ``15.11.``, ``1 November``)."""
+
+
+def holds_a_count(text: str) -> bool:
+    """Whether ``text`` says how many or how much (``40 von 55 Gateways``, ``2 Mio. Euro``)."""
+    return any(len(n) != 4 for n in COUNT.findall(text))
 
 
 def short_number(token: str) -> bool:
@@ -116,11 +137,19 @@ def minor_words(question: str) -> frozenset[str]:
     verb or an adjective (``kümmert``), while an unknown capitalised one is a topic
     klbot does not know (``Mitarbeiter``). Without that signal every word counts.
     """
-    words = re.findall(r"\w+", question)[1:]
+    first, *words = re.findall(r"\w+", question) or [""]
     if guess_language(question) != "de" or not any(w[:1].isupper() for w in words):
         return frozenset()
-    lower = " ".join(w for w in words if w[:1].islower())
-    return frozenset(word for slot in token_spellings(lower) for word in slot)
+    lower = [w for w in words if w[:1].islower()]
+    if words and words[0].lower() in SUBJECT_WORDS:
+        lower.append(first)  # "Bekommen die Schulen Tablets?": a verb first, then its subject
+    return frozenset(word for slot in token_spellings(" ".join(lower)) for word in slot)
+
+
+SUBJECT_WORDS = frozenset(
+    "der die das den dem des ein eine einen einem einer es man ich du er sie wir ihr".split()  # noqa: SIM905
+)
+"""Words that start the subject of a German sentence: a word before them is a verb."""
 
 
 def capitalised_words(question: str) -> frozenset[str]:
