@@ -32,9 +32,14 @@ SETS: dict[str, tuple[Path, Path | None]] = {
     "held-out set": (HERE / "questions_heldout.toml", DEFAULT),
     "final blind set": (HERE / "questions_final.toml", DEFAULT),
     "fresh blind set": (HERE / "questions_fresh.toml", DEFAULT),
+    "second fresh blind set": (HERE / "questions_fresh2.toml", DEFAULT),
     "other content (fictional Musterstadt)": (
         HERE / "musterstadt_questions.toml",
         HERE / "musterstadt_content.toml",
+    ),
+    "other content (fictional Beispielkreis)": (
+        HERE / "beispielkreis_questions.toml",
+        HERE / "beispielkreis_content.toml",
     ),
 }
 """Each question set with the knowledge base it asks about (``None``: klbot's default)."""

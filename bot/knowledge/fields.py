@@ -9,15 +9,21 @@ from bot.knowledge.schema import Faq, Officer, Organisation, Project
 AnyEntry = Organisation | Officer | Project | Faq
 
 
-def entry_names(entry: AnyEntry) -> list[str]:
-    """Names, aliases and (for FAQ entries) questions: what a question may name in full."""
+def proper_names(entry: AnyEntry) -> list[str]:
+    """The names and aliases of what an entry is about (a person, a project, a role)."""
     names = list(entry.aliases)
-    if isinstance(entry, Faq):
-        names += entry.questions.de + entry.questions.en
     if isinstance(entry, Organisation | Officer):
         names.append(entry.name)
     if isinstance(entry, Project):
         names += [entry.name.de, entry.name.en]
+    return names
+
+
+def entry_names(entry: AnyEntry) -> list[str]:
+    """Names, aliases and (for FAQ entries) questions: what a question may name in full."""
+    names = proper_names(entry)
+    if isinstance(entry, Faq):
+        names += entry.questions.de + entry.questions.en
     return names
 
 

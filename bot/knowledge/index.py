@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot.knowledge.fields import AnyEntry, entry_fields, entry_names, fact_texts
+from bot.knowledge.fields import AnyEntry, entry_fields, entry_names, fact_texts, proper_names
 from bot.knowledge.schema import KnowledgeBase
 from bot.knowledge.terms import Slot, Terms
 from bot.knowledge.text import (
@@ -79,14 +79,8 @@ class SearchIndex:
             self._sentences.append(facts)
         self._terms.learned(documents)
         self._entry_terms = [frozenset(doc) for doc in documents]
-        self._names = [
-            [
-                frozenset(s for s, _ in slots)
-                for name in entry_names(entry)
-                if (slots := self._terms.slots(name))
-            ]
-            for entry in self.entries
-        ]
+        self._names = [self._name_slots(entry_names(entry)) for entry in self.entries]
+        self._proper = [self._name_slots(proper_names(entry)) for entry in self.entries]
         self._position = {entry.id: i for i, entry in enumerate(self.entries)}
         self._bm25: Any = bm25s.BM25()
         self._bm25.index(documents, show_progress=False)
@@ -113,6 +107,11 @@ class SearchIndex:
                 else:
                     identity.update(part_terms)
         return terms, frozenset(identity), facts
+
+    def _name_slots(self, names: list[str]) -> list[frozenset[Slot]]:
+        return [
+            frozenset(s for s, _ in slots) for name in names if (slots := self._terms.slots(name))
+        ]
 
     def _in_one_sentence(self, i: int, resolved: list[tuple[Slot, float]]) -> float:
         """The question's weight entry ``i`` covers with its names and one of its sentences.
@@ -175,8 +174,9 @@ class SearchIndex:
                 self._in_one_sentence(i, resolved),
             )
             named = max((self._named_share(name, resolved) for name in self._names[i]), default=0)
-            open_rest = total - named - verbs
-            rest = (covered - named) / open_rest if open_rest > REST_MIN * total else 1.0
+            proper = max((self._named_share(name, resolved) for name in self._proper[i]), default=0)
+            open_rest = total - proper - verbs
+            rest = (covered - proper) / open_rest if open_rest > REST_MIN * total else 1.0
             matches.append(
                 Match(self.entries[i], covered / total, float(scores[i]), named / total, rest)
             )
