@@ -128,10 +128,12 @@ class Terms:
 
     def resolve(self, slot: Slot, question_words: frozenset[str]) -> tuple[Slot, float] | None:
         """A question slot as index terms with its weight: exact, derived, compound or typo."""
-        attempts: list[Callable[[], Iterable[str]]] = [lambda: slot, lambda: self._by_prefix(slot)]
-        spellings = sorted(question_words)  # the same answer whatever the hash seed
-        attempts += [lambda w=w: self._compound(w) for w in spellings]  # type: ignore[misc]
-        attempts += [lambda w=w: self._typo(w) for w in spellings]  # type: ignore[misc]
+        attempts: list[Callable[[], Iterable[str]]] = [lambda: slot]
+        if not all(is_group(term) for term in slot):  # a group's word is no typo nor compound
+            spellings = sorted(question_words)  # the same answer whatever the hash seed
+            attempts.append(lambda: self._by_prefix(slot))
+            attempts += [lambda w=w: self._compound(w) for w in spellings]  # type: ignore[misc]
+            attempts += [lambda w=w: self._typo(w) for w in spellings]  # type: ignore[misc]
         for attempt in attempts:
             known = [t for t in attempt() if t in self.idf]
             if known:
