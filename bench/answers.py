@@ -33,6 +33,7 @@ SETS: dict[str, tuple[Path, Path | None]] = {
     "final blind set": (HERE / "questions_final.toml", DEFAULT),
     "fresh blind set": (HERE / "questions_fresh.toml", DEFAULT),
     "second fresh blind set": (HERE / "questions_fresh2.toml", DEFAULT),
+    "third fresh blind set": (HERE / "questions_fresh3.toml", DEFAULT),
     "other content (fictional Musterstadt)": (
         HERE / "musterstadt_questions.toml",
         HERE / "musterstadt_content.toml",
@@ -40,6 +41,10 @@ SETS: dict[str, tuple[Path, Path | None]] = {
     "other content (fictional Beispielkreis)": (
         HERE / "beispielkreis_questions.toml",
         HERE / "beispielkreis_content.toml",
+    ),
+    "other content (fictional Stadtwerke Fiktivhausen)": (
+        HERE / "stadtwerke_questions.toml",
+        HERE / "stadtwerke_content.toml",
     ),
 }
 """Each question set with the knowledge base it asks about (``None``: klbot's default)."""
