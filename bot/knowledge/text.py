@@ -25,7 +25,7 @@ gern gerne infos info information informationen mal eigentlich genau kurz wofuer
 weshalb wieso mr mrs ms hello please thanks thank tell explain know want like would
 could can me us beim ans aufs fuers uebers ums unterm vorm durchs schon damals darf
 duerfen wurde worden ne nen pls plz thx gibt gibts jemand jemanden someone somebody anyone
-anybody konkret konkrete konkreten specifically exactly concrete
+anybody konkret konkrete konkreten specifically exactly concrete ganz ganze ganzen ganzes
 """.split()  # noqa: SIM905 (a word list reads better as text)
 
 
