@@ -58,7 +58,7 @@ def load_questions(path: Path) -> list[tuple[str, list[str]]]:
 
 def site_search(index: SearchIndex) -> Answerer:
     """The baseline: the entry whose text matches the question best, if it matches well."""
-    texts = [" ".join(text for text, _ in entry_fields(e)) for e in index.entries]
+    texts = [" ".join(field.text for field in entry_fields(e)) for e in index.entries]
 
     def answer(question: str) -> str | None:
         found = process.extractOne(question, texts, scorer=fuzz.token_set_ratio, score_cutoff=60)

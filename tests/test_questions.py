@@ -15,6 +15,8 @@ from bot.config import Config
 from bot.dispatcher import Dispatcher
 from bot.knowledge.index import SearchIndex
 from bot.knowledge.schema import default_text, parse
+from bot.knowledge.terms import Terms
+from bot.knowledge.text import holds_a_count, sentences
 from handlers import all_routers
 from tests.harness import Chat
 
@@ -143,8 +145,9 @@ async def test_unanswered_questions_are_logged_without_identity(app: App, config
     ("content", "questions", "correct", "declined"),
     [
         (None, "questions.toml", 0.9, 0.9),
-        # Content nobody tuned the search for, with questions written blind to it.
+        # Fictional content and questions, written by sessions that never saw the search.
         ("musterstadt_content.toml", "musterstadt_questions.toml", 0.65, 0.85),
+        ("stadtwerke_content.toml", "stadtwerke_questions.toml", 0.75, 0.75),
     ],
 )
 def test_question_sets_stay_good(
@@ -159,7 +162,7 @@ def test_question_sets_stay_good(
 
 @pytest.fixture(scope="module")
 def musterstadt() -> SearchIndex:
-    """The fictional knowledge base in bench/, which nobody tuned the search for."""
+    """A fictional knowledge base in bench/, written by a session that never saw the search."""
     text = (BENCH / "musterstadt_content.toml").read_text(encoding="utf-8")
     return SearchIndex(parse(text, "musterstadt"))
 
@@ -207,6 +210,45 @@ def test_answers_do_not_depend_on_the_hash_seed() -> None:
         for seed in range(1, 7)
     }
     assert len(answers) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("Bis März 2024 sind 12.000 von 38.000 Zählern getauscht.", True),
+        ("The company has 1500 employees.", True),
+        ("rund 45 Beschäftigte", True),
+        ("seit dem 1. November 2017", False),
+        ("since 1 November 2017, announced on 15.11.2017", False),
+        ("seit 2021", False),
+    ],
+)
+def test_a_count_is_a_number_that_is_no_date(text: str, counts: bool) -> None:
+    assert holds_a_count(text) == counts
+
+
+def test_sentences_end_at_full_stops_not_at_abbreviations() -> None:
+    text = "Er ist seit 2021 dabei. Prof. Dr. Rombach kam am 1. November. Das ist z. B. gut."
+    assert sentences(text) == [
+        "Er ist seit 2021 dabei.",
+        "Prof. Dr. Rombach kam am 1. November.",
+        "Das ist z. B. gut.",
+    ]
+
+
+def test_a_very_long_word_is_not_split_letter_by_letter(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trying every cut of a 4,000-letter "word" as a compound took seconds per message."""
+    index = SearchIndex(parse(default_text(), "default"))
+    looked_up: list[str] = []
+    known = Terms._known
+
+    def counting(self: Terms, word: str) -> set[str]:
+        looked_up.append(word)
+        return known(self, word)
+
+    monkeypatch.setattr(Terms, "_known", counting)
+    assert index.search("x" * 4000).answer is None
+    assert len(looked_up) < 10
 
 
 def answered_and_declined(index: SearchIndex, path: Path) -> tuple[float, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from bot.knowledge.schema import Faq, Officer, Organisation, Project
 
@@ -56,36 +57,38 @@ def field_labels(entry: AnyEntry) -> list[str]:
     return [LABELS[field] for field, present in filled.items() if present]
 
 
-def fact_texts(entry: AnyEntry) -> list[str]:
-    """The running text of an entry, whose sentences each state facts of their own."""
-    texts: list[str] = []
-    if isinstance(entry, Officer):
-        texts += entry.responsibilities.de + entry.responsibilities.en
-        if entry.placement:
-            texts += [entry.placement.de, entry.placement.en]
-    if isinstance(entry, Faq):
-        texts += entry.questions.de + entry.questions.en + [entry.answer.de, entry.answer.en]
-    else:
-        texts += [entry.summary.de, entry.summary.en]
-    return texts
+class Field(NamedTuple):
+    """A text to index for an entry, how much it weighs, and whether it is running text
+    (whose sentences each state a fact) or a name, title or keyword (which hold for the
+    whole entry)."""
+
+    text: str
+    weight: int
+    running: bool = False
 
 
-def entry_fields(entry: AnyEntry) -> Iterable[tuple[str, int]]:
-    """(text, weight) pairs to index for an entry; names and aliases weigh most."""
-    yield from ((alias, 3) for alias in entry.aliases)
-    yield from ((keyword, 2) for keyword in entry.keywords)
+def entry_fields(entry: AnyEntry) -> Iterable[Field]:
+    """The texts to index for an entry; names and aliases weigh most."""
+    yield from (Field(alias, 3) for alias in entry.aliases)
+    yield from (Field(keyword, 2) for keyword in entry.keywords)
     if isinstance(entry, Organisation | Officer):
-        yield entry.name, 3
+        yield Field(entry.name, 3)
     if isinstance(entry, Project):
-        yield from ((entry.name.de, 3), (entry.name.en, 3), (" ".join(entry.topics), 2))
-    yield from ((label, 1) for label in field_labels(entry))
+        yield from (Field(entry.name.de, 3), Field(entry.name.en, 3))
+        yield Field(" ".join(entry.topics), 2)
+    yield from (Field(label, 1) for label in field_labels(entry))
     if isinstance(entry, Officer):
-        yield from ((entry.title.de, 2), (entry.title.en, 2))
-        yield from ((text, 1) for text in entry.responsibilities.de + entry.responsibilities.en)
+        yield from (Field(entry.title.de, 2), Field(entry.title.en, 2))
+        duties = entry.responsibilities.de + entry.responsibilities.en
+        yield from (Field(text, 1, running=True) for text in duties)
         if entry.placement:
-            yield from ((entry.placement.de, 1), (entry.placement.en, 1))
+            yield Field(entry.placement.de, 1, running=True)
+            yield Field(entry.placement.en, 1, running=True)
     if isinstance(entry, Faq):
-        yield from ((q, 2) for q in entry.questions.de + entry.questions.en)
-        yield from ((entry.answer.de, 1), (entry.answer.en, 1))
+        questions = entry.questions.de + entry.questions.en
+        yield from (Field(question, 2, running=True) for question in questions)
+        yield Field(entry.answer.de, 1, running=True)
+        yield Field(entry.answer.en, 1, running=True)
     else:
-        yield from ((entry.summary.de, 1), (entry.summary.en, 1))
+        yield Field(entry.summary.de, 1, running=True)
+        yield Field(entry.summary.en, 1, running=True)

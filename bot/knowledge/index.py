@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot.knowledge.fields import AnyEntry, entry_fields, entry_names, fact_texts, proper_names
+from bot.knowledge.fields import AnyEntry, entry_fields, entry_names, proper_names
 from bot.knowledge.schema import KnowledgeBase
 from bot.knowledge.terms import Slot, Terms
 from bot.knowledge.text import (
@@ -93,16 +93,15 @@ class SearchIndex:
         terms: list[str] = []
         identity: set[str] = set()
         facts: list[frozenset[str]] = []
-        running_text = set(fact_texts(entry))
-        for text, weight in entry_fields(entry):
-            for part in sentences(text) if text in running_text else [text]:
+        for text, weight, running in entry_fields(entry):
+            for part in sentences(text) if running else [text]:
                 part_terms = [
                     term for slot, _ in self._terms.slots(part, learn=True) for term in slot
                 ]
-                if text in running_text and holds_a_count(part):
+                if running and holds_a_count(part):
                     part_terms += self._terms.counted
                 terms.extend(part_terms * weight)
-                if text in running_text:
+                if running:
                     facts.append(frozenset(part_terms))
                 else:
                     identity.update(part_terms)
@@ -169,10 +168,7 @@ class SearchIndex:
         for i in ranked:
             if scores[i] <= 0:
                 continue
-            covered = min(
-                sum(w for slot, w in resolved if slot & self._entry_terms[i]),
-                self._in_one_sentence(i, resolved),
-            )
+            covered = self._in_one_sentence(i, resolved)
             named = max((self._named_share(name, resolved) for name in self._names[i]), default=0)
             proper = max((self._named_share(name, resolved) for name in self._proper[i]), default=0)
             open_rest = total - proper - verbs

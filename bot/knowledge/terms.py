@@ -35,6 +35,9 @@ JOINED = re.compile(r"[a-z0-9]+(?:[.\-][a-z0-9]+)+")
 """Words joined by dots or hyphens (``KL.digital``) are also indexed as one (``kldigital``)."""
 MIN_PART = 4
 """Shortest part of a split compound word."""
+MAX_LOOKUP = 40
+"""Longer words are only looked up as written, never as typo or compound: no real word is
+that long, and splitting a 4,000-letter "word" takes seconds."""
 
 
 class Terms:
@@ -68,7 +71,7 @@ class Terms:
         self._vocabulary: dict[str, Slot] = {}
         self.idf: dict[str, float] = {}
         self.unknown_weight = 0.0
-        """The weight of a word no entry holds: that of a term only half an entry holds."""
+        """The weight of a word no entry holds: that of a term only one entry holds."""
         self._words: list[str] = []
         self._terms: list[str] = []
 
@@ -129,7 +132,8 @@ class Terms:
     def resolve(self, slot: Slot, question_words: frozenset[str]) -> tuple[Slot, float] | None:
         """A question slot as index terms with its weight: exact, derived, compound or typo."""
         attempts: list[Callable[[], Iterable[str]]] = [lambda: slot]
-        if not all(is_group(term) for term in slot):  # a group's word is no typo nor compound
+        longest = max(map(len, question_words), default=0)
+        if longest <= MAX_LOOKUP and not all(is_group(term) for term in slot):
             spellings = sorted(question_words)  # the same answer whatever the hash seed
             attempts.append(lambda: self._by_prefix(slot))
             attempts += [lambda w=w: self._compound(w) for w in spellings]  # type: ignore[misc]

@@ -116,13 +116,17 @@ MONTHS = (
     "januar|februar|maerz|märz|april|mai|juni|juli|august|september|oktober|november|dezember"
     "|january|february|march|may|june|july|october|december"
 )
-COUNT = re.compile(rf"(?<![\d.])\d+(?![\d.])(?!\s+(?:{MONTHS})\b)", re.IGNORECASE)
-"""A number that counts something: not a year, nor a day (``1.``, ``15.11.``, ``1 November``)."""
+COUNT = re.compile(
+    rf"(?<![\d.,])\d{{1,3}}(?:[.,]\d{{3}})+(?![\d.,])|(?<![\d.,])\d+(?![\d.,])(?!\s+(?:{MONTHS})\b)",
+    re.IGNORECASE,
+)
+"""A number that may count something (``45``, ``12.000``, ``1,500``), not a day (``1.``,
+``15.11.``, ``1 November``); :func:`holds_a_count` leaves out years."""
 
 
 def holds_a_count(text: str) -> bool:
     """Whether ``text`` says how many or how much (``40 von 55 Gateways``, ``2 Mio. Euro``)."""
-    return any(len(n) != 4 for n in COUNT.findall(text))
+    return any(not (len(n) == 4 and 1900 <= int(n) <= 2100) for n in COUNT.findall(text))
 
 
 def short_number(token: str) -> bool:
@@ -135,7 +139,8 @@ def minor_words(question: str) -> frozenset[str]:
 
     German capitalises nouns, so where the writer does, an unknown lower-case word is a
     verb or an adjective (``kümmert``), while an unknown capitalised one is a topic
-    klbot does not know (``Mitarbeiter``). Without that signal every word counts.
+    klbot does not know (``Mitarbeiter``). Without that signal every word counts. The
+    first word counts as a verb when the subject follows it (``Bekommen die …``).
     """
     first, *words = re.findall(r"\w+", question) or [""]
     if guess_language(question) != "de" or not any(w[:1].isupper() for w in words):
@@ -165,8 +170,11 @@ def capitalised_words(question: str) -> frozenset[str]:
 
 SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÄÖÜ„\"])")
 """Where a sentence of running text may end."""
-ABBREVIATION = re.compile(r"(?:\b[A-Z][a-z]{0,3}|\d)\.$")
-"""A sentence "ending" in ``Prof.``, ``Dr.`` or ``1.`` goes on."""
+ABBREVIATION = re.compile(
+    r"(?:\b(?:Prof|Dr|Nr|Str|St|Tel|Abs|Mio|Mrd|ca|bzw|ggf|inkl|usw|vgl|z|Mr|Mrs|Ms|"
+    r"No|approx|e\.g|i\.e)|(?<![\d.])\d{1,2})\.$"
+)
+"""A sentence "ending" in ``Prof.``, ``z. B.`` or the day of ``1. November`` goes on."""
 
 
 def is_group(term: str) -> bool:
