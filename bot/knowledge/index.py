@@ -2,9 +2,11 @@
 
 A question becomes *slots*, one per content word, each a set of terms (German and
 English Snowball stems, or a synonym group). BM25 (bm25s) ranks the entries;
-the best one is an answer only if it covers most of the question's weight,
-so a question about something the base does not hold (another city's mayor)
-is declined instead of answered with a neighbouring entry.
+the best one is an answer only if its names plus one of its sentences cover most of
+the question's weight, it covers most of what the question asks beside the entry's
+name, and it holds what the question asks for (an age, a count: ``lexicon.toml``).
+So a question about something the base does not hold (another city's mayor,
+Rombach's age) is declined instead of answered with a neighbouring entry.
 """
 
 from __future__ import annotations
@@ -177,14 +179,17 @@ class SearchIndex:
                 Match(self.entries[i], covered / total, float(scores[i]), named / total, rest)
             )
         matches.sort(key=lambda m: (-m.coverage, -m.named, -m.score))
-        asked = [slot for slot, _ in resolved if slot & self._terms.asked]
-        if (
-            matches
-            and matches[0].coverage >= ANSWER_AT
-            and matches[0].rest >= REST_AT
-            and not asked_for_nothing_held
-            and all(slot & self._entry_terms[self._position[matches[0].entry.id]] for slot in asked)
-        ):
+        if matches and not asked_for_nothing_held and self._answers(matches[0], resolved):
             return SearchResult(matches[0])
         close = tuple(m for m in matches if m.coverage >= SUGGEST_AT)[:limit]
         return SearchResult(None, close)
+
+    def _answers(self, match: Match, resolved: list[tuple[Slot, float]]) -> bool:
+        """Whether the best match may be given as the answer (see the module docstring)."""
+        terms = self._entry_terms[self._position[match.entry.id]]
+        asked = (slot for slot, _ in resolved if slot & self._terms.asked)
+        return (
+            match.coverage >= ANSWER_AT
+            and match.rest >= REST_AT
+            and all(slot & terms for slot in asked)
+        )
