@@ -4,10 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.app import App
+from bot.config import Config
 from bot.dispatcher import Dispatcher, Surface
 from bot.events import Identity, Incoming, Reply
+from handlers import all_routers
 
 BUTTONS = Surface(buttons=True, username="klbot")
+
+
+def with_roles(config: Config, **roles: list[str]) -> Config:
+    """``config`` with these identities in these roles (``staff=["telegram:2"]``)."""
+    return config.model_copy(update={"roles": config.roles.model_copy(update=roles)})
+
+
+def dispatcher_for(app: App, config: Config) -> Dispatcher:
+    """A dispatcher over ``app``'s database and services that reads ``config``."""
+    return Dispatcher(all_routers(), app.sessions, config, app.services)
 
 
 @dataclass

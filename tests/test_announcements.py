@@ -8,8 +8,7 @@ from bot import broadcast
 from bot.app import App
 from bot.config import Config
 from bot.dispatcher import Dispatcher, Surface
-from handlers import all_routers
-from tests.harness import Chat
+from tests.harness import Chat, dispatcher_for, with_roles
 
 pytestmark = pytest.mark.both_databases
 
@@ -19,10 +18,7 @@ STAFF, BOARD = "console:staff", "console:bea"
 
 @pytest.fixture
 def dispatcher(app: App, config: Config) -> Dispatcher:
-    roles = config.roles.model_copy(update={"staff": [STAFF], "board": [BOARD]})
-    return Dispatcher(
-        all_routers(), app.sessions, config.model_copy(update={"roles": roles}), app.services
-    )
+    return dispatcher_for(app, with_roles(config, staff=[STAFF], board=[BOARD]))
 
 
 def person(dispatcher: Dispatcher, name: str, language: str | None = None) -> Chat:
@@ -102,14 +98,9 @@ async def test_citizens_and_board_cannot_announce(
 
 
 async def test_four_eyes_for_announcements_to_everyone(app: App, config: Config) -> None:
-    roles = config.roles.model_copy(update={"staff": [STAFF, "console:sam"]})
     strict = config.announcements.model_copy(update={"four_eyes": True})
-    dispatcher = Dispatcher(
-        all_routers(),
-        app.sessions,
-        config.model_copy(update={"roles": roles, "announcements": strict}),
-        app.services,
-    )
+    staffed = with_roles(config, staff=[STAFF, "console:sam"])
+    dispatcher = dispatcher_for(app, staffed.model_copy(update={"announcements": strict}))
     ana, staff, sam = (
         person(dispatcher, "ana"),
         person(dispatcher, "staff"),

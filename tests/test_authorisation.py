@@ -18,10 +18,9 @@ from bot.config import Config
 from bot.dispatcher import FAILED, Dispatcher
 from bot.events import Identity, Incoming
 from bot.roles import Role
-from handlers import all_routers
 from storage import roles
 from storage.models import Announcement, Feedback, RoleGrant
-from tests.harness import Chat
+from tests.harness import Chat, dispatcher_for, with_roles
 
 ADMIN, STAFF, BOARD, CITIZEN = "telegram:1", "telegram:2", "telegram:3", "telegram:4"
 HOLDERS = {Role.CITIZEN: CITIZEN, Role.BOARD: BOARD, Role.STAFF: STAFF, Role.ADMIN: ADMIN}
@@ -49,12 +48,7 @@ WORKING_ARGS = {
 
 @pytest.fixture
 def dispatcher(app: App, config: Config) -> Dispatcher:
-    assigned = config.roles.model_copy(
-        update={"admin": [ADMIN], "staff": [STAFF], "board": [BOARD]}
-    )
-    return Dispatcher(
-        all_routers(), app.sessions, config.model_copy(update={"roles": assigned}), app.services
-    )
+    return dispatcher_for(app, with_roles(config, admin=[ADMIN], staff=[STAFF], board=[BOARD]))
 
 
 async def setting(app: App, dispatcher: Dispatcher) -> str:

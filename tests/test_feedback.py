@@ -17,24 +17,22 @@ from bot.app import App
 from bot.config import Config
 from bot.dispatcher import Dispatcher, Surface
 from bot.feedback_export import as_records, to_csv, to_json
-from handlers import all_routers
 from storage import feedback as store
 from storage.models import Feedback
-from tests.harness import Chat
+from tests.harness import Chat, dispatcher_for, with_roles
 
 pytestmark = pytest.mark.both_databases
 
 STAFF, BOARD = "console:staff", "console:bea"
 
 
-def with_roles(config: Config) -> Config:
-    roles = config.roles.model_copy(update={"staff": [STAFF], "board": [BOARD]})
-    return config.model_copy(update={"roles": roles})
+def staffed(config: Config) -> Config:
+    return with_roles(config, staff=[STAFF], board=[BOARD])
 
 
 @pytest.fixture
 def dispatcher(app: App, config: Config) -> Dispatcher:
-    return Dispatcher(all_routers(), app.sessions, with_roles(config), app.services)
+    return dispatcher_for(app, staffed(config))
 
 
 async def stored(app: App) -> list[Feedback]:
@@ -195,7 +193,7 @@ async def test_board_digest_once_per_period(app: App, config: Config) -> None:
     await chat.ask("Zu langsam")
     await chat.press("Nein")
     await chat.press("Absenden")
-    board_app_config = with_roles(config)
+    board_app_config = staffed(config)
     now = datetime.now(UTC)
     async with App.open(board_app_config) as board_app:
         assert await board_app.send_digest(now) == 1

@@ -24,6 +24,7 @@ from bot.config import Config
 from bot.dispatcher import FAILED, Dispatcher, Surface
 from bot.events import Identity, Incoming, Reply
 from handlers import all_routers
+from tests.harness import dispatcher_for, with_roles
 
 ADMIN, STAFF, BOARD, CITIZEN = "telegram:1", "telegram:2", "telegram:3", "telegram:4"
 BUTTONS = Surface(buttons=True, username="klbot")
@@ -139,10 +140,7 @@ def check(replies: list[Reply]) -> None:
 
 @pytest.fixture
 def dispatcher(app: App, config: Config) -> Dispatcher:
-    roles = config.roles.model_copy(update={"admin": [ADMIN], "staff": [STAFF], "board": [BOARD]})
-    return Dispatcher(
-        all_routers(), app.sessions, config.model_copy(update={"roles": roles}), app.services
-    )
+    return dispatcher_for(app, with_roles(config, admin=[ADMIN], staff=[STAFF], board=[BOARD]))
 
 
 def test_every_conversation_step_is_covered(dispatcher: Dispatcher) -> None:

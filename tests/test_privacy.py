@@ -15,7 +15,6 @@ from bot.config import Config, ConfigError, PrivacySection, load_config
 from bot.dispatcher import Dispatcher, Surface
 from bot.events import Identity, Incoming
 from bot.retention import apply_retention
-from handlers import all_routers
 from storage import roles
 from storage.models import (
     AuditEntry,
@@ -28,7 +27,7 @@ from storage.models import (
     RoleGrant,
     Subscription,
 )
-from tests.harness import Chat
+from tests.harness import Chat, dispatcher_for, with_roles
 
 STAFF = "telegram:500"
 ANA = "telegram:1001"
@@ -43,12 +42,7 @@ def configured(config: Config, **privacy: object) -> Config:
             **privacy,
         }
     )
-    assigned = config.roles.model_copy(update={"staff": [STAFF]})
-    return config.model_copy(update={"privacy": settings, "roles": assigned})
-
-
-def dispatcher_for(app: App, config: Config) -> Dispatcher:
-    return Dispatcher(all_routers(), app.sessions, config, app.services)
+    return with_roles(config, staff=[STAFF]).model_copy(update={"privacy": settings})
 
 
 @pytest.fixture

@@ -17,8 +17,7 @@ from bot.knowledge.index import SearchIndex
 from bot.knowledge.schema import default_text, parse
 from bot.knowledge.terms import Terms
 from bot.knowledge.text import holds_a_count, sentences
-from handlers import all_routers
-from tests.harness import Chat
+from tests.harness import Chat, dispatcher_for, with_roles
 
 BENCH = Path(__file__).parent.parent / "bench"
 
@@ -125,9 +124,7 @@ async def test_rating_is_stored_and_summarised_for_staff(app: App, config: Confi
 
 def staff_dispatcher(app: App, config: Config) -> Dispatcher:
     """The app's dispatcher, with console:staff as a staff member."""
-    roles = config.roles.model_copy(update={"staff": ["console:staff"]})
-    staffed = config.model_copy(update={"roles": roles})
-    return Dispatcher(all_routers(), app.sessions, staffed, app.services)
+    return dispatcher_for(app, with_roles(config, staff=["console:staff"]))
 
 
 async def test_unanswered_questions_are_logged_without_identity(app: App, config: Config) -> None:

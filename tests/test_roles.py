@@ -11,10 +11,9 @@ from bot.app import App
 from bot.config import Config
 from bot.dispatcher import Dispatcher
 from bot.roles import Role
-from handlers import all_routers
 from storage import roles
 from storage.models import AuditEntry, Invite
-from tests.harness import Chat
+from tests.harness import Chat, dispatcher_for, with_roles
 
 pytestmark = pytest.mark.both_databases
 
@@ -23,12 +22,7 @@ ADMIN, STAFF, BOARD = "telegram:1", "telegram:2", "telegram:3"
 
 @pytest.fixture
 def dispatcher(app: App, config: Config) -> Dispatcher:
-    assigned = config.roles.model_copy(
-        update={"admin": [ADMIN], "staff": [STAFF], "board": [BOARD]}
-    )
-    return Dispatcher(
-        all_routers(), app.sessions, config.model_copy(update={"roles": assigned}), app.services
-    )
+    return dispatcher_for(app, with_roles(config, admin=[ADMIN], staff=[STAFF], board=[BOARD]))
 
 
 async def new_code(app: App, role: str = "staff", valid: timedelta = timedelta(days=1)) -> str:

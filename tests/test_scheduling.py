@@ -14,7 +14,7 @@ from bot.dispatcher import Surface
 from bot.scheduler import Scheduler
 from storage import announcements
 from storage.db import sync_url
-from tests.harness import Chat
+from tests.harness import Chat, dispatcher_for, with_roles
 
 pytestmark = pytest.mark.both_databases
 
@@ -107,14 +107,10 @@ async def test_recurring_announcement_keeps_its_schedule(config: Config) -> None
 
 
 async def test_planning_an_announcement_in_chat(config: Config) -> None:
-    from bot.dispatcher import Dispatcher
-    from handlers import all_routers
-
-    roles = config.roles.model_copy(update={"staff": ["console:staff"]})
-    staffed = config.model_copy(update={"roles": roles})
+    staffed = with_roles(config, staff=["console:staff"])
     async with App.open(staffed) as app:
         staff = Chat(
-            Dispatcher(all_routers(), app.sessions, staffed, app.services),
+            dispatcher_for(app, staffed),
             user="console:staff",
             surface=CONSOLE,
         )
@@ -148,15 +144,11 @@ async def test_planning_an_announcement_in_chat(config: Config) -> None:
 
 
 async def test_editing_a_planned_announcement(config: Config) -> None:
-    from bot.dispatcher import Dispatcher
-    from handlers import all_routers
-
-    roles = config.roles.model_copy(update={"staff": ["console:staff"]})
-    staffed = config.model_copy(update={"roles": roles})
+    staffed = with_roles(config, staff=["console:staff"])
     async with App.open(staffed) as app:
         number = await schedule(app, at=datetime.now(BERLIN) + timedelta(days=1))
         staff = Chat(
-            Dispatcher(all_routers(), app.sessions, staffed, app.services),
+            dispatcher_for(app, staffed),
             user="console:staff",
             surface=CONSOLE,
         )

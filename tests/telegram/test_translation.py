@@ -14,7 +14,7 @@ from bot.adapters.formatting import split_text
 from bot.adapters.telegram import TelegramAdapter, translate_error
 from bot.adapters.telegram_text import escape as _escape
 from bot.app import App
-from bot.config import Config
+from bot.config import Config, TelegramSection
 from bot.dispatcher import Surface
 from bot.events import Identity, Incoming
 from tests.running import RunningKlbot
@@ -57,22 +57,27 @@ def test_a_single_huge_word_is_cut_anywhere() -> None:
     assert "".join(parts) == "x" * 10_000
 
 
-async def test_webhook_checks_the_secret_on_every_request(
-    telegram: TelegramWorld, db_url: str
-) -> None:
-    await telegram.stop_klbot()
-    port = free_port()
-    secret = "s3cret-s3cret-s3cret"
-    hook = telegram.config.telegram.model_copy(
+def webhook_settings(config: Config, port: int, **more: str) -> TelegramSection:
+    """``config``'s Telegram settings, switched to a webhook served on ``port``."""
+    return config.telegram.model_copy(
         update={
             "mode": "webhook",
             "webhook_listen": "127.0.0.1",
             "webhook_port": port,
             "webhook_path": "/hook",
             "webhook_url": f"http://127.0.0.1:{port}/hook",
-            "webhook_secret": secret,
+            **more,
         }
     )
+
+
+async def test_webhook_checks_the_secret_on_every_request(
+    telegram: TelegramWorld, db_url: str
+) -> None:
+    await telegram.stop_klbot()
+    port = free_port()
+    secret = "s3cret-s3cret-s3cret"
+    hook = webhook_settings(telegram.config, port, webhook_secret=secret)
     await telegram.start_klbot(telegram.config.model_copy(update={"telegram": hook}))
     user = telegram.user("Hana")
     update = {
@@ -154,15 +159,7 @@ async def test_any_process_on_one_database_serves_the_webhook(
     for _ in range(2):
         port = free_port()
         urls.append(f"http://127.0.0.1:{port}/hook")
-        hook = telegram.config.telegram.model_copy(
-            update={
-                "mode": "webhook",
-                "webhook_listen": "127.0.0.1",
-                "webhook_port": port,
-                "webhook_path": "/hook",
-                "webhook_url": urls[-1],
-            }
-        )
+        hook = webhook_settings(telegram.config, port)
         storage = telegram.config.storage.model_copy(update={"url": postgres_url})
         process = RunningKlbot()
         process.config = telegram.config.model_copy(update={"telegram": hook, "storage": storage})
