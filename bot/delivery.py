@@ -76,7 +76,6 @@ class OutboxSender:
         self._next_try = float("inf")
         """When the earliest message held back (rate limit, retry) may go."""
         self._unrecorded: list[tuple[int, str | None]] = []
-        self._resendable: set[int] = set()
         """Messages of this batch claimed together, on a platform that recognises a resend."""
 
     def wake(self) -> None:
@@ -169,7 +168,6 @@ class OutboxSender:
             # message is claimed on its own, so a crash leaves at most one in doubt
             batch = [m.id for m in due if self.adapters[m.chat.partition(":")[0]].idempotent]
             claimed = await sending.claim_many(session, message_ids=batch)
-            self._resendable = set(claimed)
             await session.commit()
             blocked: set[str] = set()
             attempted: set[int] = set()
@@ -209,7 +207,7 @@ class OutboxSender:
         reply = Reply(
             message.text,
             tuple(tuple(Button(label, data) for label, data in row) for row in message.buttons),
-            attachment=Attachment(file[0], file[2], file[1]) if file else None,
+            attachment=Attachment(*file) if file else None,
         )
         async with self.limits.overall(chat.platform), self.limits.chat(chat):
             if message.id not in claimed:
@@ -255,7 +253,7 @@ class OutboxSender:
                 return False
         self.metrics.send_seconds.labels(chat.platform).observe(time.perf_counter() - started)
         counted.labels(chat.platform, "sent").inc()
-        if message.id in self._resendable:  # a resend is harmless, so the
+        if self.adapters[chat.platform].idempotent:  # a resend is harmless, so the
             # outcome is recorded with the next few, one commit for all of them
             self._unrecorded.append((message.id, platform_id))
             if len(self._unrecorded) >= RECORD_EVERY:

@@ -149,7 +149,7 @@ class Dispatcher:
             chat = str(message.chat)
             await outbox.enqueue(session, chat=chat, text=reply.text, buttons=rows)
             if (file := reply.attachment) is not None:  # its own row: sent once, after the text
-                attachment = (file.name, file.mime_type, file.data)
+                attachment = (file.name, file.data, file.mime_type)
                 await outbox.enqueue(session, chat=chat, text="", attachment=attachment)
 
     async def _language_of(self, message: Incoming) -> str:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.base import changed
 from storage.models import Conversation, PendingChoice, utcnow
 
 
@@ -44,7 +45,7 @@ async def clear_conversation(session: AsyncSession, *, chat: str, person_id: int
     result = await session.execute(
         delete(Conversation).where(Conversation.chat == chat, Conversation.person_id == person_id)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(changed(result))
 
 
 async def get_choices(session: AsyncSession, *, chat: str, person_id: int) -> list[str]:

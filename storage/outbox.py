@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from storage.base import changed
 from storage.models import OutboxMessage, utcnow
 
 Buttons = list[list[list[str]]]
@@ -23,8 +24,8 @@ class Due:
     text: str
     buttons: Buttons
     attempts: int
-    attachment: tuple[str, str, bytes] | None = None
-    """(file name, MIME type, content) of a file sent after the text."""
+    attachment: tuple[str, bytes, str] | None = None
+    """(file name, content, MIME type) of a file sent after the text."""
 
 
 async def enqueue(
@@ -35,7 +36,7 @@ async def enqueue(
     buttons: Buttons | None = None,
     dedupe_key: str | None = None,
     announcement_id: int | None = None,
-    attachment: tuple[str, str, bytes] | None = None,
+    attachment: tuple[str, bytes, str] | None = None,
 ) -> bool:
     """Owe ``chat`` a message; with ``dedupe_key``, only once ever. True if queued."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
@@ -48,11 +49,11 @@ async def enqueue(
         attempts=0,
         announcement_id=announcement_id,
         attachment_name=attachment[0] if attachment else None,
-        attachment_type=attachment[1] if attachment else None,
-        attachment=attachment[2] if attachment else None,
+        attachment=attachment[1] if attachment else None,
+        attachment_type=attachment[2] if attachment else None,
     )
     result = await session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(changed(result))
 
 
 async def take_pending(session: AsyncSession, *, chat: str) -> list[str]:
@@ -134,7 +135,7 @@ async def reserve(
             r.text,
             r.buttons or [],
             r.attempts,
-            (r.attachment_name, r.attachment_type or "", r.attachment)
+            (r.attachment_name, r.attachment, r.attachment_type or "")
             if r.attachment is not None
             else None,
         )
@@ -207,4 +208,4 @@ async def give_up_announcement(session: AsyncSession, *, announcement_id: int) -
         )
         .values(failed="cancelled")
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return changed(result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.base import changed
 from storage.models import CallbackToken, PlatformState, ProcessedUpdate
 
 
@@ -16,7 +17,7 @@ async def mark_processed(session: AsyncSession, *, key: str) -> bool:
     """Record that an update is being handled; False if it was handled before."""
     statement = _insert(session)(ProcessedUpdate).values(key=key)
     result = await session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(changed(result))
 
 
 async def get_state(session: AsyncSession, *, key: str) -> str | None:

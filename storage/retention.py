@@ -5,14 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import ColumnElement, delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.base import changed
 from storage.models import Feedback, OutboxMessage, ProcessedUpdate, UnansweredQuestion
 
 
-def _count(result: Any) -> int:
-    return int(result.rowcount)
+async def _delete_older(
+    session: AsyncSession, model: Any, before: datetime, *finished: ColumnElement[bool]
+) -> int:
+    """Delete the rows of ``model`` created before ``before`` (and ``finished``)."""
+    result = await session.execute(
+        delete(model)
+        .where(model.created_at < before, *finished)
+        .execution_options(synchronize_session=False)
+    )
+    return changed(result)
 
 
 async def anonymise_feedback(session: AsyncSession, *, before: datetime) -> int:
@@ -24,38 +33,21 @@ async def anonymise_feedback(session: AsyncSession, *, before: datetime) -> int:
         .values(person_id=None, may_contact=False)
         .execution_options(synchronize_session=False)
     )
-    return _count(result)
+    return changed(result)
 
 
 async def delete_gap_log(session: AsyncSession, *, before: datetime) -> int:
     """Delete the unanswered questions logged before ``before``."""
-    result = await session.execute(
-        delete(UnansweredQuestion)
-        .where(UnansweredQuestion.created_at < before)
-        .execution_options(synchronize_session=False)
-    )
-    return _count(result)
+    return await _delete_older(session, UnansweredQuestion, before)
 
 
 async def delete_deliveries(session: AsyncSession, *, before: datetime) -> int:
     """Delete delivery rows created before ``before`` that are finished (sent or given up);
     a row still waiting to be sent stays until it is."""
-    result = await session.execute(
-        delete(OutboxMessage)
-        .where(
-            OutboxMessage.created_at < before,
-            or_(OutboxMessage.sent_at.is_not(None), OutboxMessage.failed.is_not(None)),
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return _count(result)
+    done = or_(OutboxMessage.sent_at.is_not(None), OutboxMessage.failed.is_not(None))
+    return await _delete_older(session, OutboxMessage, before, done)
 
 
 async def delete_processed_updates(session: AsyncSession, *, before: datetime) -> int:
     """Forget the keys of platform updates handled before ``before``."""
-    result = await session.execute(
-        delete(ProcessedUpdate)
-        .where(ProcessedUpdate.created_at < before)
-        .execution_options(synchronize_session=False)
-    )
-    return _count(result)
+    return await _delete_older(session, ProcessedUpdate, before)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.base import changed
 from storage.models import AuditEntry, Invite, RoleGrant, utcnow
 
 CODE_BYTES = 12  # 16 characters of URL-safe base64: 96 bits, not to be guessed
@@ -44,9 +45,9 @@ async def revoke(session: AsyncSession, *, identity: str, role: str, by: str) ->
     result = await session.execute(
         delete(RoleGrant).where(RoleGrant.identity == identity, RoleGrant.role == role)
     )
-    if result.rowcount:  # type: ignore[attr-defined]
+    if changed(result):
         await audit(session, actor=by, action="revoke", detail=f"{role} from {identity}")
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return bool(changed(result))
 
 
 async def create_invite(session: AsyncSession, *, role: str, by: str, expires_at: datetime) -> str:

@@ -10,17 +10,19 @@ from typing import cast
 from sqlalchemy import Table, and_, bindparam, case, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.base import changed
 from storage.models import OutboxMessage, UTCDateTime, utcnow
 
 _TABLE = cast(Table, OutboxMessage.__table__)
+_CLAIMABLE = and_(
+    _TABLE.c.claimed_at.is_(None),
+    _TABLE.c.sent_at.is_(None),
+    _TABLE.c.failed.is_(None),  # cancelled, or its chat gone, since it was reserved
+)
+"""A message nobody sends yet, that is neither sent nor given up."""
 _CLAIM = (
     update(_TABLE)
-    .where(
-        _TABLE.c.id == bindparam("message_id"),
-        _TABLE.c.claimed_at.is_(None),
-        _TABLE.c.sent_at.is_(None),
-        _TABLE.c.failed.is_(None),  # cancelled, or its chat gone, since it was reserved
-    )
+    .where(_TABLE.c.id == bindparam("message_id"), _CLAIMABLE)
     .values(claimed_at=bindparam("now", type_=UTCDateTime()))
 )
 
@@ -29,7 +31,7 @@ async def claim(session: AsyncSession, *, message_id: int) -> bool:
     """Mark a message as being sent (commit before sending); False if someone else did."""
     connection = await session.connection()  # plain Core on the hot path: no ORM overhead
     result = await connection.execute(_CLAIM, {"message_id": message_id, "now": utcnow()})
-    return bool(result.rowcount)
+    return bool(changed(result))
 
 
 async def claim_many(session: AsyncSession, *, message_ids: list[int]) -> set[int]:
@@ -38,12 +40,7 @@ async def claim_many(session: AsyncSession, *, message_ids: list[int]) -> set[in
         return set()
     result = await session.execute(
         update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(message_ids),
-            OutboxMessage.claimed_at.is_(None),
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.failed.is_(None),
-        )
+        .where(OutboxMessage.id.in_(message_ids), _CLAIMABLE)
         .values(claimed_at=utcnow())
         .returning(OutboxMessage.id)
     )
@@ -96,12 +93,7 @@ _MARK_SENT_AND_CLAIM = (
     .where(
         or_(
             _TABLE.c.id == bindparam("message_id"),
-            and_(
-                _TABLE.c.id == bindparam("next_id"),
-                _TABLE.c.claimed_at.is_(None),
-                _TABLE.c.sent_at.is_(None),
-                _TABLE.c.failed.is_(None),
-            ),
+            and_(_TABLE.c.id == bindparam("next_id"), _CLAIMABLE),
         )
     )
     .values(

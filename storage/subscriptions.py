@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.base import changed
 from storage.models import Subscription
 
 ALL = "all"
@@ -30,7 +31,7 @@ async def unsubscribe(session: AsyncSession, *, chat: str, topic: str | None = N
     if topic is not None:
         query = query.where(Subscription.topic == topic)
     result = await session.execute(query)
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return changed(result)
 
 
 async def topics_of(session: AsyncSession, *, chat: str) -> list[str]:
