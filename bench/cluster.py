@@ -21,10 +21,11 @@ import uuid
 from collections import Counter
 from pathlib import Path
 
-from bot.app import App, wait
+from bot.app import App
 from bot.config import load_config
 from bot.delivery import OutboxSender
 from bot.events import Identity, Reply
+from bot.membership import wait
 from storage import outbox
 
 RUNS = 3

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -20,6 +19,7 @@ from bot.delivery import OutboxSender, recipient_gone
 from bot.dispatcher import Dispatcher, Surface
 from bot.events import Identity, Incoming
 from bot.knowledge.service import Knowledge
+from bot.membership import wait
 from bot.operations import serve_operations
 from bot.pseudonym import Pseudonyms
 from bot.scheduler import Scheduler
@@ -107,7 +107,7 @@ class App:
                     log.warning("could not ask the database who leads: %s", exc)
                     elected = False
                 if elected:
-                    scheduler = self.scheduler()
+                    scheduler = self._scheduler or self.scheduler()  # built at start-up
                     scheduler.start(self)
                     log.info("this process leads: it runs the scheduler")
                     try:
@@ -241,13 +241,6 @@ class Inbound:
     async def gone(self, chat: Identity) -> None:
         async with self.sessions() as session, session.begin():
             await recipient_gone(session, str(chat), "the bot was removed")
-
-
-async def wait(stop: asyncio.Event, seconds: float) -> bool:
-    """Wait up to ``seconds``; True as soon as ``stop`` is set."""
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
-    return stop.is_set()
 
 
 def stop_event_on_signals() -> asyncio.Event:

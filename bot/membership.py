@@ -49,7 +49,6 @@ class Membership:
         Returns the most senders any of this sender's platforms has."""
         async with self.sessions() as session, session.begin():
             await workers.heartbeat(session, name=self.name, platforms=self.platforms)
-        async with self.sessions() as session:
             since = utcnow() - timedelta(seconds=ALIVE_SECONDS)
             counts = await workers.alive(session, since=since)
         for platform in self.platforms:
@@ -65,16 +64,11 @@ class Membership:
             log.exception("could not tell the other senders about this one")
             others = True
         if others:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), HEARTBEAT_SECONDS * 1.5)
+            await wait(stop, HEARTBEAT_SECONDS * 1.5)
 
     async def keep_beating(self, stop: asyncio.Event) -> None:
         """Heartbeats every ``HEARTBEAT_SECONDS`` until ``stop``, whatever the sender does."""
-        while not stop.is_set():
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), HEARTBEAT_SECONDS)
-            if stop.is_set():
-                return
+        while not await wait(stop, HEARTBEAT_SECONDS):
             try:
                 await self.beat()
             except Exception as exc:
@@ -88,3 +82,10 @@ class Membership:
                 async with self.sessions() as session, session.begin():
                     before = utcnow() - timedelta(days=1)
                     await workers.leave(session, name=self.name, before=before)
+
+
+async def wait(stop: asyncio.Event, seconds: float) -> bool:
+    """Wait up to ``seconds``; True as soon as ``stop`` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()

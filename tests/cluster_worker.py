@@ -15,10 +15,11 @@ import time
 import aiohttp
 
 from bot.adapters import RateLimited, TransientError
-from bot.app import App, wait
+from bot.app import App
 from bot.config import load_config
 from bot.delivery import OutboxSender
 from bot.events import Identity, Reply
+from bot.membership import wait
 from storage import outbox
 
 
