@@ -152,6 +152,9 @@ class Bilingual(Section):
     de: str = Field(min_length=1)
     en: str = Field(min_length=1)
 
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.de
+
 
 class PrivacySection(Section):
     controller: str = "KL.digital GmbH, Kaiserslautern"

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,6 +42,15 @@ class Context:
     @property
     def chat(self) -> str:
         return str(self.message.chat)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone in which people read times (``[bot] timezone``)."""
+        return ZoneInfo(self.config.bot.timezone)
+
+    def when(self, moment: datetime) -> str:
+        """``moment`` as people here read it: ``15.11.2017 14:05``."""
+        return moment.astimezone(self.zone).strftime("%d.%m.%Y %H:%M")
 
     def t(self, text: Text, **values: object) -> str:
         """``text`` in this person's language."""

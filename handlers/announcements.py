@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot import broadcast
 from bot.config import ConfigError
@@ -158,7 +157,7 @@ async def _create(ctx: Context, *, at: datetime | None = None, cron: str | None 
             action="announce",
             detail=f"#{row.id} to {row.audience}: {cron or at}",
         )
-        when = f"{at.astimezone(_zone(ctx)):%d.%m.%Y %H:%M}" if at else f"„{cron}“"
+        when = f"{at.astimezone(ctx.zone):%d.%m.%Y %H:%M}" if at else f"„{cron}“"
         return ctx.reply(PLANNED, id=row.id, when=when)
     count = await broadcast.fire(ctx.session, row, ctx.config)
     await grants.audit(
@@ -170,18 +169,14 @@ async def _create(ctx: Context, *, at: datetime | None = None, cron: str | None 
     return ctx.reply(QUEUED, id=row.id, count=count)
 
 
-def _zone(ctx: Context) -> ZoneInfo:
-    return ZoneInfo(ctx.config.bot.timezone)
-
-
 @router.step(CONVERSATION, "when")
 async def when_step(ctx: Context) -> Reply:
     text = (ctx.message.text or "").strip()
     try:
-        at = datetime.strptime(text, "%d.%m.%Y %H:%M").replace(tzinfo=_zone(ctx))
+        at = datetime.strptime(text, "%d.%m.%Y %H:%M").replace(tzinfo=ctx.zone)
     except ValueError:
         return ctx.reply(BAD_WHEN)
-    if at <= datetime.now(_zone(ctx)):
+    if at <= datetime.now(ctx.zone):
         return ctx.reply(PAST_WHEN)
     return await _create(ctx, at=at)
 
@@ -190,7 +185,7 @@ async def when_step(ctx: Context) -> Reply:
 async def cron_step(ctx: Context) -> Reply:
     text = " ".join((ctx.message.text or "").split())
     try:
-        trigger(text, _zone(ctx), "cron")
+        trigger(text, ctx.zone, "cron")
     except ConfigError:
         return ctx.reply(BAD_CRON)
     return await _create(ctx, cron=text)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.events import Reply
@@ -90,7 +89,7 @@ async def limit_reached(ctx: Context) -> Reply | None:
     sent = await store.count_since(ctx.session, person_id=ctx.person_id, since=since)
     if sent < limit:
         return None
-    again = (datetime.now(UTC) + timedelta(hours=1)).astimezone(ZoneInfo(ctx.config.bot.timezone))
+    again = (datetime.now(UTC) + timedelta(hours=1)).astimezone(ctx.zone)
     return ctx.reply(TOO_MANY, count=sent, time=again.strftime("%H:%M"))
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.events import Reply
@@ -60,10 +59,6 @@ BAD_FILTER = Text(
 )
 
 
-def _when(ctx: Context, moment: datetime) -> str:
-    return moment.astimezone(ZoneInfo(ctx.config.bot.timezone)).strftime("%d.%m.%Y %H:%M")
-
-
 @router.command(
     "inbox",
     description=Text(de="Rückmeldungen lesen", en="read feedback"),
@@ -98,7 +93,7 @@ async def inbox(ctx: Context) -> Reply:
         preview = " ".join(row.text.split())[:70]
         stars = f"★{row.rating}" if row.rating else "–"
         lines.append(
-            f"{row.reference} · {_when(ctx, row.created_at)} · {stars} · {row.status}: {preview}"
+            f"{row.reference} · {ctx.when(row.created_at)} · {stars} · {row.status}: {preview}"
         )
     return ctx.reply(
         "\n".join(lines), buttons=[[(r.reference, f"fbs:{r.reference}")] for r in rows]
@@ -124,7 +119,7 @@ async def _show(ctx: Context, reference: str) -> Reply:
     return ctx.reply(
         SHOWN,
         reference=row.reference,
-        when=_when(ctx, row.created_at),
+        when=ctx.when(row.created_at),
         topic=await topic_name(ctx, row.topic),
         rating=row.rating or "–",
         status=row.status,

@@ -3,7 +3,6 @@ subscription."""
 
 from __future__ import annotations
 
-from bot.config import Bilingual
 from bot.context import Context
 from bot.events import Reply
 from bot.i18n import Text
@@ -57,10 +56,6 @@ FIRST_TIME = Text(
 )
 
 
-def _pick(ctx: Context, text: Bilingual) -> str:
-    return text.en if ctx.lang == "en" else text.de
-
-
 @router.command(
     "privacy", description=Text(de="was ich speichere und warum", en="what I store and why")
 )
@@ -77,9 +72,9 @@ async def privacy(ctx: Context) -> Reply:
         controller=settings.controller,
         contact=contact,
         dpo=dpo,
-        purposes=_pick(ctx, settings.purposes),
-        legal_basis=_pick(ctx, settings.legal_basis),
-        recipients=_pick(ctx, settings.recipients),
+        purposes=settings.purposes.get(ctx.lang),
+        legal_basis=settings.legal_basis.get(ctx.lang),
+        recipients=settings.recipients.get(ctx.lang),
         feedback_days=settings.feedback_anonymise_days,
         gap_days=settings.gap_log_days,
         delivery_days=settings.delivery_days,
@@ -92,9 +87,3 @@ async def first_time_line(ctx: Context) -> str:
     if await store.has_feedback_or_subscription(ctx.session, person_id=ctx.person_id):
         return ""
     return ctx.t(FIRST_TIME) + "\n\n"
-
-
-async def with_first_time_line(ctx: Context, reply: Reply) -> Reply:
-    """``reply`` with the first-time line on top, if the person needs it."""
-    line = await first_time_line(ctx)
-    return Reply(line + reply.text, reply.buttons, reply.format, reply.attachment)

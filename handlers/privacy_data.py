@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -83,22 +84,19 @@ CHOOSE = Text(
     en="Please choose “Yes, delete everything” or “Cancel” (or /cancel).",
 )
 
+CONFIRM_OR_KEEP = [[(CONFIRM, "del:yes")], [(KEEP, "del:no")]]
+
 
 def _line(ctx: Context, row: dict[str, Any]) -> str:
-    zone = ZoneInfo(ctx.config.bot.timezone)
     shown = [
-        value.astimezone(zone).strftime("%d.%m.%Y %H:%M")
-        if isinstance(value, datetime)
-        else " ".join(str(value).split())[:80]
+        ctx.when(value) if isinstance(value, datetime) else " ".join(str(value).split())[:80]
         for value in row.values()
         if value not in (None, "", {}) and not isinstance(value, bool)
     ]
     return "  • " + " · ".join(shown)
 
 
-def _as_json(content: dict[str, Any], timezone: str) -> bytes:
-    zone = ZoneInfo(timezone)
-
+def _as_json(content: dict[str, Any], zone: ZoneInfo) -> bytes:
     def convert(value: object) -> str:
         if isinstance(value, datetime):
             return value.astimezone(zone).isoformat(timespec="seconds")
@@ -115,19 +113,18 @@ async def mydata(ctx: Context) -> Reply:
     if not ctx.message.is_direct:
         return ctx.reply(DIRECT_ONLY, command="mydata")
     data = await store.collect(ctx.session, person_id=ctx.person_id, chat=str(ctx.message.chat))
-    zone = ZoneInfo(ctx.config.bot.timezone)
-    since = data.person["since"].astimezone(zone).strftime("%d.%m.%Y")
+    since = data.person["since"].astimezone(ctx.zone).strftime("%d.%m.%Y")
     name = "klbot-mydata.json"
     lines = [ctx.t(HEADER, file=name), ""]
     lines.append(ctx.t(LANGUAGE, value=data.person["language"] or ctx.t(AUTOMATIC), since=since))
-    content = data.as_dict()
+    content = asdict(data)
     for key, title in SECTIONS.items():
         rows: list[dict[str, Any]] = content[key]
         lines.append(f"{ctx.t(title)}: {len(rows) or ctx.t(NOTHING)}")
         lines += [_line(ctx, row) for row in rows[-SHOWN_PER_KIND:]]
         if len(rows) > SHOWN_PER_KIND:
             lines.append(ctx.t(MORE, count=len(rows) - SHOWN_PER_KIND))
-    document = _as_json(content, ctx.config.bot.timezone)
+    document = _as_json(content, ctx.zone)
     return Reply("\n".join(lines), attachment=Attachment(name, document))
 
 
@@ -140,9 +137,7 @@ async def deleteme(ctx: Context) -> Reply:
         return ctx.reply(DIRECT_ONLY, command="deleteme")
     await ctx.start_conversation(CONVERSATION, "confirm")
     fate = FEEDBACK_FATE[ctx.config.privacy.feedback_on_deletion]
-    return ctx.reply(
-        ASK, feedback=ctx.t(fate), buttons=[[(CONFIRM, "del:yes")], [(KEEP, "del:no")]]
-    )
+    return ctx.reply(ASK, feedback=ctx.t(fate), buttons=CONFIRM_OR_KEEP)
 
 
 @router.callback("del")
@@ -172,4 +167,4 @@ async def confirmed(ctx: Context) -> Reply:
 
 @router.step(CONVERSATION, "confirm")
 async def expected_a_button(ctx: Context) -> Reply:
-    return ctx.reply(CHOOSE, buttons=[[(CONFIRM, "del:yes")], [(KEEP, "del:no")]])
+    return ctx.reply(CHOOSE, buttons=CONFIRM_OR_KEEP)

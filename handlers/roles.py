@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.events import Identity, Reply
@@ -67,9 +66,7 @@ async def join(ctx: Context) -> Reply:
         ctx.session, actor=identity, action="join-failed", since=since
     )
     if failed >= MAX_FAILED_JOINS:
-        again = (datetime.now(UTC) + timedelta(hours=1)).astimezone(
-            ZoneInfo(ctx.config.bot.timezone)
-        )
+        again = (datetime.now(UTC) + timedelta(hours=1)).astimezone(ctx.zone)
         return ctx.reply(TOO_MANY, time=again.strftime("%H:%M"))
     role = await store.redeem(ctx.session, code=ctx.args.split()[0], identity=identity)
     if role is None:

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.base import changed
 from storage.models import (
     AuditEntry,
     Conversation,
@@ -45,18 +46,6 @@ class PersonData:
     feedback: list[dict[str, Any]] = field(default_factory=list)
     conversations: list[dict[str, Any]] = field(default_factory=list)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Every field, in a stable order."""
-        return {
-            "person": self.person,
-            "identities": self.identities,
-            "roles": self.roles,
-            "subscriptions": self.subscriptions,
-            "feedback": self.feedback,
-            "conversations": self.conversations,
-            "deliveries": self.deliveries,
-        }
 
 
 async def _identities(session: AsyncSession, person_id: int) -> list[PersonIdentity]:
@@ -157,10 +146,6 @@ async def _forget_in_records(session: AsyncSession, names: list[str]) -> None:
         await session.execute(update(Invite).where(Invite.used_by == name).values(used_by=ERASED))
 
 
-def _count(result: Any) -> int:
-    return int(result.rowcount)
-
-
 async def erase(
     session: AsyncSession,
     *,
@@ -200,10 +185,10 @@ async def erase(
     )
     await session.execute(delete(Person).where(Person.id == person_id))
     return Erased(
-        identities=_count(identities),
-        subscriptions=_count(subscriptions),
-        roles=_count(roles),
-        conversations=_count(conversations),
-        deliveries=_count(deliveries),
-        feedback=_count(filed),
+        identities=changed(identities),
+        subscriptions=changed(subscriptions),
+        roles=changed(roles),
+        conversations=changed(conversations),
+        deliveries=changed(deliveries),
+        feedback=changed(filed),
     )

@@ -242,7 +242,7 @@ class MatrixAdapter:
     async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
         """Send as ``m.notice`` (plain and HTML); numbered choices; long texts split; a file
         as ``m.file`` (encrypted in an encrypted room)."""
-        contents: list[dict[str, Any]] = list(message_contents(reply) if reply.text else [])
+        contents = message_contents(reply) if reply.text else []
         if reply.attachment is not None:
             contents.append(await self._upload(chat, reply.attachment))
         event_id = None
