@@ -37,6 +37,7 @@ BENCH = Path(__file__).parent.parent / "bench"
         ("Hat Kaiserslautern den Bitkom-Wettbewerb gewonnen?", "Darmstadt"),
         ("Was ist KL.digital?", "einhundertprozentige Tochtergesellschaft"),
         ("Who chairs the advisory board?", "Rombach"),
+        ("Wer ist denn zur Zeit unser Oberbürgermeister?", "Klaus Weichel"),  # "zur Zeit": filler
     ],
 )
 async def test_questions_get_the_right_answer(chat: Chat, question: str, expected: str) -> None:
@@ -72,6 +73,9 @@ async def test_answer_offers_rating_and_a_next_step(chat: Chat) -> None:
         "Wo hat Gerhard Steinebach studiert?",
         "Ist Klaus Weichel verheiratet?",
         "Was verdient der Oberbürgermeister?",
+        "Wer war vor Klaus Weichel Oberbürgermeister?",
+        "Who chairs the supervisory board of KL.digital?",
+        "Wann endet die Amtszeit von Rombach?",
     ],
 )
 async def test_out_of_scope_questions_are_declined(chat: Chat, question: str) -> None:

@@ -10,7 +10,7 @@ from functools import lru_cache
 from importlib import resources
 
 import Stemmer
-from stop_words import get_stop_words
+import stopwordsiso
 
 TOKEN = re.compile(r"[a-z0-9]+")
 UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
@@ -26,6 +26,7 @@ weshalb wieso mr mrs ms hello please thanks thank tell explain know want like wo
 could can me us beim ans aufs fuers uebers ums unterm vorm durchs schon damals darf
 duerfen wurde worden ne nen pls plz thx gibt gibts jemand jemanden someone somebody anyone
 anybody konkret konkrete konkreten specifically exactly concrete ganz ganze ganzen ganzes
+unserem unseren unseres
 """.split()  # noqa: SIM905 (a word list reads better as text)
 
 
@@ -52,7 +53,7 @@ def stop_words() -> frozenset[str]:
     """German and English stop words, folded like the text they are compared with."""
     words = set(FILLER)
     for lang in LANGUAGES:
-        words |= {fold(word) for word in get_stop_words(lang)}
+        words |= {fold(word) for word in stopwordsiso.stopwords(lang)}
     return frozenset(words)
 
 
@@ -78,8 +79,8 @@ def guess_language(text: str) -> str | None:
 @lru_cache(maxsize=2)
 def _common(lang: str) -> frozenset[str]:
     other = "en" if lang == "de" else "de"
-    own = {fold(w) for w in get_stop_words(lang)}
-    return frozenset(own - {fold(w) for w in get_stop_words(other)})
+    own = {fold(w) for w in stopwordsiso.stopwords(lang)}
+    return frozenset(own - {fold(w) for w in stopwordsiso.stopwords(other)})
 
 
 def max_edits(length: int) -> int:
