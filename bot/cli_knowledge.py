@@ -69,15 +69,22 @@ def import_(config: Config, file: Path) -> None:
 def gaps(config: Config, days: int, limit: int) -> None:
     """The most frequent questions klbot could not answer."""
     from bot.cli import with_app
+    from handlers.questions import GAPS_HOW, gap_report
     from storage import knowledge as store
 
-    async def work(app: App) -> list[store.Gap]:
+    async def work(app: App) -> list[list[str]]:
         async with app.sessions() as session:
             since = datetime.now(UTC) - timedelta(days=days)
-            return await store.gaps(session, since=since, limit=limit)
+            found = await store.gaps(session, since=since, limit=limit)
+            index = (await app.services.knowledge.current(session)).index
+            reports = []
+            for gap in found:
+                first, *rest = gap_report(index, gap, "en")
+                reports.append([f"{gap.last_asked:%Y-%m-%d}  {first}", *rest])
+            return reports
 
-    found = with_app(config, work)
-    if not found:
+    reports = with_app(config, work)
+    if not reports:
         click.echo(f"no unanswered questions in the last {days} days")
-    for gap in found:
-        click.echo(f"{gap.count:5}  {gap.last_asked:%Y-%m-%d}  {gap.question}")
+        return
+    click.echo("\n\n".join(["\n".join(report) for report in reports] + [GAPS_HOW("en")]))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from bot.context import Context
 from bot.events import Reply
 from bot.i18n import Text
+from bot.knowledge.index import SearchIndex
 from bot.knowledge.schema import KnowledgeError
 from bot.knowledge.text import guess_language, normalise_question
 from bot.roles import Role
@@ -43,6 +44,24 @@ GAPS = Text(
     de="Häufigste unbeantwortete Fragen der letzten {days} Tage:",
     en="Most frequent unanswered questions of the last {days} days:",
 )
+GAP_ANSWERED = Text(
+    de="   → inzwischen beantwortet mit: {title}", en="   → now answered with: {title}"
+)
+GAP_CLOSEST = Text(de="   → am nächsten: {titles}", en="   → closest: {titles}")
+GAP_UNKNOWN = Text(
+    de="   → Wörter, die die Wissensbasis nicht kennt: {words}",
+    en="   → words the knowledge base does not know: {words}",
+)
+GAPS_HOW = Text(
+    de="So schließt du eine Lücke: Nimm ein unbekanntes Wort als keyword des Eintrags auf, "
+    "der antworten soll (oder als Synonym eines bekannten Worts), prüfe die Datei mit "
+    "klbot kb check und lade sie mit /reload (oder klbot kb import DATEI).",
+    en="To close a gap, add an unknown word to the keywords of the entry that should "
+    "answer (or as a synonym of a word the base knows), check the file with klbot kb check "
+    "and load it with /reload (or klbot kb import FILE).",
+)
+SHOWN_QUESTION = 200
+"""Longer questions are cut in the gap list."""
 NO_GAPS = Text(
     de="In den letzten {days} Tagen blieb keine Frage unbeantwortet.",
     en="No question went unanswered in the last {days} days.",
@@ -131,8 +150,27 @@ async def gaps(ctx: Context) -> Reply:
     found = await store.gaps(ctx.session, since=since)
     if not found:
         return ctx.reply(NO_GAPS, days=days)
-    lines = [ctx.t(GAPS, days=days), *(f"{g.count}× {g.question}" for g in found)]
-    return ctx.reply("\n".join(lines))
+    index = (await ctx.services.knowledge.current(ctx.session)).index
+    reports = ["\n".join(gap_report(index, gap, ctx.lang)) for gap in found]
+    return ctx.reply("\n\n".join([ctx.t(GAPS, days=days), *reports, ctx.t(GAPS_HOW)]))
+
+
+def gap_report(index: SearchIndex, gap: store.Gap, lang: str) -> list[str]:
+    """A gap as lines for staff: how often it was asked, and what the current knowledge
+    base makes of it (answered by now, or its closest entries and the words it lacks)."""
+    question = gap.question.replace("\n", " ")
+    if len(question) > SHOWN_QUESTION:
+        question = question[: SHOWN_QUESTION - 1] + "…"
+    lines = [f"{gap.count}× {question}"]
+    result = index.search(gap.question)
+    if result.answer:
+        return [*lines, GAP_ANSWERED(lang, title=entries.title(result.answer.entry, lang))]
+    if result.suggestions:
+        titles = ", ".join(entries.title(m.entry, lang) for m in result.suggestions)
+        lines.append(GAP_CLOSEST(lang, titles=titles))
+    if result.unknown:
+        lines.append(GAP_UNKNOWN(lang, words=", ".join(result.unknown)))
+    return lines
 
 
 @router.command(

@@ -181,3 +181,15 @@ def test_announce_from_the_shell(env: dict[str, str]) -> None:
     ]:
         done = klbot(env, "announce", *wrong)
         assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+def test_kb_gaps_lists_unanswered_questions_with_what_the_base_lacks(env: dict[str, str]) -> None:
+    assert "no unanswered questions" in klbot(env, "kb", "gaps").stdout
+    for _ in range(2):
+        klbot(env, "ask", "Wie wird das Wetter in Mainz?")
+    done = klbot(env, "kb", "gaps")
+    assert done.returncode == 0, done.stderr
+    first, unknown, *_ = done.stdout.splitlines()
+    assert first.endswith("  2× Wie wird das Wetter in Mainz?")
+    assert unknown == "   → words the knowledge base does not know: Wetter, Mainz"
+    assert "klbot kb check" in done.stdout

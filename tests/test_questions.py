@@ -142,6 +142,22 @@ async def test_unanswered_questions_are_logged_without_identity(app: App, config
     assert "nur Mitarbeitenden" in await Chat(app.dispatcher).ask("/gaps")
 
 
+async def test_gaps_show_what_the_base_lacks_until_staff_add_it(app: App, config: Config) -> None:
+    question = "Wer ist der Chef vom ganzen Digitalkram?"
+    assert "keine Informationen" in await Chat(app.dispatcher).ask(question)
+    staff = Chat(staff_dispatcher(app, config), user="console:staff")
+    gaps = await staff.ask("/gaps")
+    assert "Wörter, die die Wissensbasis nicht kennt: Digitalkram" in gaps
+    assert "am nächsten: Wer leitet KL.digital?, Klaus Weichel" in gaps
+    assert "klbot kb check" in gaps
+
+    taught = default_text().replace('keywords = ["Stabsstelle",', 'keywords = ["Digitalkram",', 1)
+    async with app.sessions() as session, session.begin():
+        await app.services.knowledge.import_text(session, source="taught", text=taught)
+    assert "Prof. Dieter Rombach" in await Chat(app.dispatcher).ask(question)
+    assert "inzwischen beantwortet mit: Prof. Dieter Rombach" in await staff.ask("/gaps")
+
+
 @pytest.mark.parametrize(
     ("content", "questions", "correct", "declined"),
     [

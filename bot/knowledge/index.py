@@ -24,6 +24,7 @@ from bot.knowledge.text import (
     minor_words,
     sentences,
     unknown_share,
+    written_as,
 )
 
 ANSWER_AT = 0.65
@@ -58,6 +59,9 @@ class SearchResult:
     """Up to three close topics, when there is no answer."""
     has_content: bool = True
     """False when the question held no content words at all (a greeting, say)."""
+    unknown: tuple[str, ...] = ()
+    """The question's words, as written, that no entry holds: what staff may add to the
+    content (a keyword, a synonym) so that the question is answered next time."""
 
 
 class SearchIndex:
@@ -150,8 +154,9 @@ class SearchIndex:
                 asked_for_nothing_held |= slot <= self._terms.asked
             else:
                 resolved.append(found)
+        unheard = written_as(question, frozenset().union(*unknown))
         if not resolved:
-            return SearchResult(None)
+            return SearchResult(None, unknown=unheard)
         minor, names = minor_words(question), capitalised_words(question)
         least = min(weight for _, weight in resolved)
         total = sum(weight for _, weight in resolved) + sum(
@@ -180,9 +185,9 @@ class SearchIndex:
             )
         matches.sort(key=lambda m: (-m.coverage, -m.named, -m.score))
         if matches and not asked_for_nothing_held and self._answers(matches[0], resolved):
-            return SearchResult(matches[0])
+            return SearchResult(matches[0], unknown=unheard)
         close = tuple(m for m in matches if m.coverage >= SUGGEST_AT)[:limit]
-        return SearchResult(None, close)
+        return SearchResult(None, close, unknown=unheard)
 
     def _answers(self, match: Match, resolved: list[tuple[Slot, float]]) -> bool:
         """Whether the best match may be given as the answer (see the module docstring)."""

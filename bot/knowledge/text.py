@@ -194,6 +194,16 @@ def sentences(text: str) -> list[str]:
     return found
 
 
+def written_as(text: str, folded: frozenset[str]) -> tuple[str, ...]:
+    """The words of ``text`` as written whose folded spelling is among ``folded``."""
+    found = dict.fromkeys(
+        word
+        for word in re.findall(r"\w+", text)
+        if any(part in folded for slot in token_spellings(word) for part in slot)
+    )
+    return tuple(found)
+
+
 def normalise_question(text: str) -> str:
     """A question folded for counting how often the same gap comes up."""
     return " ".join(tokens(text))
