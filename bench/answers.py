@@ -46,6 +46,10 @@ SETS: dict[str, tuple[Path, Path | None]] = {
         HERE / "stadtwerke_questions.toml",
         HERE / "stadtwerke_content.toml",
     ),
+    "other content (fictional Hafenstadt Erfundenhafen)": (
+        HERE / "hafenstadt_questions.toml",
+        HERE / "hafenstadt_content.toml",
+    ),
 }
 """Each question set with the knowledge base it asks about (``None``: klbot's default)."""
 Answerer = Callable[[str], str | None]

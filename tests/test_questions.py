@@ -165,6 +165,7 @@ async def test_gaps_show_what_the_base_lacks_until_staff_add_it(app: App, config
         # Fictional content and questions, written by sessions that never saw the search.
         ("musterstadt_content.toml", "musterstadt_questions.toml", 0.65, 0.85),
         ("stadtwerke_content.toml", "stadtwerke_questions.toml", 0.75, 0.75),
+        ("hafenstadt_content.toml", "hafenstadt_questions.toml", 0.6, 0.75),
     ],
 )
 def test_question_sets_stay_good(
@@ -204,6 +205,15 @@ def test_other_content_answers_what_it_holds_and_only_that(
 ) -> None:
     result = musterstadt.search(question)
     assert (result.answer.entry.id if result.answer else None) == expected
+
+
+def test_a_day_in_the_question_counts() -> None:
+    """ "morgen" and "heute" are German stop words, but they ask something: an entry about
+    a harbour's weather data does not answer tomorrow's weather."""
+    text = (BENCH / "hafenstadt_content.toml").read_text(encoding="utf-8")
+    index = SearchIndex(parse(text, "hafenstadt"))
+    assert index.search("Wie wird das Wetter morgen?").answer is None
+    assert index.search("Welche Wetterdaten misst das Sensornetz im Hafen?").answer
 
 
 def test_answers_do_not_depend_on_the_hash_seed() -> None:

@@ -29,6 +29,9 @@ anybody konkret konkrete konkreten specifically exactly concrete ganz ganze ganz
 unserem unseren unseres
 """.split()  # noqa: SIM905 (a word list reads better as text)
 
+TIME_WORDS = frozenset("heute morgen uhr tag tage tagen jahr jahre jahren".split())  # noqa: SIM905
+"""Words the German stop-word list holds that ask something: "heute geöffnet?", "Wetter morgen"."""
+
 
 def fold(text: str) -> str:
     """Lower-case, umlauts as ae/oe/ue/ss, other accents dropped (``Bürger`` → ``buerger``)."""
@@ -54,7 +57,7 @@ def stop_words() -> frozenset[str]:
     words = set(FILLER)
     for lang in LANGUAGES:
         words |= {fold(word) for word in stopwordsiso.stopwords(lang)}
-    return frozenset(words)
+    return frozenset(words - TIME_WORDS)
 
 
 @lru_cache(maxsize=1)
