@@ -34,6 +34,7 @@ SETS: dict[str, tuple[Path, Path | None]] = {
     "fresh blind set": (HERE / "questions_fresh.toml", DEFAULT),
     "second fresh blind set": (HERE / "questions_fresh2.toml", DEFAULT),
     "third fresh blind set": (HERE / "questions_fresh3.toml", DEFAULT),
+    "fourth fresh blind set": (HERE / "questions_fresh4.toml", DEFAULT),
     "other content (fictional Musterstadt)": (
         HERE / "musterstadt_questions.toml",
         HERE / "musterstadt_content.toml",
