@@ -53,7 +53,7 @@ GAP_UNKNOWN = Text(
     en="   → words the knowledge base does not know: {words}",
 )
 GAPS_HOW = Text(
-    de="So schließt du eine Lücke: Nimm ein unbekanntes Wort als keyword des Eintrags auf, "
+    de="So schließt du eine Lücke: Nimm ein unbekanntes Wort in die keywords des Eintrags auf, "
     "der antworten soll (oder als Synonym eines bekannten Worts), prüfe die Datei mit "
     "klbot kb check und lade sie mit /reload (oder klbot kb import DATEI).",
     en="To close a gap, add an unknown word to the keywords of the entry that should "
@@ -62,6 +62,8 @@ GAPS_HOW = Text(
 )
 SHOWN_QUESTION = 200
 """Longer questions are cut in the gap list."""
+SHOWN_WORDS = 10
+"""At most this many unknown words are listed per gap."""
 NO_GAPS = Text(
     de="In den letzten {days} Tagen blieb keine Frage unbeantwortet.",
     en="No question went unanswered in the last {days} days.",
@@ -169,7 +171,8 @@ def gap_report(index: SearchIndex, gap: store.Gap, lang: str) -> list[str]:
         titles = ", ".join(entries.title(m.entry, lang) for m in result.suggestions)
         lines.append(GAP_CLOSEST(lang, titles=titles))
     if result.unknown:
-        lines.append(GAP_UNKNOWN(lang, words=", ".join(result.unknown)))
+        shown = [*result.unknown[:SHOWN_WORDS], *(["…"] if result.unknown[SHOWN_WORDS:] else [])]
+        lines.append(GAP_UNKNOWN(lang, words=", ".join(shown)))
     return lines
 
 

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import tomllib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,8 @@ from bot.knowledge.index import SearchIndex
 from bot.knowledge.schema import default_text, parse
 from bot.knowledge.terms import Terms
 from bot.knowledge.text import holds_a_count, sentences
+from handlers.questions import gap_report
+from storage.knowledge import Gap
 from tests.harness import Chat, dispatcher_for, with_roles
 
 BENCH = Path(__file__).parent.parent / "bench"
@@ -156,6 +159,15 @@ async def test_gaps_show_what_the_base_lacks_until_staff_add_it(app: App, config
         await app.services.knowledge.import_text(session, source="taught", text=taught)
     assert "Prof. Dieter Rombach" in await Chat(app.dispatcher).ask(question)
     assert "inzwischen beantwortet mit: Prof. Dieter Rombach" in await staff.ask("/gaps")
+
+
+def test_a_long_gap_is_shown_short() -> None:
+    index = SearchIndex(parse(default_text(), "default"))
+    words = " ".join(f"Wort{n:04}x" for n in range(900))
+    first, unknown = gap_report(index, Gap(words, 2, datetime.now(UTC)), "de")
+    assert first.startswith("2× Wort0000x Wort0001x") and first.endswith("…")
+    assert len(first) <= 203
+    assert unknown.endswith("Wort0008x, Wort0009x, …")
 
 
 @pytest.mark.parametrize(
