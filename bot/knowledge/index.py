@@ -4,7 +4,8 @@ A question becomes *slots*, one per content word, each a set of terms (German an
 English Snowball stems, or a synonym group). BM25 (bm25s) ranks the entries;
 the best one is an answer only if its names plus one of its sentences cover most of
 the question's weight, it covers most of what the question asks beside the entry's
-name, and it holds what the question asks for (an age, a count: ``lexicon.toml``).
+name, and such a sentence holds what the question asks for (an age, a number:
+``lexicon.toml``).
 So a question about something the base does not hold (another city's mayor,
 Rombach's age) is declined instead of answered with a neighbouring entry.
 """
@@ -84,7 +85,6 @@ class SearchIndex:
             self._identity.append(identity)
             self._sentences.append(facts)
         self._terms.learned(documents)
-        self._entry_terms = [frozenset(doc) for doc in documents]
         self._names = [self._name_slots(entry_names(entry)) for entry in self.entries]
         self._proper = [self._name_slots(proper_names(entry)) for entry in self.entries]
         self._position = {entry.id: i for i, entry in enumerate(self.entries)}
@@ -184,17 +184,21 @@ class SearchIndex:
                 Match(self.entries[i], covered / total, float(scores[i]), named / total, rest)
             )
         matches.sort(key=lambda m: (-m.coverage, -m.named, -m.score))
-        if matches and not asked_for_nothing_held and self._answers(matches[0], resolved):
+        if matches and not asked_for_nothing_held and self._answers(matches[0], resolved, total):
             return SearchResult(matches[0], unknown=unheard)
         close = tuple(m for m in matches if m.coverage >= SUGGEST_AT)[:limit]
         return SearchResult(None, close, unknown=unheard)
 
-    def _answers(self, match: Match, resolved: list[tuple[Slot, float]]) -> bool:
-        """Whether the best match may be given as the answer (see the module docstring)."""
-        terms = self._entry_terms[self._position[match.entry.id]]
-        asked = (slot for slot, _ in resolved if slot & self._terms.asked)
-        return (
-            match.coverage >= ANSWER_AT
-            and match.rest >= REST_AT
-            and all(slot & terms for slot in asked)
+    def _answers(self, match: Match, resolved: list[tuple[Slot, float]], total: float) -> bool:
+        """Whether the best match may be given as the answer (see the module docstring):
+        what the question asks for (an age, a number) must be in the sentence that answers."""
+        if match.coverage < ANSWER_AT or match.rest < REST_AT:
+            return False
+        i = self._position[match.entry.id]
+        asked = [slot for slot, _ in resolved if slot & self._terms.asked]
+        facts = (self._identity[i] | sentence for sentence in self._sentences[i] or [frozenset()])
+        return any(
+            all(slot & fact for slot in asked)
+            and sum(w for slot, w in resolved if slot & fact) >= ANSWER_AT * total
+            for fact in facts
         )
