@@ -51,6 +51,14 @@ SETS: dict[str, tuple[Path, Path | None]] = {
         HERE / "hafenstadt_questions.toml",
         HERE / "hafenstadt_content.toml",
     ),
+    "Hafenstadt, second set": (
+        HERE / "hafenstadt_questions2.toml",
+        HERE / "hafenstadt_content.toml",
+    ),
+    "Hafenstadt, second set, after staff closed the first set's gaps": (
+        HERE / "hafenstadt_questions2.toml",
+        HERE / "hafenstadt_content_staff.toml",
+    ),
 }
 """Each question set with the knowledge base it asks about (``None``: klbot's default)."""
 Answerer = Callable[[str], str | None]
