@@ -59,6 +59,14 @@ SETS: dict[str, tuple[Path, Path | None]] = {
         HERE / "hafenstadt_questions2.toml",
         HERE / "hafenstadt_content_staff.toml",
     ),
+    "other content (fictional Gemeinde Waldbrunnen-Süd)": (
+        HERE / "gemeinde_questions.toml",
+        HERE / "gemeinde_content.toml",
+    ),
+    "other content (fictional Schul-IT Fabelfeld)": (
+        HERE / "schulamt_questions.toml",
+        HERE / "schulamt_content.toml",
+    ),
 }
 """Each question set with the knowledge base it asks about (``None``: klbot's default)."""
 Answerer = Callable[[str], str | None]
