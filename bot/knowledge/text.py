@@ -10,7 +10,6 @@ from functools import lru_cache
 from importlib import resources
 
 import Stemmer
-import stopwordsiso
 
 TOKEN = re.compile(r"[a-z0-9]+")
 UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "ẞ": "ss"})
@@ -51,12 +50,17 @@ def token_spellings(text: str) -> list[frozenset[str]]:
     return [frozenset(pair) for pair in zip(tokens(text), tokens(plain), strict=True)]
 
 
+@lru_cache(maxsize=2)
+def _listed_stop_words(lang: str) -> frozenset[str]:
+    import stopwordsiso  # reads its package metadata: imported when first needed, not at start
+
+    return frozenset(fold(word) for word in stopwordsiso.stopwords(lang))
+
+
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     """German and English stop words, folded like the text they are compared with."""
-    words = set(FILLER)
-    for lang in LANGUAGES:
-        words |= {fold(word) for word in stopwordsiso.stopwords(lang)}
+    words = set(FILLER).union(*(_listed_stop_words(lang) for lang in LANGUAGES))
     return frozenset(words - TIME_WORDS)
 
 
@@ -82,8 +86,7 @@ def guess_language(text: str) -> str | None:
 @lru_cache(maxsize=2)
 def _common(lang: str) -> frozenset[str]:
     other = "en" if lang == "de" else "de"
-    own = {fold(w) for w in stopwordsiso.stopwords(lang)}
-    return frozenset(own - {fold(w) for w in stopwordsiso.stopwords(other)})
+    return _listed_stop_words(lang) - _listed_stop_words(other)
 
 
 def max_edits(length: int) -> int:
