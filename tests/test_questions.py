@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-import functools
-import os
-import subprocess
-import sys
-import tomllib
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -17,13 +11,9 @@ from bot.config import Config
 from bot.dispatcher import Dispatcher
 from bot.knowledge.index import SearchIndex
 from bot.knowledge.schema import default_text, parse
-from bot.knowledge.terms import Terms
-from bot.knowledge.text import holds_a_count, sentences
 from handlers.questions import gap_report
 from storage.knowledge import Gap
 from tests.harness import Chat, dispatcher_for, with_roles
-
-BENCH = Path(__file__).parent.parent / "bench"
 
 
 @pytest.mark.parametrize(
@@ -169,138 +159,3 @@ def test_a_long_gap_is_shown_short() -> None:
     assert first.startswith("2× Wort0000x Wort0001x") and first.endswith("…")
     assert len(first) <= 203
     assert unknown.endswith("Wort0008x, Wort0009x, …")
-
-
-@pytest.mark.parametrize(
-    ("content", "questions", "correct", "declined"),
-    [
-        (None, "questions.toml", 0.9, 0.9),
-        # Fictional content and questions, written by sessions that never saw the search.
-        ("musterstadt_content.toml", "musterstadt_questions.toml", 0.65, 0.85),
-        ("stadtwerke_content.toml", "stadtwerke_questions.toml", 0.75, 0.75),
-        ("hafenstadt_content.toml", "hafenstadt_questions.toml", 0.6, 0.75),
-    ],
-)
-def test_question_sets_stay_good(
-    content: str | None, questions: str, correct: float, declined: float
-) -> None:
-    """A regression guard over whole question sets (bench/answers.py prints them all)."""
-    text = (BENCH / content).read_text(encoding="utf-8") if content else default_text()
-    right, kept_out = answered_and_declined(SearchIndex(parse(text, "test")), BENCH / questions)
-    assert right >= correct
-    assert kept_out >= declined
-
-
-@functools.cache
-def bench_index(content: str) -> SearchIndex:
-    """One of the fictional knowledge bases in bench/, written by sessions that never saw
-    the search (bench/README.md)."""
-    return SearchIndex(parse((BENCH / content).read_text(encoding="utf-8"), content))
-
-
-MUSTERSTADT, HAFENSTADT = "musterstadt_content.toml", "hafenstadt_content.toml"
-
-
-@pytest.mark.parametrize(
-    ("content", "question", "expected"),
-    [
-        (MUSTERSTADT, "Wie viele Gateways hat das LoRaWAN-Netz?", "lorawan"),  # a number
-        (MUSTERSTADT, "Bekommen die Schulen Tablets?", "schul-tablets"),  # a verb, its subject
-        (MUSTERSTADT, "Wann hat die Digitalagentur geöffnet?", "oeffnungszeiten"),
-        (MUSTERSTADT, "Wer ist Aylin Özdemir?", "oezdemir"),
-        (MUSTERSTADT, "Wie alt ist Katrin Vogelsang?", None),  # the base holds no age
-        (MUSTERSTADT, "Where did Aylin Özdemir go to university?", None),  # English, a name
-        (MUSTERSTADT, "Wann hat die Stadtbibliothek geöffnet?", None),  # only a hotspot
-        (MUSTERSTADT, "What is the managing director's salary?", None),
-        (MUSTERSTADT, "How many employees does the agency have?", "digitalagentur"),  # "45"
-        (MUSTERSTADT, "Wie viele Einwohner hat Musterstadt?", None),
-        # "morgen" is a German stop word, but it asks something: weather data is no forecast.
-        (HAFENSTADT, "Wie wird das Wetter morgen?", None),
-        (HAFENSTADT, "Welche Wetterdaten misst das Sensornetz im Hafen?", "sensornetz-hafen"),
-        # What is asked (a number) must be in the sentence that answers, not elsewhere.
-        (HAFENSTADT, "How many car parks does the HafenParken app cover?", "hafenparken"),
-        (HAFENSTADT, "How much does street parking in the town centre cost per hour?", None),
-    ],
-)
-def test_other_content_answers_what_it_holds_and_only_that(
-    content: str, question: str, expected: str | None
-) -> None:
-    result = bench_index(content).search(question)
-    assert (result.answer.entry.id if result.answer else None) == expected
-
-
-def test_answers_do_not_depend_on_the_hash_seed() -> None:
-    """A word whose German and English stems are in two synonym groups (``running``,
-    ``run``) belongs to both, whatever order Python's sets have in this process."""
-    script = (
-        "from bot.knowledge.index import SearchIndex\n"
-        "from bot.knowledge.schema import default_text, parse\n"
-        "index = SearchIndex(parse(default_text(), 'default'))\n"
-        'r = index.search("Who\'s the big cheese running the town of Kaiserslautern?")\n'
-        "print(r.answer and r.answer.entry.id, [m.entry.id for m in r.suggestions])\n"
-    )
-    answers = {
-        subprocess.run(
-            [sys.executable, "-c", script],
-            env={**os.environ, "PYTHONHASHSEED": str(seed)},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        for seed in range(1, 7)
-    }
-    assert len(answers) == 1
-
-
-@pytest.mark.parametrize(
-    ("text", "counts"),
-    [
-        ("Bis März 2024 sind 12.000 von 38.000 Zählern getauscht.", True),
-        ("The company has 1500 employees.", True),
-        ("rund 45 Beschäftigte", True),
-        ("seit dem 1. November 2017", False),
-        ("since 1 November 2017, announced on 15.11.2017", False),
-        ("seit 2021", False),
-    ],
-)
-def test_a_count_is_a_number_that_is_no_date(text: str, counts: bool) -> None:
-    assert holds_a_count(text) == counts
-
-
-def test_sentences_end_at_full_stops_not_at_abbreviations() -> None:
-    text = "Er ist seit 2021 dabei. Prof. Dr. Rombach kam am 1. November. Das ist z. B. gut."
-    assert sentences(text) == [
-        "Er ist seit 2021 dabei.",
-        "Prof. Dr. Rombach kam am 1. November.",
-        "Das ist z. B. gut.",
-    ]
-
-
-def test_a_very_long_word_is_not_split_letter_by_letter(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Trying every cut of a 4,000-letter "word" as a compound took seconds per message."""
-    index = SearchIndex(parse(default_text(), "default"))
-    looked_up: list[str] = []
-    known = Terms._known
-
-    def counting(self: Terms, word: str) -> set[str]:
-        looked_up.append(word)
-        return known(self, word)
-
-    monkeypatch.setattr(Terms, "_known", counting)
-    assert index.search("x" * 4000).answer is None
-    assert len(looked_up) < 10
-
-
-def answered_and_declined(index: SearchIndex, path: Path) -> tuple[float, float]:
-    """Shares of a question set's in-scope questions answered right and the rest declined."""
-    questions = tomllib.loads(path.read_text(encoding="utf-8"))["question"]
-    right = declined = 0
-    for question in questions:
-        result = index.search(question["text"])
-        got = result.answer.entry.id if result.answer else None
-        if question["expect"]:
-            right += got in question["expect"]
-        else:
-            declined += got is None
-    in_scope = sum(1 for q in questions if q["expect"])
-    return right / in_scope, declined / (len(questions) - in_scope)
