@@ -9,7 +9,7 @@ from bot.events import Reply
 from bot.i18n import Text
 from bot.knowledge.index import SearchIndex
 from bot.knowledge.schema import KnowledgeError
-from bot.knowledge.text import guess_language, normalise_question
+from bot.knowledge.text import guess_language, normalise_question, written_as
 from bot.roles import Role
 from bot.router import Args, Router
 from handlers import entries
@@ -170,8 +170,8 @@ def gap_report(index: SearchIndex, gap: store.Gap, lang: str) -> list[str]:
     if result.suggestions:
         titles = ", ".join(entries.title(m.entry, lang) for m in result.suggestions)
         lines.append(GAP_CLOSEST(lang, titles=titles))
-    if result.unknown:
-        shown = [*result.unknown[:SHOWN_WORDS], *(["…"] if result.unknown[SHOWN_WORDS:] else [])]
+    if unknown := written_as(gap.question, result.unknown):
+        shown = [*unknown[:SHOWN_WORDS], *(["…"] if unknown[SHOWN_WORDS:] else [])]
         lines.append(GAP_UNKNOWN(lang, words=", ".join(shown)))
     return lines
 

@@ -25,7 +25,6 @@ from bot.knowledge.text import (
     minor_words,
     sentences,
     unknown_share,
-    written_as,
 )
 
 ANSWER_AT = 0.65
@@ -60,9 +59,10 @@ class SearchResult:
     """Up to three close topics, when there is no answer."""
     has_content: bool = True
     """False when the question held no content words at all (a greeting, say)."""
-    unknown: tuple[str, ...] = ()
-    """The question's words, as written, that no entry holds: what staff may add to the
-    content (a keyword, a synonym) so that the question is answered next time."""
+    unknown: frozenset[str] = frozenset()
+    """The folded spellings of the question's words that no entry holds: what staff may
+    add to the content (a keyword, a synonym) so that the question is answered next time
+    (``text.written_as`` finds them as the question writes them)."""
 
 
 class SearchIndex:
@@ -154,7 +154,7 @@ class SearchIndex:
                 asked_for_nothing_held |= slot <= self._terms.asked
             else:
                 resolved.append(found)
-        unheard = written_as(question, frozenset().union(*unknown))
+        unheard = frozenset[str]().union(*unknown)
         if not resolved:
             return SearchResult(None, unknown=unheard)
         minor, names = minor_words(question), capitalised_words(question)
