@@ -39,7 +39,7 @@ class App:
         self.engine: AsyncEngine = db.make_engine(config.storage.resolved_url())
         self.sessions: async_sessionmaker[AsyncSession] = db.make_sessions(self.engine)
         self.services = Services(
-            knowledge=Knowledge(file=config.knowledge.file),
+            knowledge=Knowledge(file=config.knowledge.file, embeddings=config.knowledge.embeddings),
             pseudonyms=Pseudonyms(config.privacy.pseudonym_secret),
         )
         self.metrics = self.services.metrics

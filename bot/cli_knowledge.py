@@ -15,6 +15,10 @@ if TYPE_CHECKING:
     from bot.app import App
 
 
+MAX_TAUGHT = 1000
+"""Longest question that can be taught, in characters."""
+
+
 @click.group()
 def kb() -> None:
     """Knowledge base: check a file, import it, list unanswered questions."""
@@ -69,17 +73,18 @@ def import_(config: Config, file: Path) -> None:
 def gaps(config: Config, days: int, limit: int) -> None:
     """The most frequent questions klbot could not answer."""
     from bot.cli import with_app
-    from handlers.questions import GAPS_HOW, gap_report
+    from handlers.gaps import GAPS_HOW, gap_report
     from storage import knowledge as store
 
     async def work(app: App) -> list[list[str]]:
-        async with app.sessions() as session:
+        async with app.sessions() as session, session.begin():
             since = datetime.now(UTC) - timedelta(days=days)
             found = await store.gaps(session, since=since, limit=limit)
-            index = (await app.services.knowledge.current(session)).index
+            loaded = await app.services.knowledge.current(session)
             reports = []
             for gap in found:
-                first, *rest = gap_report(index, gap, "en")
+                outcome = await loaded.ask(gap.question)
+                first, *rest = gap_report(loaded, gap, outcome, "en")
                 reports.append([f"{gap.last_asked:%Y-%m-%d}  {first}", *rest])
             return reports
 
@@ -88,3 +93,63 @@ def gaps(config: Config, days: int, limit: int) -> None:
         click.echo(f"no unanswered questions in the last {days} days")
         return
     click.echo("\n\n".join(["\n".join(report) for report in reports] + [GAPS_HOW("en")]))
+
+
+@kb.command()
+@click.argument("question")
+@click.argument("entry_id")
+@click.pass_obj
+def teach(config: Config, question: str, entry_id: str) -> None:
+    """Answer QUESTION (and the same in other words) with the entry ENTRY_ID."""
+    from bot.cli import with_app
+
+    if not question.strip() or len(question) > MAX_TAUGHT:
+        click.echo(f"the question must have 1 to {MAX_TAUGHT} characters", err=True)
+        sys.exit(1)
+
+    async def work(app: App) -> int | None:
+        async with app.sessions() as session, session.begin():
+            knowledge = app.services.knowledge
+            return await knowledge.teach(session, question=question.strip(), entry_id=entry_id)
+
+    taught_id = with_app(config, work)
+    if taught_id is None:
+        click.echo(f"no entry {entry_id!r} in the knowledge base in use", err=True)
+        sys.exit(1)
+    click.echo(f"taught #{taught_id}: {question.strip()!r} → {entry_id}")
+
+
+@kb.command()
+@click.pass_obj
+def taught(config: Config) -> None:
+    """The questions staff taught, with their entries."""
+    from bot.cli import with_app
+    from storage import knowledge as store
+
+    async def work(app: App) -> list[store.Taught]:
+        async with app.sessions() as session:
+            return await store.taught(session)
+
+    found = with_app(config, work)
+    if not found:
+        click.echo("no taught questions")
+    for t in found:
+        click.echo(f"#{t.id}  {t.created_at:%Y-%m-%d}  {t.question!r} → {t.entry_id}")
+
+
+@kb.command()
+@click.argument("taught_id", type=click.IntRange(1, 2**31 - 1))
+@click.pass_obj
+def forget(config: Config, taught_id: int) -> None:
+    """Remove the taught question TAUGHT_ID (see ``klbot kb taught``)."""
+    from bot.cli import with_app
+    from storage import knowledge as store
+
+    async def work(app: App) -> bool:
+        async with app.sessions() as session, session.begin():
+            return await store.forget(session, taught_id=taught_id)
+
+    if not with_app(config, work):
+        click.echo(f"no taught question #{taught_id}", err=True)
+        sys.exit(1)
+    click.echo(f"forgot #{taught_id}")

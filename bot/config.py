@@ -114,6 +114,8 @@ class MatrixSection(Section):
 
 class KnowledgeSection(Section):
     file: str = ""
+    embeddings: bool = True
+    """False: answer with the lexical search alone (as where the model cannot run)."""
 
     @model_validator(mode="after")
     def _readable(self) -> KnowledgeSection:

@@ -7,12 +7,14 @@ from datetime import UTC, datetime, timedelta
 from bot.context import Context
 from bot.events import Reply
 from bot.i18n import Text
-from bot.knowledge.index import SearchIndex
+from bot.knowledge.fields import AnyEntry
 from bot.knowledge.schema import KnowledgeError
-from bot.knowledge.text import guess_language, normalise_question, written_as
+from bot.knowledge.service import Loaded
+from bot.knowledge.text import guess_language, normalise_question
 from bot.roles import Role
 from bot.router import Args, Router
 from handlers import entries
+from handlers.catalogue import GONE
 from storage import knowledge as store
 
 router = Router("questions")
@@ -34,39 +36,15 @@ UNKNOWN = Text(
 CLOSE = Text(
     de="Vielleicht hilft dir eines dieser Themen:", en="Perhaps one of these topics helps:"
 )
+DID_YOU_MEAN = Text(
+    de="Da bin ich mir nicht sicher. Meinst du eines davon?",
+    en="I'm not sure what you mean. Did you mean one of these?",
+)
 WAY_FORWARD = Text(
     de="Deine Frage habe ich anonym notiert, damit das Team die Lücke schließen kann. "
     "Du kannst ihm auch direkt schreiben: /feedback",
     en="I have noted your question anonymously so the team can close the gap. "
     "You can also write to them directly: /feedback",
-)
-GAPS = Text(
-    de="Häufigste unbeantwortete Fragen der letzten {days} Tage:",
-    en="Most frequent unanswered questions of the last {days} days:",
-)
-GAP_ANSWERED = Text(
-    de="   → inzwischen beantwortet mit: {title}", en="   → now answered with: {title}"
-)
-GAP_CLOSEST = Text(de="   → am nächsten: {titles}", en="   → closest: {titles}")
-GAP_UNKNOWN = Text(
-    de="   → Wörter, die die Wissensbasis nicht kennt: {words}",
-    en="   → words the knowledge base does not know: {words}",
-)
-GAPS_HOW = Text(
-    de="So schließt du eine Lücke: Nimm ein unbekanntes Wort in die keywords des Eintrags auf, "
-    "der antworten soll (oder als Synonym eines bekannten Worts), prüfe die Datei mit "
-    "klbot kb check und lade sie mit /reload (oder klbot kb import DATEI).",
-    en="To close a gap, add an unknown word to the keywords of the entry that should "
-    "answer (or as a synonym of a word the base knows), check the file with klbot kb check "
-    "and load it with /reload (or klbot kb import FILE).",
-)
-SHOWN_QUESTION = 200
-"""Longer questions are cut in the gap list."""
-SHOWN_WORDS = 10
-"""At most this many unknown words are listed per gap."""
-NO_GAPS = Text(
-    de="In den letzten {days} Tagen blieb keine Frage unbeantwortet.",
-    en="No question went unanswered in the last {days} days.",
 )
 RATINGS = Text(
     de="Antworten der letzten {days} Tage (gegeben · 👍 · 👎):",
@@ -95,22 +73,27 @@ async def answer(ctx: Context) -> Reply:
     question = ctx.message.text or ""
     ctx.lang = guess_language(question) or ctx.lang
     loaded = await ctx.services.knowledge.current(ctx.session)
-    result = loaded.index.search(question)
-    if not result.has_content:
+    outcome = await loaded.ask(question)
+    if not outcome.has_content:
         return ctx.reply(INTRO)
-    if result.answer is None:
-        ctx.services.metrics.answers.labels("declined").inc()
-        await store.log_unanswered(
-            ctx.session, text=question, normalised=normalise_question(question), language=ctx.lang
-        )
-        lines = [ctx.t(UNKNOWN), ctx.t(WAY_FORWARD)]
-        if result.suggestions:
-            lines.append(ctx.t(CLOSE))
-        close = [
-            [(entries.title(m.entry, ctx.lang), f"kb:{m.entry.id}")] for m in result.suggestions
-        ]
-        return ctx.reply("\n\n".join(lines), buttons=close)
-    entry = result.answer.entry
+    if outcome.answer is not None:
+        return await answer_reply(ctx, outcome.answer, loaded)
+    await store.log_unanswered(
+        ctx.session, text=question, normalised=normalise_question(question), language=ctx.lang
+    )
+    choices = [[(entries.title(e, ctx.lang), f"answer:{ctx.lang}:{e.id}")] for e in outcome.choices]
+    if outcome.asking:
+        ctx.services.metrics.answers.labels("asked back").inc()
+        return ctx.reply(DID_YOU_MEAN, buttons=choices)
+    ctx.services.metrics.answers.labels("declined").inc()
+    lines = [ctx.t(UNKNOWN), ctx.t(WAY_FORWARD)]
+    if choices:
+        lines.append(ctx.t(CLOSE))
+    return ctx.reply("\n\n".join(lines), buttons=choices)
+
+
+async def answer_reply(ctx: Context, entry: AnyEntry, loaded: Loaded) -> Reply:
+    """An entry as the answer to a question: its text, source and date, 👍/👎 and a next step."""
     ctx.services.metrics.answers.labels("answered").inc()
     answer_id = await store.log_answer(ctx.session, entry_id=entry.id, language=ctx.lang)
     source = entries.source_line(entry, loaded.kb, ctx.lang)
@@ -123,6 +106,18 @@ async def answer(ctx: Context) -> Reply:
     return ctx.reply(text, buttons=buttons)
 
 
+@router.callback("answer")
+async def chosen(ctx: Context) -> Reply:
+    """One tap on a "did you mean" choice gives the answer, in the question's language."""
+    lang, _, entry_id = ctx.args.partition(":")
+    ctx.lang = lang if lang in ("de", "en") else ctx.lang
+    loaded = await ctx.services.knowledge.current(ctx.session)
+    entry = loaded.kb.entry(entry_id)
+    if entry is None:
+        return ctx.reply(GONE)
+    return await answer_reply(ctx, entry, loaded)
+
+
 @router.callback("rate")
 async def rate(ctx: Context) -> Reply:
     answer_id, _, vote = ctx.args.partition(":")
@@ -131,49 +126,10 @@ async def rate(ctx: Context) -> Reply:
     return ctx.reply(THANKS)
 
 
-def _days(ctx: Context) -> int | None:
+def days_asked(ctx: Context) -> int | None:
     if not ctx.args:
         return 30
     return int(ctx.args) if ctx.args.isdecimal() and 0 < int(ctx.args) <= 3650 else None
-
-
-@router.command(
-    "gaps",
-    description=Text(de="unbeantwortete Fragen", en="unanswered questions"),
-    roles=[Role.STAFF],
-    args=Args.OPTIONAL,
-    usage=Text(de="/gaps 30", en="/gaps 30"),
-)
-async def gaps(ctx: Context) -> Reply:
-    days = _days(ctx)
-    if days is None:
-        return ctx.reply(BAD_DAYS, command="gaps")
-    since = datetime.now(UTC) - timedelta(days=days)
-    found = await store.gaps(ctx.session, since=since)
-    if not found:
-        return ctx.reply(NO_GAPS, days=days)
-    index = (await ctx.services.knowledge.current(ctx.session)).index
-    reports = ["\n".join(gap_report(index, gap, ctx.lang)) for gap in found]
-    return ctx.reply("\n\n".join([ctx.t(GAPS, days=days), *reports, ctx.t(GAPS_HOW)]))
-
-
-def gap_report(index: SearchIndex, gap: store.Gap, lang: str) -> list[str]:
-    """A gap as lines for staff: how often it was asked, and what the current knowledge
-    base makes of it (answered by now, or its closest entries and the words it lacks)."""
-    question = gap.question.replace("\n", " ")
-    if len(question) > SHOWN_QUESTION:
-        question = question[: SHOWN_QUESTION - 1] + "…"
-    lines = [f"{gap.count}× {question}"]
-    result = index.search(gap.question)
-    if result.answer:
-        return [*lines, GAP_ANSWERED(lang, title=entries.title(result.answer.entry, lang))]
-    if result.suggestions:
-        titles = ", ".join(entries.title(m.entry, lang) for m in result.suggestions)
-        lines.append(GAP_CLOSEST(lang, titles=titles))
-    if unknown := written_as(gap.question, result.unknown):
-        shown = [*unknown[:SHOWN_WORDS], *(["…"] if unknown[SHOWN_WORDS:] else [])]
-        lines.append(GAP_UNKNOWN(lang, words=", ".join(shown)))
-    return lines
 
 
 @router.command(
@@ -184,7 +140,7 @@ def gap_report(index: SearchIndex, gap: store.Gap, lang: str) -> list[str]:
     usage=Text(de="/ratings 30", en="/ratings 30"),
 )
 async def ratings(ctx: Context) -> Reply:
-    days = _days(ctx)
+    days = days_asked(ctx)
     if days is None:
         return ctx.reply(BAD_DAYS, command="ratings")
     since = datetime.now(UTC) - timedelta(days=days)

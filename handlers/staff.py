@@ -14,9 +14,21 @@ from storage import db, people
 router = Router("staff")
 
 STATUS = Text(
-    de="klbot {version}\nDatenbank: {backend}, Schema {revision}\nBekannte Personen: {persons}",
-    en="klbot {version}\nDatabase: {backend}, schema {revision}\nKnown people: {persons}",
+    de="klbot {version}\nDatenbank: {backend}, Schema {revision}\nBekannte Personen: {persons}"
+    "\nAntworten: {mode}",
+    en="klbot {version}\nDatabase: {backend}, schema {revision}\nKnown people: {persons}"
+    "\nAnswers: {mode}",
 )
+MODES = {
+    "hybrid": Text(
+        de="Stichwortsuche und Sprachmodell (multilingual-e5-small)",
+        en="lexical search and language model (multilingual-e5-small)",
+    ),
+    "lexical": Text(
+        de="nur Stichwortsuche (Sprachmodell nicht verfügbar oder abgeschaltet)",
+        en="lexical search only (language model unavailable or switched off)",
+    ),
+}
 
 
 def _version() -> str:
@@ -38,4 +50,5 @@ async def status(ctx: Context) -> Reply:
         backend=ctx.session.get_bind().dialect.name,
         revision=await db.session_revision(ctx.session),
         persons=await people.count_persons(ctx.session),
+        mode=ctx.t(MODES[await ctx.services.knowledge.mode()]),
     )

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -34,6 +35,7 @@ __all__ = [
     "Conversation",
     "Feedback",
     "Invite",
+    "KnowledgeVectors",
     "KnowledgeVersion",
     "OutboxMessage",
     "PendingChoice",
@@ -43,6 +45,7 @@ __all__ = [
     "ProcessedUpdate",
     "RoleGrant",
     "Subscription",
+    "TaughtQuestion",
     "UTCDateTime",
     "UnansweredQuestion",
     "Worker",
@@ -107,6 +110,33 @@ class KnowledgeVersion(Base):
     source: Mapped[str] = mapped_column(String(500))
     content: Mapped[str] = mapped_column(Text)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class KnowledgeVectors(Base):
+    """The embedding vectors of one knowledge-base version's passages (float32 rows)."""
+
+    __tablename__ = "knowledge_vectors"
+
+    version_id: Mapped[int] = mapped_column(
+        ForeignKey("knowledge_versions.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(100))
+    rows: Mapped[int] = mapped_column(Integer)
+    vectors: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TaughtQuestion(Base):
+    """A question staff attached to the entry that answers it; kept across imports."""
+
+    __tablename__ = "taught_questions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[str] = mapped_column(Text)
+    normalised: Mapped[str] = mapped_column(String(500), index=True)
+    entry_id: Mapped[str] = mapped_column(String(200))
+    model: Mapped[str | None] = mapped_column(String(100))
+    vector: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class AnswerLog(Base):

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.answers import evaluate, klbot, load_questions
+from bench.answers import evaluate, klbot, load_questions, loaded
+from bot.knowledge import embedding
 from bot.knowledge.index import SearchIndex
 from bot.knowledge.schema import default_text, parse
 from bot.knowledge.terms import Terms
@@ -39,11 +40,27 @@ def bench_index(content: str) -> SearchIndex:
 def test_question_sets_stay_good(
     content: str | None, questions: str, correct: float, declined: float
 ) -> None:
-    """A regression guard over whole question sets, in % (bench/answers.py prints them all)."""
-    index = bench_index(content) if content else SearchIndex(parse(default_text(), "default"))
-    right, kept_out = evaluate(klbot(index), load_questions(BENCH / questions), verbose=False)
-    assert right >= correct
-    assert kept_out >= declined
+    """A regression guard over whole question sets, in % (bench/answers.py prints them all),
+    for the lexical search alone (where the model cannot run)."""
+    kb = bench_index(content).kb if content else parse(default_text(), "default")
+    score = evaluate(klbot(loaded(kb, None)), load_questions(BENCH / questions))
+    assert score.correct >= correct
+    assert score.declined >= declined
+
+
+def test_the_model_finds_what_content_nobody_tuned_says_in_other_words() -> None:
+    """On a keyword-free content (bench/README.md), lexical search and model together answer
+    or offer the right entry for nearly every question and answer wrongly far less often
+    than the lexical search alone (first run: wrong 2.9 % against 11.4 %)."""
+    model = embedding.model()
+    assert model is not None
+    kb = bench_index("brunnstadt_content.toml").kb
+    questions = load_questions(BENCH / "brunnstadt_questions.toml")
+    hybrid = evaluate(klbot(loaded(kb, model)), questions)
+    lexical = evaluate(klbot(loaded(kb, None)), questions)
+    assert hybrid.found >= 95 > lexical.found
+    assert hybrid.wrong <= 5 < lexical.wrong
+    assert hybrid.declined >= 90
 
 
 MUSTERSTADT, HAFENSTADT = "musterstadt_content.toml", "hafenstadt_content.toml"

@@ -63,6 +63,10 @@ class SearchResult:
     """The folded spellings of the question's words that no entry holds: what staff may
     add to the content (a keyword, a synonym) so that the question is answered next time
     (``text.written_as`` finds them as the question writes them)."""
+    unknown_share: float = 0.0
+    """Share of the question's weight carried by words no entry holds."""
+    asks_unheld: bool = False
+    """The question asks for something (an age, a salary) no entry holds a word for."""
 
 
 class SearchIndex:
@@ -156,7 +160,9 @@ class SearchIndex:
                 resolved.append(found)
         unheard = frozenset[str]().union(*unknown)
         if not resolved:
-            return SearchResult(None, unknown=unheard)
+            return SearchResult(
+                None, unknown=unheard, unknown_share=1.0, asks_unheld=asked_for_nothing_held
+            )
         minor, names = minor_words(question), capitalised_words(question)
         least = min(weight for _, weight in resolved)
         total = sum(weight for _, weight in resolved) + sum(
@@ -167,6 +173,7 @@ class SearchIndex:
             else self._terms.unknown_weight * unknown_share(max(map(len, words), default=0))
             for words in unknown
         )
+        unheard_share = 1 - sum(weight for _, weight in resolved) / total
         verbs = least * sum(1 for words in unknown if words & minor)
         query_terms = {term for slot, _ in resolved for term in slot}
         scores = self._bm25.get_scores(sorted(query_terms))
@@ -185,9 +192,15 @@ class SearchIndex:
             )
         matches.sort(key=lambda m: (-m.coverage, -m.named, -m.score))
         if matches and not asked_for_nothing_held and self._answers(matches[0], resolved, total):
-            return SearchResult(matches[0], unknown=unheard)
+            return SearchResult(matches[0], unknown=unheard, unknown_share=unheard_share)
         close = tuple(m for m in matches if m.coverage >= SUGGEST_AT)[:limit]
-        return SearchResult(None, close, unknown=unheard)
+        return SearchResult(
+            None,
+            close,
+            unknown=unheard,
+            unknown_share=unheard_share,
+            asks_unheld=asked_for_nothing_held,
+        )
 
     def _answers(self, match: Match, resolved: list[tuple[Slot, float]], total: float) -> bool:
         """Whether the best match may be given as the answer (see the module docstring):
