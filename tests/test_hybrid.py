@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -16,6 +17,9 @@ from bot.knowledge.passages import passages
 from bot.knowledge.schema import KnowledgeError, default_text, parse
 from bot.knowledge.service import Knowledge
 from bot.knowledge.shipped import shipped_vectors
+
+if TYPE_CHECKING:
+    from bot.knowledge.embedding import Vectors
 from storage import knowledge as store
 from tests.harness import Chat
 from tests.test_console import klbot
@@ -145,3 +149,24 @@ def test_where_the_model_cannot_run_one_line_is_logged(
     assert embedding._load.__wrapped__() is None
     [record] = caplog.records
     assert record.getMessage().startswith("embedding model unavailable, answering with the lexical")
+
+
+async def test_only_questions_the_lexical_search_leaves_open_are_embedded(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A question naming its entry is answered without the model's 25 ms."""
+    async with app.sessions() as session:
+        loaded = await app.services.knowledge.current(session)
+    assert loaded.embedder is not None
+    embedded: list[str] = []
+    query = loaded.embedder.query
+
+    def counting(text: str) -> Vectors:
+        embedded.append(text)
+        return query(text)
+
+    monkeypatch.setattr(loaded.embedder, "query", counting)
+    assert (await loaded.ask("Wer ist Dieter Rombach?")).answer is not None
+    assert embedded == []
+    await loaded.ask("who runs the city's digital company?")
+    assert embedded == ["who runs the city's digital company?"]

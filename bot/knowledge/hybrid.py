@@ -42,6 +42,16 @@ class Outcome:
     has_content: bool = True
 
 
+def settled(lexical: SearchResult) -> bool:
+    """Whether the lexical result alone decides, whatever the model would say: no content
+    words, an answer naming its entry, or a question for what no entry holds."""
+    if not lexical.has_content:
+        return True
+    if lexical.answer is not None:
+        return lexical.answer.named >= NAMED_AT
+    return lexical.asks_unheld
+
+
 def decide(
     lexical: SearchResult, entries: list[AnyEntry], ranked: list[tuple[int, float]] | None
 ) -> Outcome:

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.knowledge import embedding
 from bot.knowledge.embedding import DIM, MODEL, Embedder
-from bot.knowledge.hybrid import Outcome, decide
-from bot.knowledge.index import SearchIndex
+from bot.knowledge.hybrid import Outcome, decide, settled
+from bot.knowledge.index import SearchIndex, SearchResult
 from bot.knowledge.passages import passages
 from bot.knowledge.schema import KnowledgeBase, KnowledgeError, default_text, parse
 from bot.knowledge.shipped import shipped_vectors
@@ -51,25 +51,39 @@ class Loaded:
     def hybrid(self) -> bool:
         return self.dense is not None
 
-    def decide(self, question: str, query: Vectors | None) -> Outcome:
-        """Answer, ask back or decline, given the question's vector (``None``: lexical)."""
+    def decide(self, question: str, lexical: SearchResult, query: Vectors | None) -> Outcome:
+        """Answer, ask back or decline, given the lexical search's result and the
+        question's vector (``None``: lexically)."""
         entry_id = self.taught.get(normalise_question(question))
         if entry_id is not None and (entry := self.kb.entry(entry_id)) is not None:
             return Outcome(entry)
-        lexical = self.index.search(question)
-        if self.dense is None or query is None or not lexical.has_content:
+        if self.dense is None or query is None:
             return decide(lexical, self.index.entries, None)
         taught = self.dense.taught(query)
         if taught is not None:
             return Outcome(self.index.entries[taught])
         return decide(lexical, self.index.entries, self.dense.rank(query))
 
+    def needs_model(self, lexical: SearchResult) -> bool:
+        """Whether the question must be embedded (the lexical search has not settled it)."""
+        return self.embedder is not None and self.dense is not None and not settled(lexical)
+
     async def ask(self, question: str) -> Outcome:
-        """:meth:`decide`, embedding the question in a worker thread."""
+        """:meth:`decide`, embedding the question in a worker thread where the lexical
+        search has not settled it (a question naming an entry needs no model)."""
+        lexical = self.index.search(question)
         query = None
-        if self.embedder is not None:
+        if self.embedder is not None and self.needs_model(lexical):
             query = await asyncio.to_thread(self.embedder.query, question)
-        return self.decide(question, query)
+        return self.decide(question, lexical, query)
+
+    def ask_now(self, question: str) -> Outcome:
+        """:meth:`ask` in this thread (benchmarks)."""
+        lexical = self.index.search(question)
+        query = None
+        if self.embedder is not None and self.needs_model(lexical):
+            query = self.embedder.query(question)
+        return self.decide(question, lexical, query)
 
 
 @dataclass
