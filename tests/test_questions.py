@@ -13,6 +13,7 @@ from bot.knowledge.schema import default_text, parse
 from bot.knowledge.service import Loaded
 from handlers.gaps import gap_report
 from handlers.questions import DID_YOU_MEAN
+from storage import knowledge as store
 from storage.knowledge import Gap
 from tests.harness import Chat, dispatcher_for, with_roles
 
@@ -184,6 +185,16 @@ async def test_staff_teach_a_gap_to_its_entry_with_two_taps(app: App, config: Co
     answer = await citizen.ask(question)
     assert "Quelle:" in answer
     assert f"inzwischen beantwortet mit: {entry}" in await staff.ask("/gaps")
+
+
+async def test_only_staff_can_teach(app: App) -> None:
+    citizen = Chat(app.dispatcher, user="telegram:8")
+    await citizen.ask("Wer kümmert sich um den ganzen Digitalkram?")
+    forged = citizen._message(callback="taught:1:rombach")
+    [reply] = await app.dispatcher.handle(forged, citizen.surface)
+    assert "nicht mehr gespeichert" in reply.text
+    async with app.sessions() as session:
+        assert await store.taught(session) == []
 
 
 def test_a_long_gap_is_shown_short() -> None:
