@@ -26,13 +26,22 @@ from tests.test_console import klbot
 from tests.test_questions import staff_dispatcher
 
 
-async def test_vectors_are_stored_with_the_version_and_shared(app: App) -> None:
+@pytest.mark.both_databases
+async def test_vectors_are_stored_with_the_version_and_shared(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A second process (a fresh Knowledge) reads the vectors instead of computing them."""
     async with app.sessions() as session, session.begin():
         loaded = await app.services.knowledge.current(session)
         assert loaded.hybrid
         stored = await store.get_vectors(session, version_id=loaded.version, model="x")
         assert stored is None  # another model's vectors do not count
+
+    def no_computing(self: object, texts: list[str]) -> None:
+        raise AssertionError("vectors computed again")
+
+    monkeypatch.setattr(embedding.E5, "passages", no_computing)
+    monkeypatch.setattr("bot.knowledge.service.shipped_vectors", lambda texts: None)
     other = Knowledge()
     async with app.sessions() as session:
         again = await other.current(session)
@@ -87,6 +96,7 @@ async def test_a_file_whose_vectors_cannot_be_computed_is_refused_whole(
         assert await store.latest_version_id(session) == before.version
 
 
+@pytest.mark.both_databases
 async def test_taught_questions_survive_an_import_while_their_entry_exists(app: App) -> None:
     question = "Wer kümmert sich um den ganzen Digitalkram?"
     knowledge = app.services.knowledge
