@@ -17,7 +17,7 @@ import tomllib
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bench.answers import HERE, TUNED, load_questions
+from bench.answers import HERE, TUNED, Score, evaluate, load_questions
 from bot.knowledge import embedding, hybrid
 from bot.knowledge.dense import DenseIndex
 from bot.knowledge.fields import AnyEntry
@@ -40,6 +40,7 @@ WRONG_WEIGHT = 3
 class Case:
     set_name: str
     content: str
+    text: str
     expect: list[str]
     lexical: SearchResult
     ranked: list[tuple[int, float]]
@@ -72,32 +73,28 @@ def cases() -> list[Case]:
         for text, expect in load_questions(HERE / questions_file):
             ranked = dense.rank(model.query(text))
             found.append(
-                Case(set_name, content or "default", expect, index.search(text), ranked, entries)
+                Case(
+                    set_name,
+                    content or "default",
+                    text,
+                    expect,
+                    index.search(text),
+                    ranked,
+                    entries,
+                )
             )
     return found
 
 
-def score(group: list[Case]) -> tuple[float, float, float, float]:
-    right = declined = wrong = offered = in_scope = 0
-    for case in group:
-        outcome: Outcome = decide(case.lexical, case.entries, case.ranked)
-        got = outcome.answer.id if outcome.answer else None
-        shown = [got] if got else [e.id for e in outcome.choices]
-        if case.expect:
-            in_scope += 1
-            right += got in case.expect
-            wrong += got is not None and got not in case.expect
-            offered += any(i in case.expect for i in shown)
-        else:
-            declined += got is None
-            wrong += got is not None
-    out = len(group) - in_scope
-    return (
-        100 * right / in_scope,
-        100 * declined / max(out, 1),
-        100 * wrong / in_scope,
-        100 * offered / in_scope,
-    )
+def score(group: list[Case]) -> Score:
+    """The group's figures under the thresholds in use (as ``bench.answers`` counts them)."""
+    by_text = {case.text: case for case in group}
+
+    def answer(text: str) -> Outcome:
+        case = by_text[text]
+        return decide(case.lexical, case.entries, case.ranked)
+
+    return evaluate(answer, [(case.text, case.expect) for case in group])
 
 
 def use(thresholds: dict[str, float]) -> None:
@@ -113,7 +110,9 @@ def fit(group: list[Case]) -> dict[str, float]:
     def objective(thresholds: dict[str, float]) -> float:
         use(thresholds)
         scores = [score(cases) for cases in sets.values()]
-        return sum(c + d - WRONG_WEIGHT * w + 0.2 * f for c, d, w, f in scores) / len(scores)
+        return sum(
+            s.correct + s.declined - WRONG_WEIGHT * s.wrong + 0.2 * s.found for s in scores
+        ) / len(scores)
 
     grid = [dict(zip(GRID, values, strict=True)) for values in itertools.product(*GRID.values())]
     return max(grid, key=objective)
@@ -128,11 +127,9 @@ def main() -> None:
         for set_name in dict.fromkeys(c.set_name for c in everything if c.content == content):
             figures = score([case for case in everything if case.set_name == set_name])
             held_out.append(figures)
-            print(
-                f"{set_name:40} correct {figures[0]:5.1f}  declined {figures[1]:5.1f}  "
-                f"wrong {figures[2]:4.1f}  found {figures[3]:5.1f}   {thresholds}"
-            )
-    columns = list(zip(*held_out, strict=True))
+            print(f"{set_name:40} {figures}   {thresholds}")
+    columns = [[s.correct for s in held_out], [s.declined for s in held_out]]
+    columns += [[s.wrong for s in held_out], [s.found for s in held_out]]
     mean = [sum(column) / len(column) for column in columns]
     worst = [min(columns[0]), min(columns[1]), max(columns[2]), min(columns[3])]
     for label, row in (("mean", mean), ("worst", worst)):
