@@ -4,7 +4,8 @@
 The lexical search (``index.py``) knows names, which words the knowledge base lacks and
 what a question asks for (``lexicon.toml``); the model knows paraphrases. The thresholds
 were fitted on the fictional contents in ``bench/`` with their keywords and synonym
-groups removed, leaving one whole content out at a time (``python -m bench.decision`` prints the held-out figures).
+groups removed, leaving one whole content out at a time (``python -m bench.decision``
+repeats the fit and prints the held-out figures).
 """
 
 from __future__ import annotations
