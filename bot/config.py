@@ -7,7 +7,15 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.events import Identity
 
@@ -52,8 +60,40 @@ class BotSection(Section):
     max_message_length: int = Field(default=4096, ge=100, le=100_000)
 
 
+ASYNC_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "postgresql+psycopg": "postgresql+asyncpg",
+    "postgresql+psycopg2": "postgresql+asyncpg",
+}
+"""The schemes people write, and the asynchronous driver klbot uses for each."""
+
+
+def async_url(url: str) -> str:
+    """``url`` with the asynchronous driver of its database: ``sqlite:///klbot.db`` becomes
+    ``sqlite+aiosqlite:///klbot.db``, ``postgresql://…`` ``postgresql+asyncpg://…``; a
+    ``ValueError`` for a database klbot does not support."""
+    scheme, separator, rest = url.partition("://")
+    driver = ASYNC_DRIVERS.get(scheme.lower()) if separator else None
+    if driver is None:
+        raise ValueError(
+            f"{scheme if separator else url!r} is not a database klbot supports "
+            "(sqlite:///FILE or postgresql://USER@HOST/DATABASE)"
+        )
+    return f"{driver}://{rest}"
+
+
 class StorageSection(Section):
     url: str = ""
+    """A database URL as SQLAlchemy writes it; empty: a SQLite file in klbot's data folder."""
+
+    @field_validator("url")
+    @classmethod
+    def _supported(cls, url: str) -> str:
+        return async_url(url) if url else url
 
     def resolved_url(self) -> str:
         return self.url or f"sqlite+aiosqlite:///{default_data_dir() / 'klbot.sqlite3'}"

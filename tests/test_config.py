@@ -58,6 +58,8 @@ def test_environment_overrides_secrets_and_database_url(tmp_path: Path) -> None:
         ('[roles]\nadmin = ["irc:ana"]\n', "unknown platform 'irc'"),
         ("[matrix]\nenabled = true\n", "[matrix] homeserver: required"),
         ("[bot\n", "not valid TOML"),
+        ('[storage]\nurl = "mysql://root@localhost/klbot"\n', "[storage] url: 'mysql' is not"),
+        ('[storage]\nurl = "klbot.sqlite3"\n', "[storage] url: 'klbot.sqlite3' is not"),
         (
             '[telegram]\nenabled = true\ntoken = "1:x"\nmode = "webhook"\n'
             'webhook_url = "https://bot.example.org/tg"\nwebhook_secret = "short"\n',
@@ -72,6 +74,22 @@ def test_mistakes_are_one_line_naming_file_and_key(tmp_path: Path, text: str, me
     assert str(caught.value).startswith(f"{path}: ")
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("written", "used"),
+    [
+        ("sqlite:///data/klbot.db", "sqlite+aiosqlite:///data/klbot.db"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+        ("postgresql://klbot@db/klbot", "postgresql+asyncpg://klbot@db/klbot"),
+        ("postgres://klbot@db/klbot", "postgresql+asyncpg://klbot@db/klbot"),
+        ("postgresql+psycopg://klbot@db/klbot", "postgresql+asyncpg://klbot@db/klbot"),
+        ("sqlite+aiosqlite:///x", "sqlite+aiosqlite:///x"),
+    ],
+)
+def test_plain_database_urls_get_the_async_driver(written: str, used: str) -> None:
+    config = load_config(None, env={"KLBOT_DATABASE_URL": written})
+    assert config.storage.resolved_url() == used
 
 
 def test_missing_file(tmp_path: Path) -> None:
