@@ -11,7 +11,10 @@ the same run:
 - declined: out-of-scope questions not answered (declined, or asked back);
 - wrong: in-scope questions answered from a wrong entry plus out-of-scope questions
   answered, as a share of the in-scope questions;
-- found: in-scope questions whose right entry is the answer or among the buttons offered.
+- found: in-scope questions whose right entry is the answer or among the buttons offered;
+- the model's ranking alone: in-scope questions whose right entry it ranks first, and
+  among the first three: the ceiling of any decision over it (an answer can only be
+  right where the entry it names is).
 
 Then, on a generated 1,000-entry knowledge base: the time to import it with its vectors,
 and p50/p99 answer latency per question (embedding included), over all questions and over
@@ -150,6 +153,21 @@ def evaluate(answer: Answerer, questions: Questions, verbose: bool = False) -> S
     )
 
 
+def ranking(knowledge: Loaded, model: E5, questions: Questions) -> str:
+    """How often the model alone ranks a right entry first and among the first three."""
+    assert knowledge.dense is not None
+    entries, first = knowledge.index.entries, 0
+    three, in_scope = 0, [(text, expect) for text, expect in questions if expect]
+    for text, expect in in_scope:
+        ranked = [entries[i].id for i, _ in knowledge.dense.rank(model.query(text))]
+        first += ranked[0] in expect
+        three += any(entry_id in expect for entry_id in ranked[:3])
+    return (
+        f"right entry first {100 * first / len(in_scope):5.1f} %, "
+        f"among the first three {100 * three / len(in_scope):5.1f} %"
+    )
+
+
 def percentile(values: list[float], share: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[share - 1]
 
@@ -180,6 +198,7 @@ def main() -> None:
             ):
                 score = evaluate(answerer, questions, verbose and name == "klbot")
                 print(f"  {name:21} {score}")
+            print(f"  {'model ranking alone':21} {ranking(hybrid, model, questions)}")
     if only:
         return
     text, generated = generated_text(1000)
