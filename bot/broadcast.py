@@ -54,16 +54,20 @@ async def fire(
     announcement.runs += 1
     announcement.status = "sending"
     announcement.started_at = datetime.now(UTC)
-    queued = 0
-    for chat, language in (await audience_of(session, announcement.audience, config)).items():
-        text = announcement.text_en if language == "en" and announcement.text_en else None
-        queued += await outbox.enqueue(
-            session,
-            chat=chat,
-            text=text or announcement.text_de,
-            dedupe_key=f"announcement:{announcement.id}:{run}:{chat}",
-            announcement_id=announcement.id,
-        )
+    audience = await audience_of(session, announcement.audience, config)
+    english = announcement.text_en or announcement.text_de
+    queued = await outbox.enqueue_many(
+        session,
+        (
+            outbox.Owed(
+                chat,
+                english if language == "en" else announcement.text_de,
+                f"announcement:{announcement.id}:{run}:{chat}",
+            )
+            for chat, language in audience.items()
+        ),
+        announcement_id=announcement.id,
+    )
     if queued >= outbox.MANY:
         await outbox.refresh_statistics(session)
     log.info("announcement %s run %s: %d recipient(s)", announcement.id, announcement.runs, queued)

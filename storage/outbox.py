@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -54,6 +55,47 @@ async def enqueue(
     )
     result = await session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
     return bool(changed(result))
+
+
+@dataclass(frozen=True, slots=True)
+class Owed:
+    """One message of a broadcast: its chat, text and once-ever key."""
+
+    chat: str
+    text: str
+    dedupe_key: str | None = None
+
+
+CHUNK = 500
+"""Rows per INSERT statement when many messages are owed at once."""
+
+
+async def enqueue_many(
+    session: AsyncSession, messages: Iterable[Owed], *, announcement_id: int | None = None
+) -> int:
+    """Owe each chat its message, a few hundred rows per statement; a message whose
+    ``dedupe_key`` was queued before is skipped. Returns how many were queued."""
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    queued, now, owed = 0, utcnow(), list(messages)
+    for start in range(0, len(owed), CHUNK):
+        chunk = owed[start : start + CHUNK]
+        rows = [
+            {
+                "chat": m.chat,
+                "text": m.text,
+                "dedupe_key": m.dedupe_key,
+                "created_at": now,
+                "attempts": 0,
+                "announcement_id": announcement_id,
+            }
+            for m in chunk
+        ]
+        statement = insert(OutboxMessage).values(rows)
+        result = await session.execute(
+            statement.on_conflict_do_nothing(index_elements=["dedupe_key"])
+        )
+        queued += changed(result)
+    return queued
 
 
 async def take_pending(session: AsyncSession, *, chat: str) -> list[str]:

@@ -38,18 +38,28 @@ def delivered(output: Path) -> Counter[str]:
     return Counter(line.split("\t")[1] for line in output.read_text().splitlines() if line)
 
 
+async def test_a_run_written_twice_owes_each_recipient_one_message(app: App) -> None:
+    """Two processes firing the same run write each recipient's row once, also past the
+    rows one INSERT statement holds."""
+    owed = [outbox.Owed(f"telegram:{n}", "Neuigkeit", f"run:{n}") for n in range(outbox.CHUNK + 20)]
+    async with app.sessions() as session, session.begin():
+        assert await outbox.enqueue_many(session, owed[:30]) == 30
+        assert await outbox.enqueue_many(session, owed) == len(owed) - 30
+        assert await outbox.enqueue_many(session, reversed(owed)) == 0
+    async with app.sessions() as session:
+        chats = list(await session.scalars(select(OutboxMessage.chat)))
+    assert sorted(chats) == sorted(m.chat for m in owed)
+
+
 @pytest.mark.parametrize("platform", ["matrix", "telegram"])
 async def test_kill_minus_nine_in_the_middle_of_a_broadcast(
     app: App, config: Config, db_url: str, tmp_path: Path, platform: str
 ) -> None:
     async with app.sessions() as session, session.begin():
-        for number in range(RECIPIENTS):
-            await outbox.enqueue(
-                session,
-                chat=f"{platform}:r{number}",
-                text="Neuigkeit",
-                dedupe_key=f"crash:{number}",
-            )
+        await outbox.enqueue_many(
+            session,
+            (outbox.Owed(f"{platform}:r{n}", "Neuigkeit", f"crash:{n}") for n in range(RECIPIENTS)),
+        )
     output = tmp_path / "platform.txt"
     first = worker(db_url, output, platform)
     deadline = time.monotonic() + 120
