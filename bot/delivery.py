@@ -35,6 +35,9 @@ MAX_BACKOFF_SECONDS = 300.0
 STALE_CLAIM_SECONDS = 120
 """A claim this old without a result means its sender stopped while sending (one Bot API
 call may take 30 s, a reply several calls)."""
+LEASE_SECONDS = 60.0
+"""A batch stays reserved for its sender this long (plus its sending time at the rate
+limit); a sender that died leaves its unsent batch to the others after it."""
 RECORD_EVERY = 50
 """Where a resend is recognised, sent messages are recorded this many at a time."""
 
@@ -60,11 +63,13 @@ class OutboxSender:
         limits: Mapping[str, tuple[float, float]] | None = None,
         *,
         stale_after: float = STALE_CLAIM_SECONDS,
+        lease: float = LEASE_SECONDS,
         name: str | None = None,
         metrics: Metrics | None = None,
     ) -> None:
         """``limits`` maps a platform to (messages per second overall, per chat)."""
         self.stale_after = stale_after
+        self.lease = lease
         self.sessions = sessions
         self.adapters = dict(adapters)
         self.metrics = metrics or Metrics()
@@ -159,7 +164,8 @@ class OutboxSender:
         if not platforms:
             return False
         size = self.limits.batch_size(platforms)
-        lease = timedelta(seconds=60 + 2 * size / min(self.limits.rate(p) for p in platforms))
+        rate = min(self.limits.rate(p) for p in platforms)
+        lease = timedelta(seconds=self.lease + 2 * size / rate)
         async with self.sessions() as session:
             due = await outbox.reserve(
                 session, platforms=platforms, until=utcnow() + lease, limit=size

@@ -53,6 +53,7 @@ async def main(url: str, platform_url: str, limit: float, idempotent: bool) -> N
             {"matrix": adapter},  # type: ignore[dict-item]
             {"matrix": (limit, 1e9)},
             stale_after=2,
+            lease=2,
         )
         stop = asyncio.Event()
         sending = asyncio.create_task(sender.run(stop))

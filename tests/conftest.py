@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
+import shutil
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -15,7 +18,10 @@ import pytest
 
 from bot.app import App
 from bot.config import Config, load_config
+from storage import db
 from tests.harness import Chat
+
+POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432"
 
 
 def _is_local(address: Any) -> bool:
@@ -53,43 +59,89 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("db_url", ["sqlite", "postgresql"], indirect=True)
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database, made once per run and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "klbot.sqlite3"
+    run_apart(migrate(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    """A migrated PostgreSQL database, made once per run; each test gets a copy
+    (``CREATE DATABASE … TEMPLATE``)."""
+    name = f"klbot_template_{uuid.uuid4().hex[:12]}"
+    run_apart(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        run_apart(migrate(f"{POSTGRES}/{name}"))
+        yield name
+    finally:
+        run_apart(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def run_apart(work: Coroutine[Any, Any, None]) -> None:
+    """Run ``work`` to the end on an event loop of its own (a test's loop may be running)."""
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, work).result()
+
+
+async def migrate(url: str) -> None:
+    engine = db.make_engine(url)
+    try:
+        await db.ensure_current(engine)
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture
 async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """An empty database for one test: SQLite in a temporary folder, or (parametrised)
-    a PostgreSQL database created on 127.0.0.1 and dropped afterwards."""
+    """A migrated database of its own for one test: SQLite in a temporary folder, or
+    (parametrised) PostgreSQL on 127.0.0.1, dropped afterwards."""
     if getattr(request, "param", "sqlite") == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'klbot.sqlite3'}"
+        path = tmp_path / "klbot.sqlite3"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite+aiosqlite:///{path}"
         return
-    async with postgres_database() as url:
+    template = request.getfixturevalue("postgres_template")
+    async with postgres_database(template) as url:
         yield url
 
 
 @pytest.fixture
 async def postgres_url() -> AsyncIterator[str]:
-    """A fresh PostgreSQL database on 127.0.0.1, dropped afterwards."""
+    """An empty PostgreSQL database on 127.0.0.1, dropped afterwards."""
     async with postgres_database() as url:
         yield url
 
 
-@asynccontextmanager
-async def postgres_database() -> AsyncIterator[str]:
-    """Create a database on the machine's PostgreSQL (skip the test if there is none,
-    except under CI, where it must be there) and drop it afterwards."""
+async def admin(statement: str) -> None:
+    """Run ``statement`` on the machine's PostgreSQL (skip the test if there is none,
+    except under CI, where it must be there)."""
     import asyncpg
 
-    name = f"klbot_test_{uuid.uuid4().hex[:12]}"
     try:
-        admin = await asyncpg.connect(host="127.0.0.1", user="postgres", database="postgres")
+        connection = await asyncpg.connect(host="127.0.0.1", user="postgres", database="postgres")
     except (OSError, asyncpg.PostgresError) as exc:
         if os.environ.get("CI"):
             raise
         pytest.skip(f"PostgreSQL on 127.0.0.1:5432 not reachable: {exc}")
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield f"postgresql+asyncpg://postgres@127.0.0.1:5432/{name}"
+        await connection.execute(statement)
     finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+        await connection.close()
+
+
+@asynccontextmanager
+async def postgres_database(template: str | None = None) -> AsyncIterator[str]:
+    """Create a database (a copy of ``template``, if given) and drop it afterwards."""
+    name = f"klbot_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
+    await admin(f'CREATE DATABASE "{name}"{copy}')
+    try:
+        yield f"{POSTGRES}/{name}"
+    finally:
+        await admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

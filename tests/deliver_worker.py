@@ -51,6 +51,7 @@ async def main(url: str, output: Path, platform: str) -> None:
             {platform: adapter},  # type: ignore[dict-item]
             {platform: (1e9, 1e9)},
             stale_after=0.5,
+            lease=0.5,
         )
         while True:
             await sender.recover()

@@ -40,8 +40,3 @@ def test_only_storage_builds_sql(path: Path) -> None:
         if module.split(".")[0] == "sqlalchemy":
             assert not SQL_NAMES & set(names), f"{path.name} builds SQL ({module}: {names})"
             assert module in {"sqlalchemy.ext.asyncio"}, f"{path.name} imports {module}"
-
-
-@pytest.mark.parametrize("path", sources("bot", "handlers", "storage"), ids=lambda p: p.name)
-def test_modules_stay_short(path: Path) -> None:
-    assert len(path.read_text(encoding="utf-8").splitlines()) <= 300
