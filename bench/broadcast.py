@@ -17,10 +17,10 @@ import tempfile
 import time
 
 from bot.adapters.telegram import TelegramAdapter
-from bot.app import App
-from bot.config import Config, load_config
-from bot.delivery import OutboxSender
-from bot.events import Identity, Reply
+from bot.core.events import Identity, Reply
+from bot.runtime.app import App
+from bot.runtime.config import Config, load_config
+from bot.runtime.delivery import OutboxSender
 from storage import outbox
 from tests.telegram.flood_fake import FloodFake
 

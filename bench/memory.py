@@ -20,8 +20,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bot.app import App
-from bot.config import load_config
+from bot.runtime.app import App
+from bot.runtime.config import load_config
 from storage import people, subscriptions
 from tests.matrix.conftest import BOT_PASSWORD
 from tests.matrix.synapse import Synapse

@@ -15,10 +15,10 @@ import tempfile
 
 CHILD = """
 import asyncio, resource, sys
-from bot.app import App
-from bot.config import load_config
-from bot.dispatcher import Surface
-from bot.events import Identity, Incoming
+from bot.runtime.app import App
+from bot.runtime.config import load_config
+from bot.core.dispatcher import Surface
+from bot.core.events import Identity, Incoming
 
 QUESTIONS = ["Wer ist der CDO?", "who runs the city's digital company?", "Was macht KL.digital?",
     "Gibt es freies WLAN?", "Wie wird das Wetter?", "Who is the mayor?", "Was kostet das?",

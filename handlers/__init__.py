@@ -1,28 +1,25 @@
-"""klbot's conversation logic, one router per feature, platform-neutral."""
+"""klbot's features, one package each: chat handlers (platform-neutral), the service
+logic the scheduler and the shell share, and the feature's ``klbot`` commands."""
 
 from __future__ import annotations
 
-from bot.router import Router
+from bot.core.router import Router
 
 
 def all_routers() -> list[Router]:
-    """Every feature's router, in the order ``/help`` lists their commands."""
-    from handlers import (
-        announcements,
-        catalogue,
-        fallback,
-        feedback,
-        feedback_staff,
-        gaps,
-        privacy,
-        privacy_data,
-        questions,
-        roles,
-        scheduled,
-        staff,
-        start,
-        subscriptions,
-    )
+    """Every feature's routers, in the order ``/help`` lists their commands."""
+    from handlers.announcements import compose, scheduled
+    from handlers.catalogue import chat as catalogue
+    from handlers.feedback import chat as feedback
+    from handlers.feedback import staff as feedback_staff
+    from handlers.privacy import chat as privacy
+    from handlers.privacy import data as privacy_data
+    from handlers.questions import chat as questions
+    from handlers.questions import gaps
+    from handlers.roles import chat as roles
+    from handlers.start import chat as start
+    from handlers.start import fallback, status
+    from handlers.subscriptions import chat as subscriptions
 
     return [
         start.router,
@@ -33,9 +30,9 @@ def all_routers() -> list[Router]:
         privacy_data.router,
         questions.router,
         gaps.router,
-        staff.router,
+        status.router,
         feedback_staff.router,
-        announcements.router,
+        compose.router,
         scheduled.router,
         roles.router,
         fallback.router,

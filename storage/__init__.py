@@ -1,5 +1,9 @@
 """Everything klbot keeps: models, query functions, migrations. The only place with SQL."""
 
 from sqlalchemy.ext.asyncio import AsyncSession as Session
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
-__all__ = ["Session"]
+Sessions = async_sessionmaker[Session]
+"""Where each unit of work gets its session."""
+
+__all__ = ["Session", "Sessions"]

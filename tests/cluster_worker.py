@@ -15,11 +15,11 @@ import time
 import aiohttp
 
 from bot.adapters import RateLimited, TransientError
-from bot.app import App
-from bot.config import load_config
-from bot.delivery import OutboxSender
-from bot.events import Identity, Reply
-from bot.membership import wait
+from bot.core.events import Identity, Reply
+from bot.runtime.app import App
+from bot.runtime.config import load_config
+from bot.runtime.delivery import OutboxSender
+from bot.runtime.membership import wait
 from storage import outbox
 
 

@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from bot.app import App
-from bot.config import Config, load_config
+from bot.runtime.app import App
+from bot.runtime.config import Config, load_config
 from storage import db
 from tests.harness import Chat
 

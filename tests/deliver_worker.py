@@ -12,10 +12,10 @@ import asyncio
 import sys
 from pathlib import Path
 
-from bot.app import App
-from bot.config import load_config
-from bot.delivery import OutboxSender
-from bot.events import Identity, Reply
+from bot.core.events import Identity, Reply
+from bot.runtime.app import App
+from bot.runtime.config import load_config
+from bot.runtime.delivery import OutboxSender
 from storage import outbox
 
 

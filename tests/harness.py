@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.app import App
-from bot.config import Config
-from bot.dispatcher import Dispatcher, Surface
-from bot.events import Identity, Incoming, Reply
+from bot.core.dispatcher import Dispatcher, Surface
+from bot.core.events import Identity, Incoming, Reply
+from bot.runtime.app import App
+from bot.runtime.config import Config
 from handlers import all_routers
 
 BUTTONS = Surface(buttons=True, username="klbot")

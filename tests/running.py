@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from contextlib import AbstractAsyncContextManager
 
-from bot.app import App
-from bot.config import Config
+from bot.runtime.app import App
+from bot.runtime.config import Config
 
 
 class RunningKlbot:

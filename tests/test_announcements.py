@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot import broadcast
-from bot.app import App
-from bot.config import Config
-from bot.dispatcher import Dispatcher, Surface
+from bot.core.dispatcher import Dispatcher, Surface
+from bot.runtime.app import App
+from bot.runtime.config import Config
+from handlers.announcements import broadcast
 from tests.harness import Chat, dispatcher_for, with_roles
 
 pytestmark = pytest.mark.both_databases

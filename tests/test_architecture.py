@@ -1,4 +1,4 @@
-"""The rules of ../shared/ARCHITECTURE.md, checked on the source."""
+"""The rules of docs/architecture.md, checked on the source."""
 
 from __future__ import annotations
 
@@ -27,16 +27,31 @@ def sources(*folders: str) -> list[Path]:
     return [path for folder in folders for path in sorted((ROOT / folder).rglob("*.py"))]
 
 
-@pytest.mark.parametrize("path", sources("handlers"), ids=lambda p: p.name)
-def test_handlers_import_no_platform_library_and_no_sqlalchemy(path: Path) -> None:
+def name(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+@pytest.mark.parametrize("path", sources("handlers"), ids=name)
+def test_features_import_no_platform_library_and_no_sqlalchemy(path: Path) -> None:
     for module, _ in imports(path):
         root = module.split(".")[0]
-        assert root not in PLATFORM_LIBRARIES | {"sqlalchemy"}, f"{path.name} imports {module}"
+        assert root not in PLATFORM_LIBRARIES | {"sqlalchemy"}, f"{name(path)} imports {module}"
 
 
-@pytest.mark.parametrize("path", sources("bot"), ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize("path", sources("bot/core", "bot/runtime", "bot/knowledge"), ids=name)
+def test_the_core_imports_no_platform_library_and_no_feature(path: Path) -> None:
+    """Only the adapters know a platform; features hang below the core, not inside it
+    (``bot/runtime`` wires them together and may name them)."""
+    for module, _ in imports(path):
+        root = module.split(".")[0]
+        assert root not in PLATFORM_LIBRARIES, f"{name(path)} imports {module}"
+        if "runtime" not in path.parts:
+            assert root != "handlers", f"{name(path)} imports the feature {module}"
+
+
+@pytest.mark.parametrize("path", sources("bot"), ids=name)
 def test_only_storage_builds_sql(path: Path) -> None:
     for module, names in imports(path):
         if module.split(".")[0] == "sqlalchemy":
-            assert not SQL_NAMES & set(names), f"{path.name} builds SQL ({module}: {names})"
-            assert module in {"sqlalchemy.ext.asyncio"}, f"{path.name} imports {module}"
+            assert not SQL_NAMES & set(names), f"{name(path)} builds SQL ({module}: {names})"
+            assert module in {"sqlalchemy.ext.asyncio"}, f"{name(path)} imports {module}"

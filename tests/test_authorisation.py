@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import App
-from bot.config import Config
-from bot.dispatcher import FAILED, Dispatcher
-from bot.events import Identity, Incoming
-from bot.roles import Role
+from bot.core.dispatcher import FAILED, Dispatcher
+from bot.core.events import Identity, Incoming
+from bot.core.roles import Role
+from bot.runtime.app import App
+from bot.runtime.config import Config
 from storage import roles
 from storage.models import Announcement, Feedback, RoleGrant
 from tests.harness import Chat, dispatcher_for, with_roles

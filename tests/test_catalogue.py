@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 from bench.generated_kb import generated_text
-from bot.app import App
-from bot.config import Config
 from bot.knowledge.schema import default_text
+from bot.runtime.app import App
+from bot.runtime.config import Config
 from tests.harness import Chat
 from tests.test_questions import staff_dispatcher
 

@@ -16,8 +16,8 @@ import pytest
 from aiohttp import web
 from sqlalchemy import func, select
 
-from bot.app import App
-from bot.config import load_config
+from bot.runtime.app import App
+from bot.runtime.config import load_config
 from storage import outbox
 from storage.leadership import Leadership
 from storage.models import OutboxMessage

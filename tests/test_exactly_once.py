@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.app import App
-from bot.config import Config
+from bot.runtime.app import App
+from bot.runtime.config import Config
 from storage import outbox
 from storage.models import OutboxMessage
 

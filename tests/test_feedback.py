@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
-from bot.config import Config
-from bot.dispatcher import Dispatcher, Surface
-from bot.feedback_export import as_records, to_csv, to_json
+from bot.core.dispatcher import Dispatcher, Surface
+from bot.runtime.app import App
+from bot.runtime.config import Config
+from handlers.feedback.export import as_records, to_csv, to_json
 from storage import feedback as store
 from storage.models import Feedback
 from tests.harness import Chat, dispatcher_for, with_roles

@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 
 from bot.adapters.matrix_content import MAX_EVENT_BYTES, message_contents
 from bot.adapters.telegram_text import message_parts, utf16_length
-from bot.app import App
-from bot.config import Config
-from bot.dispatcher import FAILED, Dispatcher, Surface
-from bot.events import Identity, Incoming, Reply
+from bot.core.dispatcher import FAILED, Dispatcher, Surface
+from bot.core.events import Identity, Incoming, Reply
+from bot.runtime.app import App
+from bot.runtime.config import Config
 from handlers import all_routers
 from tests.harness import dispatcher_for, with_roles
 

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from bot.app import App
-from bot.config import Config
 from bot.knowledge import embedding
 from bot.knowledge.passages import passages
 from bot.knowledge.schema import KnowledgeError, default_text, parse
 from bot.knowledge.service import Knowledge
 from bot.knowledge.shipped import shipped_vectors
+from bot.runtime.app import App
+from bot.runtime.config import Config
 
 if TYPE_CHECKING:
     from bot.knowledge.embedding import Vectors

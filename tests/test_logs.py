@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from bot.app import App
-from bot.pseudonym import Pseudonyms
-from bot.retention import apply_retention
+from bot.runtime.app import App
+from bot.runtime.pseudonym import Pseudonyms
+from handlers.privacy.retention import apply_retention
 from tests.harness import Chat
 
 SECRET_TEXT = "Meine Telefonnummer ist 0631 123456"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import pickle
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config as AlembicConfig
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
+from bot.runtime.scheduler import Scheduler
 from storage import db
 from storage.models import Base
 
@@ -60,3 +63,35 @@ async def test_sqlite_file_is_created_and_migrated(tmp_path: os.PathLike[str]) -
 @pytest.mark.postgres
 async def test_postgresql_database_is_migrated(postgres_url: str) -> None:
     await check_empty_database_is_migrated(postgres_url)
+
+
+async def test_announcements_planned_before_the_move_of_the_scheduler_stay_planned(
+    tmp_path: os.PathLike[str],
+) -> None:
+    """A job stored by a klbot whose scheduler lived in ``bot.scheduler`` (migration 0012)."""
+    url = f"sqlite+aiosqlite:///{tmp_path}/klbot.sqlite3"
+    engine = db.make_engine(url)
+    try:
+        await db.ensure_current(engine)
+        scheduler = Scheduler("Europe/Berlin", url)
+        scheduler.start(None, paused=True)
+        scheduler.announcement(7, at=datetime.now(UTC) + timedelta(days=1), crontab=None)
+        scheduler.stop()
+        async with engine.begin() as conn:  # as the older klbot stored it
+            state = pickle.loads(await conn.scalar(text("SELECT job_state FROM scheduled_jobs")))
+            state["func"] = "bot.scheduler:fire_announcement"
+            await conn.execute(
+                text("UPDATE scheduled_jobs SET job_state = :s"), {"s": pickle.dumps(state)}
+            )
+            await conn.execute(text("UPDATE alembic_version SET version_num = '0011'"))
+        assert await db.ensure_current(engine) is True
+    finally:
+        await engine.dispose()
+    scheduler = Scheduler("Europe/Berlin", url)
+    scheduler.start(None, paused=True)
+    try:
+        assert scheduler.has_announcement(7)
+        job = scheduler._scheduler.get_job("announcement:7")
+        assert job.func_ref == "bot.runtime.scheduler:fire_announcement"
+    finally:
+        scheduler.stop()

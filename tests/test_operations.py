@@ -10,11 +10,11 @@ import socket
 import aiohttp
 import pytest
 
-from bot.app import App
-from bot.config import Config, LoggingSection
-from bot.logsetup import configure
-from bot.metrics import Metrics
-from bot.operations import serve_operations
+from bot.runtime.app import App
+from bot.runtime.config import Config, LoggingSection
+from bot.runtime.logsetup import configure
+from bot.runtime.metrics import Metrics
+from bot.runtime.operations import serve_operations
 from storage import db
 from tests.harness import Chat
 

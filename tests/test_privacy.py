@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import App
-from bot.config import Config, ConfigError, PrivacySection, load_config
-from bot.dispatcher import Dispatcher, Surface
-from bot.events import Identity, Incoming
-from bot.retention import apply_retention
+from bot.core.dispatcher import Dispatcher, Surface
+from bot.core.events import Identity, Incoming
+from bot.runtime.app import App
+from bot.runtime.config import Config, ConfigError, PrivacySection, load_config
+from handlers.privacy.retention import apply_retention
 from storage import roles
 from storage.models import (
     AuditEntry,

@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import App
-from bot.config import Config
-from bot.dispatcher import Dispatcher
+from bot.core.dispatcher import Dispatcher
 from bot.knowledge.schema import default_text, parse
 from bot.knowledge.service import Loaded
-from handlers.gaps import gap_report
-from handlers.questions import DID_YOU_MEAN
+from bot.runtime.app import App
+from bot.runtime.config import Config
+from handlers.questions.chat import DID_YOU_MEAN
+from handlers.questions.gaps import gap_report
 from storage import knowledge as store
 from storage.knowledge import Gap
 from tests.harness import Chat, dispatcher_for, with_roles

@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, update
 
-from bot.app import App
-from bot.config import Config, PrivacySection
-from bot.retention import apply_retention
+from bot.runtime.app import App
+from bot.runtime.config import Config, PrivacySection
+from handlers.privacy.retention import apply_retention
 from storage import outbox, platform
 from storage.models import (
     Feedback,

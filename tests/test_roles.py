@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.app import App
-from bot.config import Config
-from bot.dispatcher import Dispatcher
-from bot.roles import Role
+from bot.core.dispatcher import Dispatcher
+from bot.core.roles import Role
+from bot.runtime.app import App
+from bot.runtime.config import Config
 from storage import roles
 from storage.models import AuditEntry, Invite
 from tests.harness import Chat, dispatcher_for, with_roles

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import App
-from bot.config import Config
-from bot.context import Context
-from bot.dispatcher import Dispatcher, Surface
-from bot.events import Button, Reply
-from bot.i18n import Text
-from bot.router import Args, Router, parse_command
+from bot.core.context import Context
+from bot.core.dispatcher import Dispatcher, Surface
+from bot.core.events import Button, Reply
+from bot.core.i18n import Text
+from bot.core.router import Args, Router, parse_command
+from bot.runtime.app import App
+from bot.runtime.config import Config
 from handlers import all_routers
 from tests.harness import Chat
 

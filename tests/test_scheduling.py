@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import App
-from bot.config import Config
-from bot.dispatcher import Surface
-from bot.scheduler import Scheduler
+from bot.core.dispatcher import Surface
+from bot.runtime.app import App
+from bot.runtime.config import Config
+from bot.runtime.scheduler import Scheduler
 from storage import announcements
 from storage.db import sync_url
 from tests.harness import Chat, dispatcher_for, with_roles

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.app import App
-from bot.config import Config, load_config
+from bot.runtime.app import App
+from bot.runtime.config import Config, load_config
 from storage.db import head_revision
 from tests.harness import Chat
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.events import Reply
+from bot.core.events import Reply
 
 
 def with_choices(reply: Reply) -> str:

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from bot.adapters.formatting import split_text, with_choices
-from bot.events import Attachment, Reply
+from bot.core.events import Attachment, Reply
 
 MAX_EVENT_BYTES = 60_000
 """Matrix allows 65,536 bytes per event, envelope and signatures included."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from nio import InviteMemberEvent, MatrixRoom, RoomMemberEvent, RoomMessageText
 
-from bot.events import Identity, Incoming
+from bot.core.events import Identity, Incoming
 
 
 def invitation(invite_state: list[Any], me: str) -> tuple[bool, str]:

@@ -36,10 +36,10 @@ from bot.adapters import (
     UpdateHandler,
 )
 from bot.adapters.telegram_text import message_parts
-from bot.config import TelegramSection
-from bot.dispatcher import Surface
-from bot.events import Identity, Incoming, Reply
-from bot.i18n import Text
+from bot.core.dispatcher import Surface
+from bot.core.events import Identity, Incoming, Reply
+from bot.core.i18n import Text
+from bot.runtime.config import TelegramSection
 from storage import platform as state
 
 log = logging.getLogger(__name__)

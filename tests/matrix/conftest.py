@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, load_config
+from bot.runtime.config import Config, load_config
 from tests.matrix.citizen import Citizen
 from tests.matrix.synapse import Synapse
 from tests.running import RunningKlbot

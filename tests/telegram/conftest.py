@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Config, load_config
+from bot.runtime.config import Config, load_config
 from tests.running import RunningKlbot
 from tests.telegram.client import TelegramUser
 from tests.telegram.compat import CompatProxy

@@ -7,9 +7,9 @@ import asyncio
 from sqlalchemy import select
 
 from bot.adapters.telegram import TelegramAdapter
-from bot.app import App
-from bot.config import Config
-from bot.delivery import OutboxSender
+from bot.runtime.app import App
+from bot.runtime.config import Config
+from bot.runtime.delivery import OutboxSender
 from storage import outbox
 from storage.models import OutboxMessage
 from tests.telegram.flood_fake import FloodFake
@@ -54,8 +54,8 @@ async def test_sender_honours_retry_after_and_loses_nothing(app: App, config: Co
 
 
 def test_groups_get_twenty_messages_a_minute() -> None:
-    from bot.events import Identity
-    from bot.limits import Limits
+    from bot.core.events import Identity
+    from bot.runtime.limits import Limits
 
     limits = Limits(["telegram"], {"telegram": (30, 1)})
     group = limits.chat(Identity("telegram", "-100123"))

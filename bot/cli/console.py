@@ -1,0 +1,87 @@
+"""Talking to klbot: ``klbot chat``, ``klbot ask`` and ``klbot run``."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import TYPE_CHECKING
+
+import click
+
+from bot.cli.support import USER_OPTION, default_user, with_app
+from bot.runtime.config import Config
+
+if TYPE_CHECKING:
+    from bot.runtime.app import App
+
+
+@click.command()
+@USER_OPTION
+@click.pass_obj
+def chat(config: Config, user: str) -> None:
+    """Chat with klbot in the terminal (reads one message per line when piped)."""
+    from bot.adapters.console import ConsoleAdapter
+
+    logging.basicConfig(level=logging.WARNING)
+    adapter = ConsoleAdapter(user, language=os.environ.get("LANG"))
+    if adapter.interactive:
+        click.echo(
+            "klbot – KL.digital. /help zeigt die Befehle, Strg-D beendet. / "
+            "/help lists the commands, Ctrl-D quits.\n"
+        )
+
+    async def work(app: App) -> None:
+        from bot.runtime.app import stop_event_on_signals
+
+        await adapter.converse(app.dispatcher.handle, stop_event_on_signals())
+
+    with_app(config, work)
+
+
+@click.command()
+@USER_OPTION
+@click.argument("text", nargs=-1, required=True)
+@click.pass_obj
+def ask(config: Config, user: str, text: tuple[str, ...]) -> None:
+    """Send one message as a console user and print the reply."""
+    from bot.adapters.console import ConsoleAdapter
+
+    logging.basicConfig(level=logging.WARNING)
+    adapter = ConsoleAdapter(user, language=os.environ.get("LANG"))
+
+    async def work(app: App) -> None:
+        for reply in await app.dispatcher.handle(adapter.incoming(" ".join(text)), adapter.surface):
+            await adapter.send(adapter.identity, reply)
+
+    with_app(config, work)
+
+
+@click.command()
+@click.pass_obj
+def run(config: Config) -> None:
+    """Run every enabled adapter until SIGINT/SIGTERM (console chat when none is enabled)."""
+    from bot.runtime.logsetup import configure
+
+    configure(config.logging)
+
+    async def work(app: App) -> None:
+        from bot.runtime.app import stop_event_on_signals
+
+        app.scheduler()  # checks every cron expression before anything starts
+        adapters = app.platform_adapters()
+        stop = stop_event_on_signals()
+        leading = asyncio.create_task(app.lead(stop), name="leader")
+        try:
+            if adapters:
+                await app.serve(adapters, stop)
+                return
+            from bot.adapters.console import ConsoleAdapter
+
+            console = ConsoleAdapter(default_user(), language=os.environ.get("LANG"))
+            await console.converse(app.dispatcher.handle, stop)
+        finally:
+            stop.set()
+            await leading
+
+    with_app(config, work)

@@ -1,0 +1,99 @@
+"""What a handler receives: the message, who sent it, their language, the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.events import Button, Incoming, Reply
+from bot.core.i18n import Text
+from bot.core.roles import Role
+from bot.core.router import Command
+from bot.runtime.config import Config
+from bot.runtime.services import Services
+from storage import conversations
+from storage.conversations import ConversationState
+
+
+@dataclass
+class Context:
+    """Everything one handler call may use; built anew for every message."""
+
+    message: Incoming
+    person_id: int
+    roles: frozenset[Role]
+    lang: str
+    session: AsyncSession
+    config: Config
+    services: Services
+    commands: Sequence[Command] = ()
+    """The commands this person may use, in help order."""
+    command: str = ""
+    """The command's name, without the slash, when the message is a command."""
+    args: str = ""
+    """Text after the command name, or after ``prefix:`` in button data."""
+    conversation: ConversationState | None = None
+
+    @property
+    def chat(self) -> str:
+        return str(self.message.chat)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The time zone in which people read times (``[bot] timezone``)."""
+        return ZoneInfo(self.config.bot.timezone)
+
+    def when(self, moment: datetime) -> str:
+        """``moment`` as people here read it: ``15.11.2017 14:05``."""
+        return moment.astimezone(self.zone).strftime("%d.%m.%Y %H:%M")
+
+    def t(self, text: Text, **values: object) -> str:
+        """``text`` in this person's language."""
+        return text(self.lang, **values)
+
+    def reply(
+        self,
+        text: Text | str,
+        *,
+        buttons: Sequence[Sequence[tuple[Text | str, str]]] = (),
+        **values: object,
+    ) -> Reply:
+        """A reply in this person's language; ``buttons`` are rows of (label, data)."""
+        rows = tuple(
+            tuple(Button(self._localise(label), data) for label, data in row) for row in buttons
+        )
+        return Reply(self._localise(text, **values), rows)
+
+    def _localise(self, text: Text | str, **values: object) -> str:
+        return text(self.lang, **values) if isinstance(text, Text) else text
+
+    async def start_conversation(self, name: str, step: str, **data: Any) -> None:
+        """Begin (or restart) conversation ``name`` at ``step``; stored at once."""
+        self.conversation = ConversationState(name, step, dict(data))
+        await self._save()
+
+    async def goto(self, step: str, **data: Any) -> None:
+        """Move the running conversation to ``step``, merging ``data`` into what it holds."""
+        if self.conversation is None:
+            raise RuntimeError("goto() outside a conversation")
+        self.conversation.step = step
+        self.conversation.data.update(data)
+        await self._save()
+
+    async def end_conversation(self) -> bool:
+        """Leave any conversation in this chat; True if there was one."""
+        self.conversation = None
+        return await conversations.clear_conversation(
+            self.session, chat=self.chat, person_id=self.person_id
+        )
+
+    async def _save(self) -> None:
+        assert self.conversation is not None
+        await conversations.save_conversation(
+            self.session, chat=self.chat, person_id=self.person_id, state=self.conversation
+        )

@@ -1,0 +1,248 @@
+"""Turns one incoming message into replies: person, language, roles, then the right handler.
+
+Each message is handled in one database transaction: if a handler fails, nothing
+it wrote is kept and the person gets an apology instead of silence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.core import input_checks
+from bot.core.context import Context
+from bot.core.events import Incoming, Reply
+from bot.core.i18n import Text, language_from_hint
+from bot.core.roles import roles_for
+from bot.core.router import Args, Command, Handler, HandlerResult, Router, parse_command
+from bot.runtime.config import Config
+from bot.runtime.services import Services
+from storage import conversations, outbox, people, platform
+from storage import roles as grants
+
+log = logging.getLogger(__name__)
+
+FAILED = Text(
+    de="Entschuldigung, da ist bei mir etwas schiefgegangen; gespeichert wurde nichts. "
+    "Bitte versuch es gleich noch einmal.",
+    en="Sorry, something went wrong on my side; nothing was saved. Please try again shortly.",
+)
+NOT_ALLOWED = Text(
+    de="/{command} steht nur {roles} zur Verfügung.",
+    en="/{command} is only available to {roles}.",
+)
+ROLE_NAMES = {
+    "staff": Text(de="Mitarbeitenden", en="staff"),
+    "board": Text(de="Mitgliedern des Beirats", en="board members"),
+    "admin": Text(de="Administratoren", en="administrators"),
+}
+NO_ARGS = Text(
+    de="/{command} braucht keine weiteren Angaben. Schreib einfach /{command}.",
+    en="/{command} takes nothing after it. Just send /{command}.",
+)
+NEEDS_ARGS = Text(
+    de="/{command} braucht noch eine Angabe, zum Beispiel: {usage}",
+    en="/{command} needs something after it, for example: {usage}",
+)
+STALE_BUTTON = Text(
+    de="Diese Auswahl gilt nicht mehr. Schreib /help für einen Überblick.",
+    en="That choice is no longer available. Send /help for an overview.",
+)
+NO_SUCH_CHOICE = Text(
+    de="Bitte antworte mit einer Zahl von 1 bis {count}.",
+    en="Please answer with a number from 1 to {count}.",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Surface:
+    """What the platform a message came through can show."""
+
+    buttons: bool
+    """Native buttons; without them, buttons become numbered choices."""
+    username: str | None = None
+    """The bot's own user name there, for ``/cmd@username``."""
+    push: bool = True
+    """The platform can deliver messages at any time; without it (the console), messages
+    owed to a person are shown with the next reply."""
+
+
+class Dispatcher:
+    """Routes messages to the handlers of an explicit list of routers."""
+
+    def __init__(
+        self,
+        routers: Sequence[Router],
+        sessions: async_sessionmaker[AsyncSession],
+        config: Config,
+        services: Services,
+    ) -> None:
+        self.sessions = sessions
+        self.config = config
+        self.services = services
+        self.commands: dict[str, Command] = {}
+        self.callbacks: dict[str, Handler] = {}
+        self.steps: dict[tuple[str, str], Handler] = {}
+        self.text_handlers: list[Handler] = []
+        self.unknown_command: Handler | None = None
+        for router in routers:
+            self._include(router)
+
+    def _include(self, router: Router) -> None:
+        for command in router.commands:
+            if command.name in self.commands:
+                raise ValueError(f"/{command.name} registered twice (router {router.name})")
+            self.commands[command.name] = command
+        for key, handler in router.callbacks.items():
+            if key in self.callbacks:
+                raise ValueError(f"button prefix {key!r} registered twice (router {router.name})")
+            self.callbacks[key] = handler
+        self.steps.update(router.steps)
+        self.text_handlers.extend(router.text_handlers)
+        self.unknown_command = self.unknown_command or router.unknown_command_handler
+
+    async def handle(
+        self,
+        message: Incoming,
+        surface: Surface,
+        *,
+        update_key: str | None = None,
+        persist: bool = False,
+    ) -> list[Reply]:
+        """Handle one message; returns the replies to show in its chat.
+
+        ``update_key`` names the platform update: handled once, a second delivery of it
+        (after a crash) does nothing. With ``persist`` the replies are written to the
+        outbox in the same transaction, for the sender to deliver.
+        """
+        limit = self.config.bot.max_message_length
+        if message.text is not None:
+            issue = input_checks.problem(message.text, limit)
+            if issue is not None:
+                text, values = issue
+                return [Reply(text(await self._language_of(message), **values))]
+            message = replace(message, text=input_checks.clean(message.text))
+        try:
+            async with self.sessions() as session, session.begin():
+                if update_key and not await platform.mark_processed(session, key=update_key):
+                    return []
+                replies = await self._handle(session, message, surface)
+                self.services.metrics.updates.labels(message.platform).inc()
+                if persist:
+                    await self._persist(session, message, replies)
+                return replies
+        except Exception:
+            log.exception("handling a message from %s failed", message.platform)
+            replies = [Reply(FAILED(await self._language_of(message)))]
+            if persist:
+                async with self.sessions() as session, session.begin():
+                    await self._persist(session, message, replies)
+            return replies
+
+    @staticmethod
+    async def _persist(session: AsyncSession, message: Incoming, replies: list[Reply]) -> None:
+        for reply in replies:
+            rows = [[[b.label, b.data] for b in row] for row in reply.buttons]
+            chat = str(message.chat)
+            await outbox.enqueue(session, chat=chat, text=reply.text, buttons=rows)
+            if (file := reply.attachment) is not None:  # its own row: sent once, after the text
+                attachment = (file.name, file.data, file.mime_type)
+                await outbox.enqueue(session, chat=chat, text="", attachment=attachment)
+
+    async def _language_of(self, message: Incoming) -> str:
+        try:
+            async with self.sessions() as session:
+                person = await people.find_person(session, identity=str(message.sender))
+        except Exception:
+            person = None
+        chosen = person.language if person is not None else None
+        return chosen or language_from_hint(message.language) or self.config.bot.default_language
+
+    async def _handle(
+        self, session: AsyncSession, message: Incoming, surface: Surface
+    ) -> list[Reply]:
+        person = await people.get_or_create_person(session, identity=str(message.sender))
+        granted = await grants.granted(session, identity=str(message.sender))
+        roles = roles_for(str(message.sender), self.config.roles, granted)
+        chat = str(message.chat)
+        ctx = Context(
+            message=message,
+            person_id=person.id,
+            roles=roles,
+            lang=person.language
+            or language_from_hint(message.language)
+            or self.config.bot.default_language,
+            session=session,
+            config=self.config,
+            services=self.services,
+            commands=[c for c in self.commands.values() if c.allowed(roles)],
+            conversation=await conversations.get_conversation(
+                session, chat=chat, person_id=person.id
+            ),
+        )
+        if not surface.buttons and message.text is not None:
+            choices = await conversations.get_choices(session, chat=chat, person_id=person.id)
+            if choices and message.text.isdecimal():
+                number = int(message.text)
+                if not 1 <= number <= len(choices):
+                    return [ctx.reply(NO_SUCH_CHOICE, count=len(choices))]
+                ctx.message = message = replace(message, text=None, callback=choices[number - 1])
+        replies = _as_list(await self._route(ctx, surface))
+        if not surface.push:
+            owed = await outbox.take_pending(session, chat=str(message.sender))
+            replies = [Reply(text) for text in owed] + replies
+        if not surface.buttons:
+            offered = [b.data for r in replies for b in r.flat_buttons]
+            await conversations.save_choices(
+                session, chat=chat, person_id=person.id, options=offered
+            )
+        return replies
+
+    async def _route(self, ctx: Context, surface: Surface) -> HandlerResult:
+        message = ctx.message
+        if message.callback is not None:
+            prefix, _, ctx.args = message.callback.partition(":")
+            handler = self.callbacks.get(prefix)
+            return await handler(ctx) if handler else ctx.reply(STALE_BUTTON)
+        text = message.text or ""
+        parsed = parse_command(text) if text.startswith("/") else None
+        if parsed is not None:
+            addressee, username = parsed.addressee, surface.username
+            if addressee and username and addressee.lower() != username.lower():
+                return None  # a command for another bot in the same group
+            return await self._run_command(ctx, parsed.name, parsed.args)
+        if ctx.conversation is not None:
+            step = self.steps.get((ctx.conversation.name, ctx.conversation.step))
+            if step is not None:
+                return await step(ctx)
+            log.warning("dropping conversation %s at unknown step", ctx.conversation.name)
+            await ctx.end_conversation()
+        for handler in self.text_handlers:
+            result = await handler(ctx)
+            if result is not None:
+                return result
+        return None
+
+    async def _run_command(self, ctx: Context, name: str, args: str) -> HandlerResult:
+        command = self.commands.get(name)
+        ctx.command, ctx.args = name, args
+        if command is None:
+            return await self.unknown_command(ctx) if self.unknown_command else None
+        if not command.allowed(ctx.roles):
+            who = " / ".join(ctx.t(ROLE_NAMES[role]) for role in sorted(command.roles))
+            return ctx.reply(NOT_ALLOWED, command=name, roles=who)
+        if command.args is Args.NONE and args:
+            return ctx.reply(NO_ARGS, command=name)
+        if command.args is Args.REQUIRED and not args:
+            usage = ctx.t(command.usage) if command.usage else f"/{name} …"
+            return ctx.reply(NEEDS_ARGS, command=name, usage=usage)
+        return await command.handler(ctx)
+
+
+def _as_list(result: HandlerResult) -> list[Reply]:
+    if result is None:
+        return []
+    return result if isinstance(result, list) else [result]

@@ -1,0 +1,254 @@
+"""Wires configuration, storage, handlers and adapters together; starts and stops them."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.adapters import Adapter
+from bot.core.dispatcher import Dispatcher, Surface
+from bot.core.events import Identity, Incoming
+from bot.knowledge.service import Knowledge
+from bot.runtime.config import Config
+from bot.runtime.delivery import OutboxSender, recipient_gone
+from bot.runtime.membership import wait
+from bot.runtime.operations import serve_operations
+from bot.runtime.pseudonym import Pseudonyms
+from bot.runtime.scheduler import Scheduler
+from bot.runtime.services import Services
+from handlers import all_routers
+from handlers.announcements import broadcast
+from handlers.digest import service as digest
+from handlers.privacy import retention
+from storage import announcements, db
+from storage.leadership import Leadership
+
+log = logging.getLogger(__name__)
+
+
+class App:
+    """One running klbot: its database and its dispatcher."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.engine: AsyncEngine = db.make_engine(config.storage.resolved_url())
+        self.sessions: async_sessionmaker[AsyncSession] = db.make_sessions(self.engine)
+        self.services = Services(
+            knowledge=Knowledge(file=config.knowledge.file, embeddings=config.knowledge.embeddings),
+            pseudonyms=Pseudonyms(config.privacy.pseudonym_secret),
+        )
+        self.metrics = self.services.metrics
+        self.dispatcher = Dispatcher(all_routers(), self.sessions, config, self.services)
+        self.sender: OutboxSender | None = None
+        self._scheduler: Scheduler | None = None
+
+    @classmethod
+    @asynccontextmanager
+    async def open(cls, config: Config) -> AsyncIterator[App]:
+        """Open the database (migrating it if it is behind) and close it afterwards."""
+        app = cls(config)
+        try:
+            if await db.ensure_current(app.engine):
+                log.info("database migrated to %s", db.head_revision())
+            yield app
+        finally:
+            await app.engine.dispose()
+
+    def platform_adapters(self) -> list[Adapter]:
+        """The enabled platform adapters; each platform library is imported only if enabled."""
+        adapters: list[Adapter] = []
+        if self.config.telegram.enabled:
+            from bot.adapters.telegram import TelegramAdapter
+
+            menu = [
+                (c.name, c.description) for c in self.dispatcher.commands.values() if not c.roles
+            ]
+            adapters.append(TelegramAdapter(self.config.telegram, self.sessions, menu))
+        if self.config.matrix.enabled:
+            from bot.adapters.matrix import MatrixAdapter
+
+            matrix = self.config.matrix
+            adapters.append(MatrixAdapter(matrix, self.sessions, matrix.resolved_store()))
+        return adapters
+
+    def scheduler(self) -> Scheduler:
+        """The app's scheduler (not yet started); checks every cron expression."""
+        scheduler = Scheduler(
+            self.config.bot.timezone,
+            self.config.storage.resolved_url(),
+            misfire_grace=self.config.announcements.misfire_grace,
+        )
+        if self.config.feedback.digest:
+            scheduler.cron(
+                "feedback-digest",
+                self.config.feedback.digest,
+                self.send_digest,
+                key=f"[feedback] digest {self.config.feedback.digest!r}",
+            )
+        scheduler.every("announcement-reports", 10, self.finish_announcements)
+        scheduler.every("retention", 3600, self.apply_retention)
+        self._scheduler = scheduler
+        return scheduler
+
+    async def lead(self, stop: asyncio.Event, *, retry_seconds: float = 5.0) -> None:
+        """Run the scheduler while this process leads, until ``stop``: of several processes
+        on one PostgreSQL database exactly one leads, and another takes over within
+        ``retry_seconds`` when it stops or dies."""
+        async with Leadership(self.engine) as leadership:
+            while not stop.is_set():
+                try:
+                    elected = await leadership.acquire()
+                except Exception as exc:
+                    log.warning("could not ask the database who leads: %s", exc)
+                    elected = False
+                if elected:
+                    scheduler = self._scheduler or self.scheduler()  # built at start-up
+                    scheduler.start(self)
+                    log.info("this process leads: it runs the scheduler")
+                    try:
+                        while await self._still_leads(leadership, retry_seconds):
+                            if await wait(stop, retry_seconds):
+                                break
+                    finally:
+                        scheduler.stop()
+                        self._scheduler = None
+                    if not stop.is_set():
+                        log.warning("this process no longer leads (database connection lost)")
+                await wait(stop, retry_seconds)
+
+    @staticmethod
+    async def _still_leads(leadership: Leadership, seconds: float) -> bool:
+        """Whether the lock is still held; a database that does not answer in ``seconds``
+        (network trouble) counts as lost, so this process stops leading at once."""
+        try:
+            return await asyncio.wait_for(leadership.holds(), seconds)
+        except TimeoutError:
+            await leadership.resign()
+            return False
+
+    async def fire_announcement(self, announcement_id: int, fire_time: datetime) -> None:
+        """A scheduled announcement is due: write its delivery rows."""
+        async with self.sessions() as session, session.begin():
+            row = await announcements.get(session, announcement_id=announcement_id)
+            if row is None or row.status not in ("scheduled", "sending"):
+                return
+            await broadcast.fire(session, row, self.config, run=f"{fire_time:%Y-%m-%dT%H:%M}")
+        if self.sender is not None:
+            self.sender.wake()
+
+    async def announcement_missed(self, announcement_id: int) -> None:
+        """Missed by more than the grace time: skip it and tell its author."""
+        async with self.sessions() as session, session.begin():
+            row = await announcements.get(session, announcement_id=announcement_id)
+            if row is not None:
+                await broadcast.skipped(session, row, self.config)
+
+    async def finish_announcements(self) -> None:
+        """Report finished announcements; plan those filed in chat for a time or schedule."""
+        async with self.sessions() as session, session.begin():
+            await broadcast.finish_delivered(session, self.config)
+            waiting = await announcements.pending(session)
+        scheduler = self._scheduler
+        if scheduler is None:
+            return
+        for row in waiting:
+            timed = row.status == "scheduled" and (row.send_at or row.cron)
+            if timed and not scheduler.has_announcement(row.id):
+                scheduler.announcement(row.id, at=row.send_at, crontab=row.cron)
+
+    async def apply_retention(self) -> None:
+        """Forget what is older than the retention periods in ``[privacy]``."""
+        await retention.apply_retention(self.sessions, self.config)
+
+    async def send_digest(self, now: datetime | None = None) -> int:
+        """Owe each board member the feedback digest for the week before ``now``."""
+        now = now or datetime.now(ZoneInfo(self.config.bot.timezone))
+        async with self.sessions() as session, session.begin():
+            queued = await digest.send_to_board(
+                session, config=self.config, knowledge=self.services.knowledge, now=now
+            )
+        log.info("feedback digest queued for %d board member(s)", queued)
+        return queued
+
+    async def serve(
+        self,
+        adapters: list[Adapter],
+        stop: asyncio.Event | None = None,
+        ready: asyncio.Event | None = None,
+    ) -> None:
+        """Run ``adapters`` and the outbox sender until ``stop`` (default: SIGINT or SIGTERM);
+        ``ready`` is set once every adapter has started."""
+        stop = stop or stop_event_on_signals()
+        telegram, matrix = self.config.telegram, self.config.matrix
+        limits = {
+            "telegram": (telegram.rate_per_second, telegram.rate_per_chat),
+            "matrix": (matrix.rate_per_second, matrix.rate_per_chat),
+        }
+        sender = self.sender = OutboxSender(
+            self.sessions, {a.platform: a for a in adapters}, limits, metrics=self.metrics
+        )
+        operations = self.config.operations
+        endpoints = None
+        if operations.port:
+            endpoints = await serve_operations(
+                operations.listen,
+                operations.port,
+                self.metrics,
+                adapters,
+                lambda: db.reachable(self.engine),
+            )
+        inbound = Inbound(self.dispatcher, sender, self.sessions)
+        sending = asyncio.create_task(sender.run(stop), name="outbox-sender")
+        started: list[Adapter] = []
+        try:
+            for adapter in adapters:
+                await adapter.start(inbound)
+                started.append(adapter)
+                log.info("%s adapter started", adapter.platform)
+            if ready is not None:
+                ready.set()
+            await stop.wait()
+        finally:
+            stop.set()
+            await sending  # the message being sent goes out before its adapter stops
+            for adapter in reversed(started):
+                await adapter.stop()
+                log.info("%s adapter stopped", adapter.platform)
+            if endpoints is not None:
+                await endpoints.cleanup()
+
+
+class Inbound:
+    """Where push platforms hand their updates: handled once, replies into the outbox."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        sender: OutboxSender,
+        sessions: async_sessionmaker[AsyncSession],
+    ) -> None:
+        self.dispatcher, self.sender, self.sessions = dispatcher, sender, sessions
+
+    async def __call__(self, message: Incoming, surface: Surface, update_key: str) -> None:
+        await self.dispatcher.handle(message, surface, update_key=update_key, persist=True)
+        self.sender.wake()
+
+    async def gone(self, chat: Identity) -> None:
+        async with self.sessions() as session, session.begin():
+            await recipient_gone(session, str(chat), "the bot was removed")
+
+
+def stop_event_on_signals() -> asyncio.Event:
+    """An event set by SIGINT or SIGTERM (instead of a traceback)."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop

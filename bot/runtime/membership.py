@@ -1,0 +1,91 @@
+"""A sender's membership among the live senders of one database: it says every few seconds
+that it is alive and learns how many share each platform's limit."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.runtime.limits import Limits
+from storage import workers
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 2.0
+"""How often a sender says it is alive and counts the others."""
+ALIVE_SECONDS = 3 * HEARTBEAT_SECONDS
+"""A sender not heard from for this long no longer counts (it stopped or was killed)."""
+LEAVE_TIMEOUT = 3.0
+
+
+def worker_name() -> str:
+    """A name for this process's sender, unique across machines and restarts."""
+    return f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Membership:
+    """Heartbeats of one sender; each one re-divides the platforms' limits in ``limits``."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        platforms: list[str],
+        limits: Limits,
+        name: str | None = None,
+    ) -> None:
+        self.sessions, self.platforms, self.limits = sessions, platforms, limits
+        self.name = name or worker_name()
+
+    async def beat(self) -> int:
+        """Say this sender is alive; share each platform's limit among the live senders.
+        Returns the most senders any of this sender's platforms has."""
+        async with self.sessions() as session, session.begin():
+            await workers.heartbeat(session, name=self.name, platforms=self.platforms)
+            since = utcnow() - timedelta(seconds=ALIVE_SECONDS)
+            counts = await workers.alive(session, since=since)
+        for platform in self.platforms:
+            self.limits.share(platform, counts[platform])
+        return max((counts[p] for p in self.platforms), default=1)
+
+    async def join(self, stop: asyncio.Event) -> None:
+        """The first heartbeat; where others send too, wait until they have counted this
+        sender (until then, together they would send above the limit)."""
+        try:
+            others = await self.beat() > 1
+        except Exception:
+            log.exception("could not tell the other senders about this one")
+            others = True
+        if others:
+            await wait(stop, HEARTBEAT_SECONDS * 1.5)
+
+    async def keep_beating(self, stop: asyncio.Event) -> None:
+        """Heartbeats every ``HEARTBEAT_SECONDS`` until ``stop``, whatever the sender does."""
+        while not await wait(stop, HEARTBEAT_SECONDS):
+            try:
+                await self.beat()
+            except Exception as exc:
+                log.warning("heartbeat failed (%s); trying again", exc)
+
+    async def leave(self) -> None:
+        """Stop counting as a sender (the others take over this one's share at once; if
+        this fails, they do so once its heartbeat is old)."""
+        with contextlib.suppress(Exception):
+            async with asyncio.timeout(LEAVE_TIMEOUT):
+                async with self.sessions() as session, session.begin():
+                    before = utcnow() - timedelta(days=1)
+                    await workers.leave(session, name=self.name, before=before)
+
+
+async def wait(stop: asyncio.Event, seconds: float) -> bool:
+    """Wait up to ``seconds``; True as soon as ``stop`` is set."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    return stop.is_set()

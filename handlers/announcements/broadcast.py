@@ -1,0 +1,119 @@
+"""Firing announcements: one outbox row per recipient, written in one transaction."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from bot.core.i18n import Text
+from bot.runtime.config import Config
+from storage import Session, announcements, outbox, people, subscriptions
+from storage.models import Announcement
+
+log = logging.getLogger(__name__)
+
+AUDIENCES = ("all", "board", "staff")
+REPORT = Text(
+    de="Bericht zur Ankündigung #{id}: {recipients} Empfänger, {sent} zugestellt, "
+    "{failed} nicht zustellbar, Dauer {duration}.",
+    en="Report on announcement #{id}: {recipients} recipients, {sent} delivered, "
+    "{failed} undeliverable, took {duration}.",
+)
+
+
+def needs_approval(announcement: Announcement, config: Config) -> bool:
+    """The four-eyes rule: announcements to all subscribers need a second staff member."""
+    return config.announcements.four_eyes and announcement.audience == "all"
+
+
+def valid_audience(audience: str) -> bool:
+    """``all``, ``board``, ``staff`` or ``topic:NAME``."""
+    return audience in AUDIENCES or (audience.startswith("topic:") and len(audience) > 6)
+
+
+async def audience_of(session: Session, audience: str, config: Config) -> dict[str, str]:
+    """Chat → language for everyone the audience reaches."""
+    if audience in ("board", "staff"):
+        members = config.roles.board if audience == "board" else config.roles.staff
+        chats = {}
+        for identity in [*members, *(config.roles.admin if audience == "staff" else [])]:
+            person = await people.find_person(session, identity=identity)
+            chats[identity] = (person.language if person else None) or config.bot.default_language
+        return chats
+    topic = None if audience == "all" else audience.removeprefix("topic:")
+    return await subscriptions.recipients(session, topic=topic)
+
+
+async def fire(
+    session: Session, announcement: Announcement, config: Config, *, run: str = "now"
+) -> int:
+    """Write the delivery rows of one run (``run``: its scheduled minute), at most one per
+    recipient even if several processes fire it; returns how many were written."""
+    announcement.runs += 1
+    announcement.status = "sending"
+    announcement.started_at = datetime.now(UTC)
+    audience = await audience_of(session, announcement.audience, config)
+    english = announcement.text_en or announcement.text_de
+    queued = await outbox.enqueue_many(
+        session,
+        (
+            outbox.Owed(
+                chat,
+                english if language == "en" else announcement.text_de,
+                f"announcement:{announcement.id}:{run}:{chat}",
+            )
+            for chat, language in audience.items()
+        ),
+        announcement_id=announcement.id,
+    )
+    if queued >= outbox.MANY:
+        await outbox.refresh_statistics(session)
+    log.info("announcement %s run %s: %d recipient(s)", announcement.id, announcement.runs, queued)
+    return queued
+
+
+SKIPPED = Text(
+    de="Ankündigung #{id} wurde ausgelassen: klbot lief zur geplanten Zeit nicht und die "
+    "Nachfrist ist verstrichen. Schick sie neu, wenn sie noch aktuell ist.",
+    en="Announcement #{id} was skipped: klbot was not running at the planned time and the "
+    "grace period has passed. Send it again if it is still current.",
+)
+
+
+async def skipped(session: Session, announcement: Announcement, config: Config) -> None:
+    """Tell the author a run was missed; a one-off announcement ends as skipped."""
+    if not announcement.cron:
+        announcement.status = "skipped"
+    person = await people.find_person(session, identity=announcement.author)
+    lang = (person.language if person else None) or config.bot.default_language
+    await outbox.enqueue(session, chat=announcement.author, text=SKIPPED(lang, id=announcement.id))
+
+
+async def finish_delivered(session: Session, config: Config) -> list[int]:
+    """Close announcements whose every row is sent or given up, and report to their authors."""
+    done = []
+    for announcement in await announcements.sending(session):
+        progress = await announcements.progress(session, announcement_id=announcement.id)
+        if progress.pending:
+            continue
+        announcements.finish(announcement)
+        person = await people.find_person(session, identity=announcement.author)
+        lang = (person.language if person else None) or config.bot.default_language
+        started = announcement.started_at or announcement.created_at
+        seconds = (datetime.now(UTC) - started).total_seconds()
+        report = REPORT(
+            lang,
+            id=announcement.id,
+            recipients=progress.recipients,
+            sent=progress.sent,
+            failed=progress.failed,
+            duration=f"{seconds:.0f} s",
+        )
+        await outbox.enqueue(
+            session,
+            chat=announcement.author,
+            text=report,
+            dedupe_key=f"report:{announcement.id}:{announcement.runs}",
+        )
+        done.append(announcement.id)
+    return done

@@ -1,0 +1,223 @@
+"""/announce for staff: audience, German and English text, a preview, then out it goes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.context import Context
+from bot.core.events import Reply
+from bot.core.i18n import Text
+from bot.core.roles import Role
+from bot.core.router import Router
+from bot.runtime.config import ConfigError
+from bot.runtime.scheduler import trigger
+from handlers.announcements import broadcast
+from handlers.subscriptions.chat import topics as subscription_topics
+from storage import announcements as store
+from storage import roles as grants
+
+router = Router("announcements")
+
+CONVERSATION = "announce"
+STAFF = [Role.STAFF]
+AUDIENCES = {
+    "all": Text(de="Alle Abonnenten", en="All subscribers"),
+    "board": Text(de="Beirat", en="Board"),
+    "staff": Text(de="Mitarbeitende", en="Staff"),
+}
+SUBSCRIBERS_OF = Text(de="Abonnenten: {topic}", en="Subscribers: {topic}")
+ASK_AUDIENCE = Text(de="An wen geht die Ankündigung?", en="Who is the announcement for?")
+ASK_GERMAN = Text(de="Der Text auf Deutsch:", en="The text in German:")
+ASK_ENGLISH = Text(
+    de="Und auf Englisch (für Empfänger, die Englisch gewählt haben)?",
+    en="And in English (for recipients who chose English)?",
+)
+NO_ENGLISH = Text(de="Ohne englischen Text", en="No English text")
+PREVIEW = Text(
+    de="Vorschau – so erhalten es die Empfänger ({audience}):",
+    en="Preview – this is what recipients get ({audience}):",
+)
+SEND_NOW, DISCARD = Text(de="Jetzt senden", en="Send now"), Text(de="Verwerfen", en="Discard")
+LATER, REPEAT = Text(de="Später senden", en="Send later"), Text(de="Regelmäßig", en="Repeat")
+ASK_WHEN = Text(
+    de="Wann? Datum und Uhrzeit (Europe/Berlin), z. B. 01.12.2026 09:00",
+    en="When? Date and time (Europe/Berlin), e.g. 01.12.2026 09:00",
+)
+BAD_WHEN = Text(de="Bitte so: 01.12.2026 09:00", en="Like this, please: 01.12.2026 09:00")
+PAST_WHEN = Text(de="Dieser Zeitpunkt liegt in der Vergangenheit.", en="That time has passed.")
+ASK_CRON = Text(
+    de="Wie oft? Als Cron-Ausdruck (Minute Stunde Tag Monat Wochentag), z. B. "
+    "„0 9 * * mon“ = montags 9 Uhr, „30 8 * * *“ = täglich 8:30.",
+    en="How often? As a cron expression (minute hour day month weekday), e.g. "
+    "“0 9 * * mon” = Mondays 9:00, “30 8 * * *” = daily 8:30.",
+)
+BAD_CRON = Text(
+    de="Das ist kein gültiger Cron-Ausdruck; z. B. „0 9 * * mon“.",
+    en="That is not a valid cron expression; e.g. “0 9 * * mon”.",
+)
+PLANNED = Text(
+    de="Ankündigung #{id} ist geplant: {when}. /scheduled zeigt sie, /unschedule {id} sagt sie ab.",
+    en="Announcement #{id} is planned: {when}. /scheduled shows it, /unschedule {id} cancels it.",
+)
+QUEUED = Text(
+    de="Ankündigung #{id} geht an {count} Empfänger. Wenn alles zugestellt ist, bekommst du "
+    "einen Bericht.",
+    en="Announcement #{id} is going to {count} recipients. You will get a report once it is "
+    "delivered.",
+)
+DISCARDED = Text(de="Verworfen.", en="Discarded.")
+EXPECTED_BUTTON = Text(
+    de="Bitte wähle oben aus (oder /cancel).", en="Please choose above (or /cancel)."
+)
+STALE = Text(de="Diese Ankündigung ist schon erledigt.", en="That announcement is already done.")
+AWAITING = Text(
+    de="Ankündigung #{id} an alle wartet auf die Freigabe durch eine zweite Person: /approve {id}",
+    en="Announcement #{id} to everyone awaits approval by a second person: /approve {id}",
+)
+
+
+async def audience_choices(ctx: Context) -> list[tuple[str, str]]:
+    """Everyone subscribed, the subscribers of each topic, the board, the staff."""
+    topics = [
+        (f"topic:{topic}", ctx.t(SUBSCRIBERS_OF, topic=name))
+        for topic, name in await subscription_topics(ctx)
+        if topic != "all"
+    ]
+    others = [(key, ctx.t(name)) for key, name in AUDIENCES.items() if key != "all"]
+    return [("all", ctx.t(AUDIENCES["all"])), *topics, *others]
+
+
+@router.command(
+    "announce", description=Text(de="Ankündigung senden", en="send an announcement"), roles=STAFF
+)
+async def announce(ctx: Context) -> Reply:
+    await ctx.start_conversation(CONVERSATION, "audience")
+    choices = await audience_choices(ctx)
+    return ctx.reply(
+        ASK_AUDIENCE, buttons=[[(name, f"ann:audience:{key}")] for key, name in choices]
+    )
+
+
+@router.callback("ann")
+async def button(ctx: Context) -> Reply:
+    step, _, value = ctx.args.partition(":")
+    state = ctx.conversation
+    if (
+        not ctx.roles & set(STAFF)
+        or state is None
+        or state.name != CONVERSATION
+        or (state.step != step)
+    ):
+        return ctx.reply(STALE)
+    if step == "audience":
+        await ctx.goto("german", audience=value)
+        return ctx.reply(ASK_GERMAN)
+    if step == "english":
+        await ctx.goto("confirm", text_en=None)
+        return await _preview(ctx)
+    if value == "later":
+        await ctx.goto("when")
+        return ctx.reply(ASK_WHEN)
+    if value == "repeat":
+        await ctx.goto("cron")
+        return ctx.reply(ASK_CRON)
+    if value != "send":
+        await ctx.end_conversation()
+        return ctx.reply(DISCARDED)
+    return await _create(ctx)
+
+
+async def _create(ctx: Context, *, at: datetime | None = None, cron: str | None = None) -> Reply:
+    """File the announcement: out now, or stored for its time (the running klbot plans it)."""
+    assert ctx.conversation is not None
+    data = ctx.conversation.data
+    await ctx.end_conversation()
+    row = await store.create(
+        ctx.session,
+        author=ctx.chat,
+        audience=data["audience"],
+        text_de=data["text_de"],
+        text_en=data["text_en"],
+        send_at=at,
+        cron=cron,
+    )
+    if broadcast.needs_approval(row, ctx.config):
+        row.status = "approval"
+        await grants.audit(
+            ctx.session,
+            actor=ctx.chat,
+            action="announce",
+            detail=f"#{row.id} to {row.audience}: awaiting approval",
+        )
+        return ctx.reply(AWAITING, id=row.id)
+    if at or cron:
+        await grants.audit(
+            ctx.session,
+            actor=ctx.chat,
+            action="announce",
+            detail=f"#{row.id} to {row.audience}: {cron or at}",
+        )
+        when = f"{at.astimezone(ctx.zone):%d.%m.%Y %H:%M}" if at else f"„{cron}“"
+        return ctx.reply(PLANNED, id=row.id, when=when)
+    count = await broadcast.fire(ctx.session, row, ctx.config)
+    await grants.audit(
+        ctx.session,
+        actor=ctx.chat,
+        action="announce",
+        detail=f"#{row.id} to {row.audience}: {count} recipients",
+    )
+    return ctx.reply(QUEUED, id=row.id, count=count)
+
+
+@router.step(CONVERSATION, "when")
+async def when_step(ctx: Context) -> Reply:
+    text = (ctx.message.text or "").strip()
+    try:
+        at = datetime.strptime(text, "%d.%m.%Y %H:%M").replace(tzinfo=ctx.zone)
+    except ValueError:
+        return ctx.reply(BAD_WHEN)
+    if at <= datetime.now(ctx.zone):
+        return ctx.reply(PAST_WHEN)
+    return await _create(ctx, at=at)
+
+
+@router.step(CONVERSATION, "cron")
+async def cron_step(ctx: Context) -> Reply:
+    text = " ".join((ctx.message.text or "").split())
+    try:
+        trigger(text, ctx.zone, "cron")
+    except ConfigError:
+        return ctx.reply(BAD_CRON)
+    return await _create(ctx, cron=text)
+
+
+@router.step(CONVERSATION, "german")
+async def german(ctx: Context) -> Reply:
+    await ctx.goto("english", text_de=(ctx.message.text or "").strip())
+    return ctx.reply(ASK_ENGLISH, buttons=[[(NO_ENGLISH, "ann:english:none")]])
+
+
+@router.step(CONVERSATION, "english")
+async def english(ctx: Context) -> Reply:
+    await ctx.goto("confirm", text_en=(ctx.message.text or "").strip())
+    return await _preview(ctx)
+
+
+@router.step(CONVERSATION, "audience")
+@router.step(CONVERSATION, "confirm")
+async def expected_button(ctx: Context) -> Reply:
+    return ctx.reply(EXPECTED_BUTTON)
+
+
+async def _preview(ctx: Context) -> Reply:
+    assert ctx.conversation is not None
+    data = ctx.conversation.data
+    audience = dict(await audience_choices(ctx)).get(data["audience"], data["audience"])
+    parts = [ctx.t(PREVIEW, audience=audience), "", f"🇩🇪 {data['text_de']}"]
+    if data["text_en"]:
+        parts += ["", f"🇬🇧 {data['text_en']}"]
+    buttons = [
+        [(SEND_NOW, "ann:confirm:send"), (LATER, "ann:confirm:later")],
+        [(REPEAT, "ann:confirm:repeat"), (DISCARD, "ann:confirm:discard")],
+    ]
+    return ctx.reply("\n".join(parts), buttons=buttons)

@@ -1,0 +1,146 @@
+"""Browsing the knowledge base: /about, /projects, /project, /officers, /officer."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.events import Reply
+from bot.core.i18n import Text
+from bot.core.router import Args, Router
+from bot.knowledge.fields import AnyEntry
+from bot.knowledge.service import Loaded
+from handlers.catalogue import entries
+
+router = Router("catalogue")
+
+PAGE_SIZE = 5
+
+PROJECTS = Text(
+    de="Projekte ({first}–{last} von {count}):", en="Projects ({first}–{last} of {count}):"
+)
+NO_PROJECTS = Text(
+    de="Im Katalog stehen noch keine Projekte.", en="There are no projects in the catalogue yet."
+)
+OFFICERS = Text(de="Ansprechpersonen:", en="Officers and contacts:")
+PREVIOUS = Text(de="« Zurück", en="« Back")
+NEXT = Text(de="Weiter »", en="Next »")
+ALL_PROJECTS = Text(de="Alle Projekte", en="All projects")
+ALL_OFFICERS = Text(de="Alle Ansprechpersonen", en="All contacts")
+NOT_FOUND = Text(
+    de="Zu „{query}“ habe ich {kind} gefunden. {hint}",
+    en="I found {kind} matching “{query}”. {hint}",
+)
+NO_PROJECT = Text(de="kein Projekt", en="no project")
+NO_OFFICER = Text(de="keine Person", en="no person")
+PROJECTS_HINT = Text(de="/projects zeigt alle Projekte.", en="/projects lists all projects.")
+OFFICERS_HINT = Text(de="/officers zeigt alle Personen.", en="/officers lists everyone.")
+GONE = Text(
+    de="Diesen Eintrag gibt es nicht mehr. /help zeigt, was ich kann.",
+    en="That entry no longer exists. /help shows what I can do.",
+)
+
+
+async def knowledge(ctx: Context) -> Loaded:
+    return await ctx.services.knowledge.current(ctx.session)
+
+
+def entry_reply(ctx: Context, entry: AnyEntry, loaded: Loaded) -> Reply:
+    """A detail card with buttons to related entries."""
+    buttons = [
+        [(entries.title(r, ctx.lang), f"kb:{r.id}")] for r in entries.related(entry, loaded.kb)
+    ]
+    return ctx.reply(entries.detail(entry, loaded.kb, ctx.lang), buttons=buttons[:3])
+
+
+@router.command("about", description=Text(de="über KL.digital", en="about KL.digital"))
+async def about(ctx: Context) -> Reply:
+    loaded = await knowledge(ctx)
+    card = entries.detail(loaded.kb.organisation, loaded.kb, ctx.lang)
+    return ctx.reply(card, buttons=[[(ALL_PROJECTS, "projects:0"), (ALL_OFFICERS, "officers")]])
+
+
+@router.command("projects", description=Text(de="alle Projekte", en="all projects"))
+async def projects(ctx: Context) -> Reply:
+    return await _projects_page(ctx, 0)
+
+
+@router.callback("projects")
+async def projects_page(ctx: Context) -> Reply:
+    return await _projects_page(ctx, int(ctx.args) if ctx.args.isdecimal() else 0)
+
+
+async def _projects_page(ctx: Context, page: int) -> Reply:
+    catalogue = (await knowledge(ctx)).kb.projects
+    if not catalogue:
+        return ctx.reply(NO_PROJECTS)
+    pages = (len(catalogue) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(max(page, 0), pages - 1)
+    shown = catalogue[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    heading = ctx.t(
+        PROJECTS,
+        first=page * PAGE_SIZE + 1,
+        last=page * PAGE_SIZE + len(shown),
+        count=len(catalogue),
+    )
+    lines = [heading, *(f"• {p.name.get(ctx.lang)} – {p.status.get(ctx.lang)}" for p in shown)]
+    buttons = [[(p.name.get(ctx.lang), f"kb:{p.id}")] for p in shown]
+    navigation = []
+    if page > 0:
+        navigation.append((PREVIOUS, f"projects:{page - 1}"))
+    if page < pages - 1:
+        navigation.append((NEXT, f"projects:{page + 1}"))
+    return ctx.reply("\n".join(lines), buttons=[*buttons, navigation] if navigation else buttons)
+
+
+@router.command(
+    "project",
+    description=Text(de="ein Projekt im Detail", en="one project in detail"),
+    args=Args.REQUIRED,
+    usage=Text(de="/project Digitale Stadt", en="/project Digital City"),
+)
+async def project(ctx: Context) -> Reply:
+    loaded = await knowledge(ctx)
+    found = entries.find(loaded.kb.projects, ctx.args)
+    if found is None:
+        return ctx.reply(
+            NOT_FOUND, query=ctx.args, kind=ctx.t(NO_PROJECT), hint=ctx.t(PROJECTS_HINT)
+        )
+    return entry_reply(ctx, found, loaded)
+
+
+@router.command("officers", description=Text(de="alle Ansprechpersonen", en="all contacts"))
+async def officers(ctx: Context) -> Reply:
+    return await _officers(ctx)
+
+
+@router.callback("officers")
+async def officers_button(ctx: Context) -> Reply:
+    return await _officers(ctx)
+
+
+async def _officers(ctx: Context) -> Reply:
+    people = (await knowledge(ctx)).kb.officers
+    lines = [ctx.t(OFFICERS), *(f"• {o.name} – {o.title.get(ctx.lang)}" for o in people)]
+    return ctx.reply("\n".join(lines), buttons=[[(o.name, f"kb:{o.id}")] for o in people])
+
+
+@router.command(
+    "officer",
+    description=Text(de="eine Person oder Rolle", en="one person or role"),
+    args=Args.REQUIRED,
+    usage=Text(de="/officer CDO", en="/officer Rombach"),
+)
+async def officer(ctx: Context) -> Reply:
+    loaded = await knowledge(ctx)
+    found = entries.find(loaded.kb.officers, ctx.args)
+    if found is None:
+        return ctx.reply(
+            NOT_FOUND, query=ctx.args, kind=ctx.t(NO_OFFICER), hint=ctx.t(OFFICERS_HINT)
+        )
+    return entry_reply(ctx, found, loaded)
+
+
+@router.callback("kb")
+async def show_entry(ctx: Context) -> Reply:
+    loaded = await knowledge(ctx)
+    entry = loaded.kb.entry(ctx.args)
+    return entry_reply(ctx, entry, loaded) if entry is not None else ctx.reply(GONE)

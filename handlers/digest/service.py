@@ -1,0 +1,67 @@
+"""The feedback digest board members receive on a schedule."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.core.i18n import Text
+from bot.knowledge.service import Knowledge
+from bot.runtime.config import Config
+from handlers.feedback.chat import TOPIC_NAMES
+from storage import Session, outbox, people
+from storage import feedback as store
+
+HEADER = Text(
+    de="Rückmeldungs-Digest: {count} Rückmeldungen in den letzten {days} Tagen.",
+    en="Feedback digest: {count} pieces of feedback in the last {days} days.",
+)
+EMPTY = Text(
+    de="Rückmeldungs-Digest: keine neuen Rückmeldungen in den letzten {days} Tagen.",
+    en="Feedback digest: no new feedback in the last {days} days.",
+)
+PER_TOPIC = Text(de="Nach Thema (Anzahl · Ø Bewertung):", en="By topic (count · average rating):")
+RECENT = Text(de="Neueste Kommentare:", en="Recent comments:")
+
+
+async def compose(
+    session: Session, *, knowledge: Knowledge, lang: str, since: datetime, recent: int
+) -> str:
+    """The digest text for feedback since ``since``, in ``lang``."""
+    days = max(1, round((datetime.now(since.tzinfo) - since) / timedelta(days=1)))
+    stats = await store.stats(session, since=since)
+    total = sum(entry.count for entry in stats)
+    if not total:
+        return EMPTY(lang, days=days)
+    kb = (await knowledge.current(session)).kb
+    names = {f"project:{p.id}": p.name.get(lang) for p in kb.projects}
+    names |= {topic: name(lang) for topic, name in TOPIC_NAMES.items()}
+    lines = [HEADER(lang, count=total, days=days), "", PER_TOPIC(lang)]
+    for entry in stats:
+        average = f"{entry.average_rating:.1f}" if entry.average_rating is not None else "–"
+        lines.append(f"• {names.get(entry.topic, entry.topic)}: {entry.count} · {average}")
+    latest = await store.search(session, since=since, limit=recent)
+    if latest:
+        lines += ["", RECENT(lang)]
+        lines += [f"• {row.reference}: „{' '.join(row.text.split())[:200]}“" for row in latest]
+    return "\n".join(lines)
+
+
+async def send_to_board(
+    session: Session, *, config: Config, knowledge: Knowledge, now: datetime
+) -> int:
+    """Owe every board member this period's digest, once each; returns how many were queued."""
+    since = now - timedelta(days=7)
+    queued = 0
+    for identity in config.roles.board:
+        person = await people.find_person(session, identity=identity)
+        lang = (person.language if person else None) or config.bot.default_language
+        text = await compose(
+            session,
+            knowledge=knowledge,
+            lang=lang,
+            since=since,
+            recent=config.feedback.digest_recent,
+        )
+        key = f"digest:{now:%Y-%m-%dT%H:%M}:{identity}"
+        queued += await outbox.enqueue(session, chat=identity, text=text, dedupe_key=key)
+    return queued

@@ -1,0 +1,207 @@
+"""/feedback: a guided conversation (topic, rating, text, contact, confirm) or one message."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.core.context import Context
+from bot.core.events import Reply
+from bot.core.i18n import Text
+from bot.core.router import Args, Router
+from handlers.privacy.chat import first_time_line
+from storage import feedback as store
+
+router = Router("feedback")
+
+CONVERSATION = "feedback"
+GENERAL, BOT = "general", "bot"
+
+TOPIC_NAMES = {
+    GENERAL: Text(de="KL.digital allgemein", en="KL.digital in general"),
+    BOT: Text(de="Dieser Bot", en="This bot"),
+}
+ASK_TOPIC = Text(
+    de="Danke, dass du uns schreibst! Worum geht es? (/cancel bricht jederzeit ab)",
+    en="Thank you for writing to us! What is it about? (/cancel stops at any time)",
+)
+ASK_RATING = Text(
+    de="Wie zufrieden bist du, von 1 (gar nicht) bis 5 (sehr)?",
+    en="How satisfied are you, from 1 (not at all) to 5 (very)?",
+)
+SKIP = Text(de="Überspringen", en="Skip")
+ASK_TEXT = Text(
+    de="Was möchtest du uns sagen? Schreib es in einer Nachricht (höchstens {limit} Zeichen).",
+    en="What would you like to tell us? Write it in one message ({limit} characters at most).",
+)
+ASK_CONTACT = Text(
+    de="Darf das Team von KL.digital dich dazu kontaktieren?",
+    en="May the KL.digital team contact you about it?",
+)
+YES, NO = Text(de="Ja", en="Yes"), Text(de="Nein", en="No")
+SUMMARY = Text(
+    de="Bitte prüfen:\nThema: {topic}\nBewertung: {rating}\nKontakt erlaubt: {contact}\n\n{body}",
+    en="Please check:\nTopic: {topic}\nRating: {rating}\nMay contact you: {contact}\n\n{body}",
+)
+NO_RATING = Text(de="keine", en="none")
+SEND, DISCARD = Text(de="Absenden", en="Send"), Text(de="Verwerfen", en="Discard")
+THANKS = Text(
+    de="Danke! Deine Rückmeldung ist gespeichert unter der Nummer {reference}.",
+    en="Thank you! Your feedback is saved under the reference {reference}.",
+)
+DISCARDED = Text(de="Verworfen – nichts wurde gespeichert.", en="Discarded – nothing was saved.")
+TOO_LONG = Text(
+    de="Das sind {length} Zeichen; höchstens {limit} gehen. Bitte kürze den Text und schick "
+    "ihn noch einmal – gespeichert habe ich noch nichts.",
+    en="That is {length} characters; {limit} at most, please. Shorten it and send it again – "
+    "nothing has been saved yet.",
+)
+TOO_MANY = Text(
+    de="Du hast in der letzten Stunde schon {count} Rückmeldungen geschickt – danke! "
+    "Ab {time} Uhr kannst du wieder schreiben.",
+    en="You have sent {count} pieces of feedback in the last hour – thank you! "
+    "You can write again from {time}.",
+)
+CHOOSE = Text(
+    de="Bitte wähle eine der Möglichkeiten oben (oder /cancel).",
+    en="Please pick one of the options above (or /cancel).",
+)
+STALE = Text(
+    de="Diese Rückmeldung ist schon abgeschlossen. Mit /feedback beginnst du eine neue.",
+    en="That feedback is already finished. Send /feedback to start a new one.",
+)
+
+
+async def topic_choices(ctx: Context) -> list[tuple[str, str]]:
+    """(label, topic) for every project of the knowledge base, then general and this bot."""
+    loaded = await ctx.services.knowledge.current(ctx.session)
+    choices = [(p.name.get(ctx.lang), f"project:{p.id}") for p in loaded.kb.projects]
+    return [*choices, *((ctx.t(name), topic) for topic, name in TOPIC_NAMES.items())]
+
+
+async def topic_name(ctx: Context, topic: str) -> str:
+    return next((label for label, t in await topic_choices(ctx) if t == topic), topic)
+
+
+async def limit_reached(ctx: Context) -> Reply | None:
+    """The per-person hourly limit, as a reply if it is reached."""
+    limit = ctx.config.feedback.max_per_hour
+    since = datetime.now(UTC) - timedelta(hours=1)
+    sent = await store.count_since(ctx.session, person_id=ctx.person_id, since=since)
+    if sent < limit:
+        return None
+    again = (datetime.now(UTC) + timedelta(hours=1)).astimezone(ctx.zone)
+    return ctx.reply(TOO_MANY, count=sent, time=again.strftime("%H:%M"))
+
+
+def too_long(ctx: Context, text: str) -> Reply | None:
+    limit = ctx.config.feedback.max_length
+    return ctx.reply(TOO_LONG, length=len(text), limit=limit) if len(text) > limit else None
+
+
+async def file(ctx: Context, *, topic: str, rating: int | None, text: str, contact: bool) -> Reply:
+    """Store the feedback (committed with this message) and acknowledge it."""
+    row = await store.add_feedback(
+        ctx.session,
+        person_id=ctx.person_id,
+        platform=ctx.message.platform,
+        topic=topic,
+        rating=rating,
+        text=text,
+        language=ctx.lang,
+        may_contact=contact,
+    )
+    ctx.services.metrics.feedback.inc()
+    return ctx.reply(THANKS, reference=row.reference)
+
+
+@router.command(
+    "feedback",
+    description=Text(de="Rückmeldung an KL.digital geben", en="send feedback to KL.digital"),
+    args=Args.OPTIONAL,
+    usage=Text(de="/feedback Tolle Idee, weiter so!", en="/feedback Great idea, keep it up!"),
+)
+async def feedback(ctx: Context) -> Reply:
+    if refused := await limit_reached(ctx):
+        return refused
+    notice = await first_time_line(ctx)
+    if ctx.args:
+        if refused := too_long(ctx, ctx.args):
+            return refused
+        filed = await file(ctx, topic=GENERAL, rating=None, text=ctx.args, contact=False)
+        return Reply(notice + filed.text, filed.buttons)
+    await ctx.start_conversation(CONVERSATION, "topic")
+    choices = await topic_choices(ctx)
+    return ctx.reply(
+        notice + ctx.t(ASK_TOPIC), buttons=[[(label, f"fb:topic:{t}")] for label, t in choices]
+    )
+
+
+def _rating_buttons(ctx: Context) -> list[list[tuple[Text | str, str]]]:
+    return [[(str(n), f"fb:rating:{n}") for n in range(1, 6)], [(SKIP, "fb:rating:skip")]]
+
+
+@router.callback("fb")
+async def button(ctx: Context) -> Reply:
+    field, _, value = ctx.args.partition(":")
+    state = ctx.conversation
+    if state is None or state.name != CONVERSATION or state.step != field:
+        return ctx.reply(STALE)
+    if field == "topic":
+        await ctx.goto("rating", topic=value)
+        return ctx.reply(ASK_RATING, buttons=_rating_buttons(ctx))
+    if field == "rating":
+        await ctx.goto("text", rating=int(value) if value.isdecimal() else None)
+        return ctx.reply(ASK_TEXT, limit=ctx.config.feedback.max_length)
+    if field == "contact":
+        await ctx.goto("confirm", contact=value == "1")
+        return await _summary(ctx)
+    if value != "send":
+        await ctx.end_conversation()
+        return ctx.reply(DISCARDED)
+    if refused := await limit_reached(ctx):
+        await ctx.end_conversation()
+        return refused
+    data = state.data
+    await ctx.end_conversation()
+    return await file(
+        ctx, topic=data["topic"], rating=data["rating"], text=data["text"], contact=data["contact"]
+    )
+
+
+@router.step(CONVERSATION, "text")
+async def text_step(ctx: Context) -> Reply:
+    text = (ctx.message.text or "").strip()
+    if refused := too_long(ctx, text):
+        return refused
+    await ctx.goto("contact", text=text)
+    return ctx.reply(ASK_CONTACT, buttons=[[(YES, "fb:contact:1"), (NO, "fb:contact:0")]])
+
+
+@router.step(CONVERSATION, "rating")
+async def typed_rating(ctx: Context) -> Reply:
+    typed = (ctx.message.text or "").strip()
+    if typed in {"1", "2", "3", "4", "5"}:
+        await ctx.goto("text", rating=int(typed))
+        return ctx.reply(ASK_TEXT, limit=ctx.config.feedback.max_length)
+    return ctx.reply(CHOOSE, buttons=_rating_buttons(ctx))
+
+
+@router.step(CONVERSATION, "topic")
+@router.step(CONVERSATION, "contact")
+@router.step(CONVERSATION, "confirm")
+async def expected_a_button(ctx: Context) -> Reply:
+    return ctx.reply(CHOOSE)
+
+
+async def _summary(ctx: Context) -> Reply:
+    assert ctx.conversation is not None
+    data = ctx.conversation.data
+    rating = str(data["rating"]) if data["rating"] else ctx.t(NO_RATING)
+    return ctx.reply(
+        SUMMARY,
+        topic=await topic_name(ctx, data["topic"]),
+        rating=rating,
+        contact=ctx.t(YES if data["contact"] else NO),
+        body=data["text"],
+        buttons=[[(SEND, "fb:confirm:send"), (DISCARD, "fb:confirm:discard")]],
+    )

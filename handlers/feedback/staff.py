@@ -1,0 +1,210 @@
+"""Staff tools for feedback: list, show, answer, close, statistics."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.core.context import Context
+from bot.core.events import Reply
+from bot.core.i18n import Text
+from bot.core.roles import Role
+from bot.core.router import Args, Router
+from handlers.feedback.chat import topic_name
+from storage import feedback as store
+from storage import outbox
+from storage.models import Feedback
+
+router = Router("feedback_staff")
+
+STAFF = [Role.STAFF]
+NONE_FOUND = Text(de="Keine passende Rückmeldung.", en="No matching feedback.")
+LISTED = Text(de="Rückmeldungen ({filters}):", en="Feedback ({filters}):")
+UNKNOWN_REFERENCE = Text(
+    de="Eine Rückmeldung {reference} gibt es nicht. /inbox listet die neuesten.",
+    en="There is no feedback {reference}. /inbox lists the newest.",
+)
+SHOWN = Text(
+    de="{reference} · {when} · {topic} · Bewertung: {rating} · Status: {status}\n"
+    "Von: {who}\n\n{body}{answer}",
+    en="{reference} · {when} · {topic} · rating: {rating} · status: {status}\n"
+    "From: {who}\n\n{body}{answer}",
+)
+ANSWERED_WITH = Text(de="\n\nAntwort: {answer}", en="\n\nAnswer: {answer}")
+PSEUDONYM = Text(
+    de="Person {id} (keine Kontakterlaubnis)", en="person {id} (no permission to contact)"
+)
+ANONYMOUS = Text(de="anonym (gelöscht oder anonymisiert)", en="anonymous (deleted or anonymised)")
+ANSWER_TO_CITIZEN = Text(
+    de="Antwort von KL.digital auf deine Rückmeldung {reference}:\n\n{answer}",
+    en="KL.digital's answer to your feedback {reference}:\n\n{answer}",
+)
+ANSWER_SENT = Text(
+    de="Antwort auf {reference} gespeichert und an die Person geschickt.",
+    en="Answer to {reference} saved and sent to the person.",
+)
+ANSWER_STORED = Text(
+    de="Antwort auf {reference} gespeichert; die Person ist nicht mehr erreichbar.",
+    en="Answer to {reference} saved; the person can no longer be reached.",
+)
+CLOSED = Text(de="{reference} ist geschlossen.", en="{reference} is closed.")
+STATS = Text(
+    de="Rückmeldungen der letzten {days} Tage (Anzahl · Ø Bewertung):",
+    en="Feedback of the last {days} days (count · average rating):",
+)
+BAD_FILTER = Text(
+    de="Unbekannter Filter „{word}“. Möglich: new, read, answered, closed, all, 1–5, "
+    "general, bot oder eine Projekt-ID.",
+    en="Unknown filter “{word}”. Use: new, read, answered, closed, all, 1–5, general, bot "
+    "or a project id.",
+)
+
+
+@router.command(
+    "inbox",
+    description=Text(de="Rückmeldungen lesen", en="read feedback"),
+    roles=STAFF,
+    args=Args.OPTIONAL,
+    usage=Text(de="/inbox new general 1", en="/inbox all bot 5"),
+)
+async def inbox(ctx: Context) -> Reply:
+    statuses: list[str] = ["new", "read"]
+    topic: str | None = None
+    rating: int | None = None
+    loaded = await ctx.services.knowledge.current(ctx.session)
+    topics = {"general", "bot", *(p.id for p in loaded.kb.projects)}
+    for word in ctx.args.lower().split():
+        if word == "all":
+            statuses = []
+        elif word in store.STATUSES:
+            statuses = [word]
+        elif word in {"1", "2", "3", "4", "5"}:
+            rating = int(word)
+        elif word in topics:
+            topic = word if word in ("general", "bot") else f"project:{word}"
+        else:
+            return ctx.reply(BAD_FILTER, word=word)
+    rows = await store.search(ctx.session, statuses=statuses, topic=topic, rating=rating)
+    if not rows:
+        return ctx.reply(NONE_FOUND)
+    filters = ", ".join(statuses or ["all"]) + (f", {topic}" if topic else "")
+    filters += f", ★{rating}" if rating else ""
+    lines = [ctx.t(LISTED, filters=filters)]
+    for row in rows:
+        preview = " ".join(row.text.split())[:70]
+        stars = f"★{row.rating}" if row.rating else "–"
+        lines.append(
+            f"{row.reference} · {ctx.when(row.created_at)} · {stars} · {row.status}: {preview}"
+        )
+    return ctx.reply(
+        "\n".join(lines), buttons=[[(r.reference, f"fbs:{r.reference}")] for r in rows]
+    )
+
+
+async def _find(ctx: Context, reference: str) -> Feedback | Reply:
+    row = await store.find(ctx.session, reference=reference)
+    return row if row is not None else ctx.reply(UNKNOWN_REFERENCE, reference=reference)
+
+
+async def _show(ctx: Context, reference: str) -> Reply:
+    row = await _find(ctx, reference)
+    if isinstance(row, Reply):
+        return row
+    store.set_status(row, "read")
+    if row.may_contact and row.person_id is not None:
+        who = ", ".join(await store.identities_of(ctx.session, person_id=row.person_id))
+    elif row.person_id is not None:
+        who = ctx.t(PSEUDONYM, id=row.person_id)
+    else:
+        who = ctx.t(ANONYMOUS)
+    return ctx.reply(
+        SHOWN,
+        reference=row.reference,
+        when=ctx.when(row.created_at),
+        topic=await topic_name(ctx, row.topic),
+        rating=row.rating or "–",
+        status=row.status,
+        who=who,
+        body=row.text,
+        answer=ctx.t(ANSWERED_WITH, answer=row.answer) if row.answer else "",
+    )
+
+
+@router.command(
+    "show",
+    description=Text(de="eine Rückmeldung ansehen", en="show one piece of feedback"),
+    roles=STAFF,
+    args=Args.REQUIRED,
+    usage=Text(de="/show F-7K3QX2", en="/show F-7K3QX2"),
+)
+async def show(ctx: Context) -> Reply:
+    return await _show(ctx, ctx.args.split()[0])
+
+
+@router.callback("fbs")
+async def show_button(ctx: Context) -> Reply:
+    if not ctx.roles & set(STAFF):
+        return ctx.reply(UNKNOWN_REFERENCE, reference=ctx.args)
+    return await _show(ctx, ctx.args)
+
+
+@router.command(
+    "answer",
+    description=Text(de="eine Rückmeldung beantworten", en="answer feedback"),
+    roles=STAFF,
+    args=Args.REQUIRED,
+    usage=Text(de="/answer F-7K3QX2 Danke, wir kümmern uns!", en="/answer F-7K3QX2 Thanks!"),
+)
+async def answer(ctx: Context) -> Reply:
+    reference, _, text = ctx.args.partition(" ")
+    if not text.strip():
+        return ctx.reply(
+            Text(de="Beispiel: {usage}", en="Example: {usage}"), usage="/answer F-7K3QX2 …"
+        )
+    row = await _find(ctx, reference)
+    if isinstance(row, Reply):
+        return row
+    store.record_answer(row, text.strip())
+    identities = (
+        await store.identities_of(ctx.session, person_id=row.person_id)
+        if row.person_id is not None
+        else []
+    )
+    chats = [i for i in identities if i.startswith(f"{row.platform}:")] or identities[:1]
+    for chat in chats[:1]:
+        message = ANSWER_TO_CITIZEN(row.language, reference=row.reference, answer=row.answer)
+        await outbox.enqueue(ctx.session, chat=chat, text=message)
+    return ctx.reply(ANSWER_SENT if chats else ANSWER_STORED, reference=row.reference)
+
+
+@router.command(
+    "close",
+    description=Text(de="eine Rückmeldung schließen", en="close feedback"),
+    roles=STAFF,
+    args=Args.REQUIRED,
+    usage=Text(de="/close F-7K3QX2", en="/close F-7K3QX2"),
+)
+async def close(ctx: Context) -> Reply:
+    row = await _find(ctx, ctx.args.split()[0])
+    if isinstance(row, Reply):
+        return row
+    store.set_status(row, "closed")
+    return ctx.reply(CLOSED, reference=row.reference)
+
+
+@router.command(
+    "fbstats",
+    description=Text(de="Statistik der Rückmeldungen", en="feedback statistics"),
+    roles=STAFF,
+    args=Args.OPTIONAL,
+    usage=Text(de="/fbstats 30", en="/fbstats 30"),
+)
+async def fbstats(ctx: Context) -> Reply:
+    days = int(ctx.args) if ctx.args.isdecimal() and 0 < int(ctx.args) <= 3650 else 30
+    found = await store.stats(ctx.session, since=datetime.now(UTC) - timedelta(days=days))
+    if not found:
+        return ctx.reply(NONE_FOUND)
+    lines = [ctx.t(STATS, days=days)]
+    for entry in found:
+        average = f"{entry.average_rating:.1f}" if entry.average_rating is not None else "–"
+        lines.append(f"{await topic_name(ctx, entry.topic)}: {entry.count} · {average}")
+    return ctx.reply("\n".join(lines))

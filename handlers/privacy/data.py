@@ -1,0 +1,170 @@
+"""/mydata shows everything klbot stores about a person; /deleteme erases it."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.core.context import Context
+from bot.core.events import Attachment, Reply
+from bot.core.i18n import Text
+from bot.core.router import Router
+from storage import privacy as store
+
+router = Router("privacy_data")
+log = logging.getLogger(__name__)
+
+CONVERSATION = "deleteme"
+SHOWN_PER_KIND = 10
+HEADER = Text(
+    de="Das speichere ich über dich (vollständig in der Datei {file}):",
+    en="This is what I store about you (complete in the file {file}):",
+)
+SECTIONS = {
+    "identities": Text(de="Kennungen", en="Identities"),
+    "roles": Text(de="Rollen per Einladung", en="Roles by invitation"),
+    "subscriptions": Text(de="Abonnements", en="Subscriptions"),
+    "feedback": Text(de="Rückmeldungen", en="Feedback"),
+    "conversations": Text(de="Laufende Gespräche", en="Running conversations"),
+    "deliveries": Text(de="Nachrichten an dich", en="Messages to you"),
+}
+LANGUAGE = Text(
+    de="Sprache: {value} · bekannt seit {since}", en="Language: {value} · known since {since}"
+)
+AUTOMATIC = Text(de="automatisch", en="automatic")
+NOTHING = Text(de="keine", en="none")
+MORE = Text(de="  … und {count} weitere", en="  … and {count} more")
+ASK = Text(
+    de="Soll ich wirklich alles löschen, was ich über dich gespeichert habe? Kennungen, "
+    "Sprache, Rollen, Abonnements, Gesprächsstand und Nachrichten an dich werden gelöscht, "
+    "deine Rückmeldungen {feedback}. Das lässt sich nicht rückgängig machen.",
+    en="Do you really want me to delete everything I stored about you? Identities, language, "
+    "roles, subscriptions, conversation state and messages to you are deleted, your feedback "
+    "is {feedback}. This cannot be undone.",
+)
+FEEDBACK_FATE = {
+    "delete": Text(de="ebenfalls", en="deleted too"),
+    "anonymise": Text(
+        de="werden anonymisiert (ohne Bezug zu dir für die Statistik behalten)",
+        en="anonymised (kept for statistics without any link to you)",
+    ),
+}
+CONFIRM = Text(de="Ja, alles löschen", en="Yes, delete everything")
+KEEP = Text(de="Abbrechen", en="Cancel")
+DELETED = Text(
+    de="Erledigt: Ich habe {identities} Kennung(en), {subscriptions} Abonnement(s), "
+    "{roles} Rolle(n), {deliveries} Nachricht(en) und deinen Gesprächsstand gelöscht; "
+    "{feedback} Rückmeldung(en) {fate}. Wenn du mir wieder schreibst, fange ich ohne "
+    "Daten von vorn an.",
+    en="Done: I deleted {identities} identity(ies), {subscriptions} subscription(s), "
+    "{roles} role(s), {deliveries} message(s) and your conversation state; {feedback} piece(s) "
+    "of feedback {fate}. If you write to me again, I start afresh without any data.",
+)
+FATE = {
+    "delete": Text(de="gelöscht", en="deleted"),
+    "anonymise": Text(de="anonymisiert", en="anonymised"),
+}
+DIRECT_ONLY = Text(
+    de="Das zeige und ändere ich nur im direkten Chat mit mir, nicht in einer Gruppe: "
+    "schreib mir dort /{command}.",
+    en="I show and change this only in a direct chat with me, not in a group: send me "
+    "/{command} there.",
+)
+KEPT = Text(de="Abgebrochen – nichts wurde gelöscht.", en="Cancelled – nothing was deleted.")
+STALE = Text(
+    de="Diese Frage gilt nicht mehr. Schreib /deleteme, um neu zu beginnen.",
+    en="That question has expired. Send /deleteme to start again.",
+)
+CHOOSE = Text(
+    de="Bitte wähle „Ja, alles löschen“ oder „Abbrechen“ (oder /cancel).",
+    en="Please choose “Yes, delete everything” or “Cancel” (or /cancel).",
+)
+
+CONFIRM_OR_KEEP = [[(CONFIRM, "del:yes")], [(KEEP, "del:no")]]
+
+
+def _line(ctx: Context, row: dict[str, Any]) -> str:
+    shown = [
+        ctx.when(value) if isinstance(value, datetime) else " ".join(str(value).split())[:80]
+        for value in row.values()
+        if value not in (None, "", {}) and not isinstance(value, bool)
+    ]
+    return "  • " + " · ".join(shown)
+
+
+def _as_json(content: dict[str, Any], zone: ZoneInfo) -> bytes:
+    def convert(value: object) -> str:
+        if isinstance(value, datetime):
+            return value.astimezone(zone).isoformat(timespec="seconds")
+        return str(value)
+
+    return json.dumps(content, ensure_ascii=False, indent=2, default=convert).encode()
+
+
+@router.command(
+    "mydata",
+    description=Text(de="was ich über dich speichere", en="what I store about you"),
+)
+async def mydata(ctx: Context) -> Reply:
+    if not ctx.message.is_direct:
+        return ctx.reply(DIRECT_ONLY, command="mydata")
+    data = await store.collect(ctx.session, person_id=ctx.person_id, chat=str(ctx.message.chat))
+    since = data.person["since"].astimezone(ctx.zone).strftime("%d.%m.%Y")
+    name = "klbot-mydata.json"
+    lines = [ctx.t(HEADER, file=name), ""]
+    lines.append(ctx.t(LANGUAGE, value=data.person["language"] or ctx.t(AUTOMATIC), since=since))
+    content = asdict(data)
+    for key, title in SECTIONS.items():
+        rows: list[dict[str, Any]] = content[key]
+        lines.append(f"{ctx.t(title)}: {len(rows) or ctx.t(NOTHING)}")
+        lines += [_line(ctx, row) for row in rows[-SHOWN_PER_KIND:]]
+        if len(rows) > SHOWN_PER_KIND:
+            lines.append(ctx.t(MORE, count=len(rows) - SHOWN_PER_KIND))
+    document = _as_json(content, ctx.zone)
+    return Reply("\n".join(lines), attachment=Attachment(name, document))
+
+
+@router.command(
+    "deleteme",
+    description=Text(de="alles über mich löschen", en="delete everything about me"),
+)
+async def deleteme(ctx: Context) -> Reply:
+    if not ctx.message.is_direct:
+        return ctx.reply(DIRECT_ONLY, command="deleteme")
+    await ctx.start_conversation(CONVERSATION, "confirm")
+    fate = FEEDBACK_FATE[ctx.config.privacy.feedback_on_deletion]
+    return ctx.reply(ASK, feedback=ctx.t(fate), buttons=CONFIRM_OR_KEEP)
+
+
+@router.callback("del")
+async def confirmed(ctx: Context) -> Reply:
+    state = ctx.conversation
+    if state is None or state.name != CONVERSATION:
+        return ctx.reply(STALE)
+    await ctx.end_conversation()
+    if ctx.args != "yes":
+        return ctx.reply(KEPT)
+    how = ctx.config.privacy.feedback_on_deletion
+    erased = await store.erase(
+        ctx.session, person_id=ctx.person_id, feedback=how, chat=str(ctx.message.chat)
+    )
+    pseudonym = ctx.services.pseudonyms(ctx.message.sender)
+    log.info("person %s erased their data (feedback %s)", pseudonym, how)
+    return ctx.reply(
+        DELETED,
+        identities=erased.identities,
+        subscriptions=erased.subscriptions,
+        roles=erased.roles,
+        deliveries=erased.deliveries,
+        feedback=erased.feedback,
+        fate=ctx.t(FATE[how]),
+    )
+
+
+@router.step(CONVERSATION, "confirm")
+async def expected_a_button(ctx: Context) -> Reply:
+    return ctx.reply(CHOOSE, buttons=CONFIRM_OR_KEEP)

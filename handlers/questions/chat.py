@@ -1,0 +1,167 @@
+"""Free-text questions: answer from the knowledge base, or say honestly that klbot does not know."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.core.context import Context
+from bot.core.events import Reply
+from bot.core.i18n import Text
+from bot.core.roles import Role
+from bot.core.router import Args, Router
+from bot.knowledge.fields import AnyEntry
+from bot.knowledge.schema import KnowledgeError
+from bot.knowledge.service import Loaded
+from bot.knowledge.text import guess_language, normalise_question
+from handlers.catalogue import entries
+from handlers.catalogue.chat import GONE
+from storage import knowledge as store
+
+router = Router("questions")
+
+HELPFUL = Text(de="👍 Hilfreich", en="👍 Helpful")
+UNHELPFUL = Text(de="👎 Nicht hilfreich", en="👎 Not helpful")
+MORE = Text(de="Mehr: {title}", en="More: {title}")
+THANKS = Text(de="Danke für deine Rückmeldung!", en="Thank you for your feedback!")
+INTRO = Text(
+    de="Hallo! Frag mich etwas über die KL.digital GmbH, ihre Projekte und Ansprechpersonen – "
+    "zum Beispiel: „Wer ist der CDO?“ oder „Was macht KL.digital?“. /help zeigt alle Befehle.",
+    en="Hello! Ask me about KL.digital GmbH, its projects and contacts – for example: "
+    "“Who is the CDO?” or “What does KL.digital do?”. /help lists all commands.",
+)
+UNKNOWN = Text(
+    de="Dazu habe ich leider keine Informationen.",
+    en="I'm sorry, I have no information on that.",
+)
+CLOSE = Text(
+    de="Vielleicht hilft dir eines dieser Themen:", en="Perhaps one of these topics helps:"
+)
+DID_YOU_MEAN = Text(
+    de="Da bin ich mir nicht sicher. Meinst du eines davon?",
+    en="I'm not sure what you mean. Did you mean one of these?",
+)
+WAY_FORWARD = Text(
+    de="Deine Frage habe ich anonym notiert, damit das Team die Lücke schließen kann. "
+    "Du kannst ihm auch direkt schreiben: /feedback",
+    en="I have noted your question anonymously so the team can close the gap. "
+    "You can also write to them directly: /feedback",
+)
+RATINGS = Text(
+    de="Antworten der letzten {days} Tage (gegeben · 👍 · 👎):",
+    en="Answers of the last {days} days (given · 👍 · 👎):",
+)
+NO_RATINGS = Text(
+    de="In den letzten {days} Tagen habe ich keine Frage beantwortet.",
+    en="I answered no question in the last {days} days.",
+)
+BAD_DAYS = Text(
+    de="Bitte gib die Zahl der Tage an, zum Beispiel: /{command} 30",
+    en="Please give the number of days, for example: /{command} 30",
+)
+RELOADED = Text(
+    de="Wissensbasis neu geladen: Version {version} aus {source} ({count} Einträge).",
+    en="Knowledge base reloaded: version {version} from {source} ({count} entries).",
+)
+RELOAD_FAILED = Text(
+    de="Die Datei hat Fehler; die bisherige Wissensbasis bleibt aktiv:\n{problems}",
+    en="The file has errors; the current knowledge base stays active:\n{problems}",
+)
+
+
+@router.text()
+async def answer(ctx: Context) -> Reply:
+    question = ctx.message.text or ""
+    ctx.lang = guess_language(question) or ctx.lang
+    loaded = await ctx.services.knowledge.current(ctx.session)
+    outcome = await loaded.ask(question)
+    if not outcome.has_content:
+        return ctx.reply(INTRO)
+    if outcome.answer is not None:
+        return await answer_reply(ctx, outcome.answer, loaded)
+    await store.log_unanswered(
+        ctx.session, text=question, normalised=normalise_question(question), language=ctx.lang
+    )
+    choices = [[(entries.title(e, ctx.lang), f"answer:{ctx.lang}:{e.id}")] for e in outcome.choices]
+    if outcome.asking:
+        ctx.services.metrics.answers.labels("asked back").inc()
+        return ctx.reply(DID_YOU_MEAN, buttons=choices)
+    ctx.services.metrics.answers.labels("declined").inc()
+    lines = [ctx.t(UNKNOWN), ctx.t(WAY_FORWARD)]
+    if choices:
+        lines.append(ctx.t(CLOSE))
+    return ctx.reply("\n\n".join(lines), buttons=choices)
+
+
+async def answer_reply(ctx: Context, entry: AnyEntry, loaded: Loaded) -> Reply:
+    """An entry as the answer to a question: its text, source and date, 👍/👎 and a next step."""
+    ctx.services.metrics.answers.labels("answered").inc()
+    answer_id = await store.log_answer(ctx.session, entry_id=entry.id, language=ctx.lang)
+    source = entries.source_line(entry, loaded.kb, ctx.lang)
+    text = f"{entries.answer_text(entry, ctx.lang)}\n\n{source}"
+    buttons: list[list[tuple[Text | str, str]]] = [
+        [(HELPFUL, f"rate:{answer_id}:1"), (UNHELPFUL, f"rate:{answer_id}:0")]
+    ]
+    follow_up = entries.related(entry, loaded.kb)[:1]
+    buttons += [[(ctx.t(MORE, title=entries.title(r, ctx.lang)), f"kb:{r.id}")] for r in follow_up]
+    return ctx.reply(text, buttons=buttons)
+
+
+@router.callback("answer")
+async def chosen(ctx: Context) -> Reply:
+    """One tap on a "did you mean" choice gives the answer, in the question's language."""
+    lang, _, entry_id = ctx.args.partition(":")
+    ctx.lang = lang if lang in ("de", "en") else ctx.lang
+    loaded = await ctx.services.knowledge.current(ctx.session)
+    entry = loaded.kb.entry(entry_id)
+    if entry is None:
+        return ctx.reply(GONE)
+    return await answer_reply(ctx, entry, loaded)
+
+
+@router.callback("rate")
+async def rate(ctx: Context) -> Reply:
+    answer_id, _, vote = ctx.args.partition(":")
+    if answer_id.isdecimal() and vote in ("0", "1"):
+        await store.rate_answer(ctx.session, answer_id=int(answer_id), helpful=vote == "1")
+    return ctx.reply(THANKS)
+
+
+def days_asked(ctx: Context) -> int | None:
+    if not ctx.args:
+        return 30
+    return int(ctx.args) if ctx.args.isdecimal() and 0 < int(ctx.args) <= 3650 else None
+
+
+@router.command(
+    "ratings",
+    description=Text(de="wie hilfreich die Antworten waren", en="how helpful the answers were"),
+    roles=[Role.STAFF],
+    args=Args.OPTIONAL,
+    usage=Text(de="/ratings 30", en="/ratings 30"),
+)
+async def ratings(ctx: Context) -> Reply:
+    days = days_asked(ctx)
+    if days is None:
+        return ctx.reply(BAD_DAYS, command="ratings")
+    since = datetime.now(UTC) - timedelta(days=days)
+    found = await store.ratings(ctx.session, since=since)
+    if not found:
+        return ctx.reply(NO_RATINGS, days=days)
+    lines = [ctx.t(RATINGS, days=days)]
+    lines += [f"{r.entry_id}: {r.answers} · {r.helpful} · {r.unhelpful}" for r in found]
+    return ctx.reply("\n".join(lines))
+
+
+@router.command(
+    "reload",
+    description=Text(de="Wissensbasis neu einlesen", en="re-read the knowledge base"),
+    roles=[Role.STAFF],
+)
+async def reload(ctx: Context) -> Reply:
+    try:
+        loaded = await ctx.services.knowledge.reload(ctx.session)
+    except KnowledgeError as exc:
+        return ctx.reply(RELOAD_FAILED, problems="\n".join(exc.problems[:10]))
+    return ctx.reply(
+        RELOADED, version=loaded.version, source=loaded.source, count=len(loaded.kb.entries())
+    )

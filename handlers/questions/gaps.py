@@ -1,0 +1,154 @@
+"""Staff close gaps: the questions klbot could not answer, what the knowledge base makes
+of them now, and teaching one to the entry that answers it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.core.context import Context
+from bot.core.events import Reply
+from bot.core.i18n import Text
+from bot.core.roles import Role
+from bot.core.router import Args, Router
+from bot.knowledge.hybrid import Outcome
+from bot.knowledge.service import Loaded
+from bot.knowledge.text import written_as
+from handlers.catalogue import entries
+from handlers.questions.chat import BAD_DAYS, days_asked
+from storage import knowledge as store
+
+router = Router("gaps")
+
+GAPS = Text(
+    de="Häufigste unbeantwortete Fragen der letzten {days} Tage:",
+    en="Most frequent unanswered questions of the last {days} days:",
+)
+GAP_ANSWERED = Text(
+    de="   → inzwischen beantwortet mit: {title}", en="   → now answered with: {title}"
+)
+GAP_CLOSEST = Text(de="   → am nächsten: {titles}", en="   → closest: {titles}")
+GAP_UNKNOWN = Text(
+    de="   → Wörter, die die Wissensbasis nicht kennt: {words}",
+    en="   → words the knowledge base does not know: {words}",
+)
+GAPS_HOW = Text(
+    de="So schließt du eine Lücke: Ordne die Frage mit den Knöpfen unten dem Eintrag zu, "
+    "der sie beantwortet (in der Shell: klbot kb teach \u201eFRAGE\u201c EINTRAG). Oder nimm "
+    "ein unbekanntes Wort in die keywords des Eintrags auf, prüfe die Datei mit "
+    "klbot kb check und lade sie mit /reload (oder klbot kb import DATEI).",
+    en="To close a gap, attach the question to the entry that answers it with the buttons "
+    "below (in the shell: klbot kb teach \u201cQUESTION\u201d ENTRY). Or add an unknown word to "
+    "the keywords of that entry, check the file with klbot kb check and load it with "
+    "/reload (or klbot kb import FILE).",
+)
+TEACH = Text(de="{number}. zuordnen", en="Attach {number}.")
+WHICH_ENTRY = Text(
+    de="Welcher Eintrag beantwortet \u201e{question}\u201c?",
+    en="Which entry answers \u201c{question}\u201d?",
+)
+NO_CANDIDATES = Text(
+    de="Ich finde keinen passenden Eintrag. In der Shell geht jeder: "
+    "klbot kb teach \u201eFRAGE\u201c EINTRAG",
+    en="I find no likely entry. In the shell any entry will do: "
+    "klbot kb teach \u201cQUESTION\u201d ENTRY",
+)
+TAUGHT = Text(
+    de="Gelernt: \u201e{question}\u201c beantworte ich ab jetzt mit \u201e{title}\u201c.",
+    en="Learnt: I now answer \u201c{question}\u201d with \u201c{title}\u201d.",
+)
+GAP_GONE = Text(
+    de="Diese Frage ist nicht mehr gespeichert (Aufbewahrungsfrist). /gaps zeigt die aktuellen.",
+    en="That question is no longer stored (retention period). /gaps shows the current ones.",
+)
+SHOWN_QUESTION = 200
+"""Longer questions are cut in the gap list."""
+SHOWN_WORDS = 10
+"""At most this many unknown words are listed per gap."""
+NO_GAPS = Text(
+    de="In den letzten {days} Tagen blieb keine Frage unbeantwortet.",
+    en="No question went unanswered in the last {days} days.",
+)
+
+
+@router.command(
+    "gaps",
+    description=Text(de="unbeantwortete Fragen", en="unanswered questions"),
+    roles=[Role.STAFF],
+    args=Args.OPTIONAL,
+    usage=Text(de="/gaps 30", en="/gaps 30"),
+)
+async def gaps(ctx: Context) -> Reply:
+    days = days_asked(ctx)
+    if days is None:
+        return ctx.reply(BAD_DAYS, command="gaps")
+    since = datetime.now(UTC) - timedelta(days=days)
+    found = await store.gaps(ctx.session, since=since)
+    if not found:
+        return ctx.reply(NO_GAPS, days=days)
+    loaded = await ctx.services.knowledge.current(ctx.session)
+    reports, buttons = [], []
+    for number, gap in enumerate(found, start=1):
+        outcome = await loaded.ask(gap.question)
+        first, *rest = gap_report(loaded, gap, outcome, ctx.lang)
+        reports.append("\n".join([f"{number}. {first}", *rest]))
+        if outcome.answer is None:
+            buttons.append((ctx.t(TEACH, number=number), f"teach:{gap.ref}"))
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    return ctx.reply("\n\n".join([ctx.t(GAPS, days=days), *reports, ctx.t(GAPS_HOW)]), buttons=rows)
+
+
+def gap_report(loaded: Loaded, gap: store.Gap, outcome: Outcome, lang: str) -> list[str]:
+    """A gap as lines for staff: how often it was asked, and what the current knowledge
+    base makes of it (answered by now, or its closest entries and the words it lacks)."""
+    question = gap.question.replace("\n", " ")
+    if len(question) > SHOWN_QUESTION:
+        question = question[: SHOWN_QUESTION - 1] + "…"
+    lines = [f"{gap.count}× {question}"]
+    if outcome.answer:
+        return [*lines, GAP_ANSWERED(lang, title=entries.title(outcome.answer, lang))]
+    if outcome.choices:
+        titles = ", ".join(entries.title(entry, lang) for entry in outcome.choices)
+        lines.append(GAP_CLOSEST(lang, titles=titles))
+    unknown = written_as(gap.question, loaded.index.search(gap.question).unknown)
+    if unknown:
+        shown = [*unknown[:SHOWN_WORDS], *(["…"] if unknown[SHOWN_WORDS:] else [])]
+        lines.append(GAP_UNKNOWN(lang, words=", ".join(shown)))
+    return lines
+
+
+async def _gap_question(ctx: Context, ref: str) -> str | None:
+    if not ref.isdecimal() or len(ref) > 18:
+        return None
+    return await store.unanswered(ctx.session, question_id=int(ref))
+
+
+@router.callback("teach")
+async def teach(ctx: Context) -> Reply:
+    """Offer the entries that may answer a gap's question."""
+    if Role.STAFF not in ctx.roles:
+        return ctx.reply(GAP_GONE)
+    question = await _gap_question(ctx, ctx.args)
+    if question is None:
+        return ctx.reply(GAP_GONE)
+    loaded = await ctx.services.knowledge.current(ctx.session)
+    outcome = await loaded.ask(question)
+    candidates = list(outcome.choices)
+    if not candidates:
+        return ctx.reply(NO_CANDIDATES)
+    buttons = [[(entries.title(e, ctx.lang), f"taught:{ctx.args}:{e.id}")] for e in candidates]
+    return ctx.reply(WHICH_ENTRY, question=question[:SHOWN_QUESTION], buttons=buttons)
+
+
+@router.callback("taught")
+async def taught(ctx: Context) -> Reply:
+    """Attach a gap's question to the entry staff chose."""
+    ref, _, entry_id = ctx.args.partition(":")
+    question = await _gap_question(ctx, ref) if Role.STAFF in ctx.roles else None
+    if question is None:
+        return ctx.reply(GAP_GONE)
+    knowledge = ctx.services.knowledge
+    if await knowledge.teach(ctx.session, question=question, entry_id=entry_id) is None:
+        return ctx.reply(GAP_GONE)
+    entry = (await knowledge.current(ctx.session)).kb.entry(entry_id)
+    title = entries.title(entry, ctx.lang) if entry else entry_id
+    return ctx.reply(TAUGHT, question=question[:SHOWN_QUESTION], title=title)

@@ -1,0 +1,126 @@
+"""/subscribe, /unsubscribe, /subscriptions: news by opt-in, per chat."""
+
+from __future__ import annotations
+
+from bot.core.context import Context
+from bot.core.events import Reply
+from bot.core.i18n import Text
+from bot.core.router import Args, Router
+from handlers.catalogue import entries
+from handlers.privacy.chat import first_time_line
+from storage import subscriptions as store
+
+router = Router("subscriptions")
+
+ALL_NEWS = Text(de="Alle Neuigkeiten", en="All news")
+CHOOSE = Text(
+    de="Worüber möchtest du Neuigkeiten bekommen? Du kannst dich jederzeit mit /unsubscribe "
+    "wieder abmelden.",
+    en="What would you like news about? You can leave at any time with /unsubscribe.",
+)
+SUBSCRIBED = Text(
+    de="Angemeldet: {topic}. Du bekommst Neuigkeiten dazu hier in diesem Chat.",
+    en="Subscribed: {topic}. You will get news about it here in this chat.",
+)
+ALREADY = Text(de="Du bist schon angemeldet: {topic}.", en="You are already subscribed: {topic}.")
+UNKNOWN_TOPIC = Text(
+    de="Ein Thema „{query}“ kenne ich nicht. /subscribe zeigt alle Themen.",
+    en="I don't know a topic “{query}”. /subscribe shows all topics.",
+)
+UNSUBSCRIBED = Text(de="Abgemeldet: {topic}.", en="Unsubscribed: {topic}.")
+UNSUBSCRIBED_ALL = Text(
+    de="Du bist von allen Neuigkeiten abgemeldet.", en="You are unsubscribed from all news."
+)
+NOT_SUBSCRIBED = Text(
+    de="Dafür warst du nicht angemeldet. /subscriptions zeigt deine Anmeldungen.",
+    en="You were not subscribed to that. /subscriptions shows your subscriptions.",
+)
+LIST = Text(de="Deine Anmeldungen in diesem Chat:", en="Your subscriptions in this chat:")
+NONE = Text(
+    de="Du hast hier keine Neuigkeiten abonniert. /subscribe meldet dich an.",
+    en="You have no subscriptions here. /subscribe signs you up.",
+)
+
+
+async def topics(ctx: Context) -> list[tuple[str, str]]:
+    """(topic, label): all news, every project, then every topic tag of the projects."""
+    loaded = await ctx.services.knowledge.current(ctx.session)
+    projects = [(f"project:{p.id}", p.name.get(ctx.lang)) for p in loaded.kb.projects]
+    tags = sorted({tag for p in loaded.kb.projects for tag in p.topics})
+    return [(store.ALL, ctx.t(ALL_NEWS)), *projects, *((f"tag:{t}", f"# {t}") for t in tags)]
+
+
+async def label(ctx: Context, topic: str) -> str:
+    return dict(await topics(ctx)).get(topic, topic)
+
+
+async def resolve(ctx: Context, query: str) -> str | None:
+    """The topic a person names: ``all``/``alle`` or a project by name, alias or typo."""
+    if query.strip().lower() in ("all", "alle", "alles"):
+        return store.ALL
+    wanted = query.strip().lstrip("#").strip().lower()
+    for topic, _ in await topics(ctx):
+        if topic.startswith("tag:") and topic[4:].lower() == wanted:
+            return topic
+    loaded = await ctx.services.knowledge.current(ctx.session)
+    project = entries.find(loaded.kb.projects, query)
+    return f"project:{project.id}" if project is not None else None
+
+
+@router.command(
+    "subscribe",
+    description=Text(de="Neuigkeiten abonnieren", en="subscribe to news"),
+    args=Args.OPTIONAL,
+    usage=Text(de="/subscribe alle", en="/subscribe all"),
+)
+async def subscribe(ctx: Context) -> Reply:
+    notice = await first_time_line(ctx)
+    if not ctx.args:
+        choices = await topics(ctx)
+        return ctx.reply(
+            notice + ctx.t(CHOOSE), buttons=[[(name, f"sub:{topic}")] for topic, name in choices]
+        )
+    topic = await resolve(ctx, ctx.args)
+    if topic is None:
+        return ctx.reply(UNKNOWN_TOPIC, query=ctx.args)
+    done = await _subscribe(ctx, topic)
+    return Reply(notice + done.text, done.buttons)
+
+
+@router.callback("sub")
+async def subscribe_button(ctx: Context) -> Reply:
+    return await _subscribe(ctx, ctx.args)
+
+
+async def _subscribe(ctx: Context, topic: str) -> Reply:
+    new = await store.subscribe(
+        ctx.session, chat=ctx.chat, person_id=ctx.person_id, topic=topic, language=ctx.lang
+    )
+    return ctx.reply(SUBSCRIBED if new else ALREADY, topic=await label(ctx, topic))
+
+
+@router.command(
+    "unsubscribe",
+    description=Text(de="Neuigkeiten abbestellen", en="unsubscribe from news"),
+    args=Args.OPTIONAL,
+    usage=Text(de="/unsubscribe alle", en="/unsubscribe all"),
+)
+async def unsubscribe(ctx: Context) -> Reply:
+    if not ctx.args:
+        await store.unsubscribe(ctx.session, chat=ctx.chat)
+        return ctx.reply(UNSUBSCRIBED_ALL)
+    topic = await resolve(ctx, ctx.args)
+    if topic is None or not await store.unsubscribe(ctx.session, chat=ctx.chat, topic=topic):
+        return ctx.reply(NOT_SUBSCRIBED)
+    return ctx.reply(UNSUBSCRIBED, topic=await label(ctx, topic))
+
+
+@router.command(
+    "subscriptions",
+    description=Text(de="meine Abonnements", en="my subscriptions"),
+)
+async def subscriptions(ctx: Context) -> Reply:
+    mine = await store.topics_of(ctx.session, chat=ctx.chat)
+    if not mine:
+        return ctx.reply(NONE)
+    return ctx.reply("\n".join([ctx.t(LIST), *[f"• {await label(ctx, t)}" for t in mine]]))
