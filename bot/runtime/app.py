@@ -8,7 +8,6 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -24,10 +23,10 @@ from bot.runtime.pseudonym import Pseudonyms
 from bot.runtime.scheduler import Scheduler
 from bot.runtime.services import Services
 from handlers import all_routers
-from handlers.announcements import broadcast
+from handlers.announcements import jobs as announcement_jobs
 from handlers.digest import service as digest
 from handlers.privacy import retention
-from storage import announcements, db
+from storage import db
 from storage.leadership import Leadership
 
 log = logging.getLogger(__name__)
@@ -133,49 +132,24 @@ class App:
             await leadership.resign()
             return False
 
+    # What the scheduler calls (``Scheduler.running``); each feature does the work.
+
     async def fire_announcement(self, announcement_id: int, fire_time: datetime) -> None:
-        """A scheduled announcement is due: write its delivery rows."""
-        async with self.sessions() as session, session.begin():
-            row = await announcements.get(session, announcement_id=announcement_id)
-            if row is None or row.status not in ("scheduled", "sending"):
-                return
-            await broadcast.fire(session, row, self.config, run=f"{fire_time:%Y-%m-%dT%H:%M}")
-        if self.sender is not None:
+        fired = await announcement_jobs.fire(self.sessions, self.config, announcement_id, fire_time)
+        if fired and self.sender is not None:
             self.sender.wake()
 
     async def announcement_missed(self, announcement_id: int) -> None:
-        """Missed by more than the grace time: skip it and tell its author."""
-        async with self.sessions() as session, session.begin():
-            row = await announcements.get(session, announcement_id=announcement_id)
-            if row is not None:
-                await broadcast.skipped(session, row, self.config)
+        await announcement_jobs.missed(self.sessions, self.config, announcement_id)
 
     async def finish_announcements(self) -> None:
-        """Report finished announcements; plan those filed in chat for a time or schedule."""
-        async with self.sessions() as session, session.begin():
-            await broadcast.finish_delivered(session, self.config)
-            waiting = await announcements.pending(session)
-        scheduler = self._scheduler
-        if scheduler is None:
-            return
-        for row in waiting:
-            timed = row.status == "scheduled" and (row.send_at or row.cron)
-            if timed and not scheduler.has_announcement(row.id):
-                scheduler.announcement(row.id, at=row.send_at, crontab=row.cron)
+        await announcement_jobs.report_and_plan(self.sessions, self.config, self._scheduler)
 
     async def apply_retention(self) -> None:
-        """Forget what is older than the retention periods in ``[privacy]``."""
         await retention.apply_retention(self.sessions, self.config)
 
     async def send_digest(self, now: datetime | None = None) -> int:
-        """Owe each board member the feedback digest for the week before ``now``."""
-        now = now or datetime.now(ZoneInfo(self.config.bot.timezone))
-        async with self.sessions() as session, session.begin():
-            queued = await digest.send_to_board(
-                session, config=self.config, knowledge=self.services.knowledge, now=now
-            )
-        log.info("feedback digest queued for %d board member(s)", queued)
-        return queued
+        return await digest.send_weekly(self.sessions, self.config, self.services.knowledge, now)
 
     async def serve(
         self,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.core.i18n import Text
 from bot.knowledge.service import Knowledge
 from bot.runtime.config import Config
 from handlers.feedback.chat import TOPIC_NAMES
-from storage import Session, outbox, people
+from storage import Session, Sessions, outbox, people
 from storage import feedback as store
+
+log = logging.getLogger(__name__)
 
 HEADER = Text(
     de="Rückmeldungs-Digest: {count} Rückmeldungen in den letzten {days} Tagen.",
@@ -64,4 +68,16 @@ async def send_to_board(
         )
         key = f"digest:{now:%Y-%m-%dT%H:%M}:{identity}"
         queued += await outbox.enqueue(session, chat=identity, text=text, dedupe_key=key)
+    return queued
+
+
+async def send_weekly(
+    sessions: Sessions, config: Config, knowledge: Knowledge, now: datetime | None = None
+) -> int:
+    """The scheduled digest: owe each board member the week before ``now`` (default:
+    this minute); a second process firing the same minute queues nothing more."""
+    now = now or datetime.now(ZoneInfo(config.bot.timezone))
+    async with sessions() as session, session.begin():
+        queued = await send_to_board(session, config=config, knowledge=knowledge, now=now)
+    log.info("feedback digest queued for %d board member(s)", queued)
     return queued
