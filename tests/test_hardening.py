@@ -63,7 +63,7 @@ texts = st.one_of(
 )
 
 COMMANDS = sorted(command.name for router in all_routers() for command in router.commands)
-CALLBACKS = sorted(prefix for router in all_routers() for prefix in router.callbacks)
+CALLBACKS = sorted(c.kind.prefix for router in all_routers() for c in router.callbacks)
 Action = tuple[str, str]  # ("text", …) or ("data", button data)
 ANNOUNCE = [("text", "/announce"), ("data", "ann:audience:all"), ("text", "Hallo Stadt")]
 ANNOUNCE_CONFIRM = [*ANNOUNCE, ("data", "ann:english:none")]

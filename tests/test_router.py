@@ -2,33 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pytest
 
+from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.dispatcher import Dispatcher, Surface
 from bot.core.events import Button, Reply
 from bot.core.i18n import Text
+from bot.core.roles import Role
 from bot.core.router import Args, Router, parse_command
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from handlers import all_routers
-from tests.harness import Chat
+from tests.harness import Chat, with_roles
 
 # A small feature used only here: a two-step order conversation with buttons.
 orders = Router("orders")
 
 
+@dataclass(frozen=True)
+class Size(ButtonData, prefix="size"):
+    size: str
+
+
 @orders.command("order", description=Text(de="bestellen", en="order"))
 async def order(ctx: Context) -> Reply:
     await ctx.start_conversation("order", "size")
-    return ctx.reply("Which size?", buttons=[[("Small", "size:S"), ("Large", "size:L")]])
+    return ctx.reply("Which size?", buttons=[[("Small", Size("S").pack()), ("Large", "size:L")]])
 
 
-@orders.callback("size")
+@orders.callback(Size, conversation="order", step="size", stale=Text(de="Vorbei.", en="Over."))
 async def size(ctx: Context) -> Reply:
-    if ctx.conversation is None:
-        return ctx.reply("No order running.")
-    await ctx.goto("name", size=ctx.args)
+    await ctx.goto("name", size=ctx.pressed(Size).size)
     return ctx.reply("Your name?")
 
 
@@ -48,6 +55,29 @@ async def name(ctx: Context) -> Reply:
 )
 async def echo(ctx: Context) -> Reply:
     return ctx.reply(f"echo: {ctx.args}")
+
+
+@dataclass(frozen=True)
+class Refund(ButtonData, prefix="refund"):
+    order: int
+    note: str
+
+
+@orders.command("refunds", description=Text(de="Erstattungen", en="refunds"))
+async def refunds(ctx: Context) -> Reply:
+    await ctx.start_conversation("refund", "reason")
+    return ctx.reply("Refund order 7?", buttons=[[("Refund", Refund(7, "late: 2 days").pack())]])
+
+
+@orders.callback(Refund, roles=[Role.STAFF])
+async def refund(ctx: Context) -> Reply:
+    pressed = ctx.pressed(Refund)
+    return ctx.reply(f"Refunded #{pressed.order} ({pressed.note}).")
+
+
+@orders.step("refund", "reason", roles=[Role.STAFF])
+async def reason(ctx: Context) -> Reply:
+    return ctx.reply(f"Reason noted: {ctx.message.text}")
 
 
 @orders.command("explode", description=Text(de="kaputt", en="broken"))
@@ -158,3 +188,44 @@ def test_a_command_registered_twice_is_refused(app: App, config: Config) -> None
 
     with pytest.raises(ValueError, match="/help registered twice"):
         Dispatcher([*all_routers(), twice], app.sessions, config, app.services)
+
+
+async def test_a_button_counts_only_at_its_step(app: App, config: Config) -> None:
+    chat = Chat(dispatcher(app, config))
+    await chat.ask("/order")
+    sizes = chat.last
+    await chat.press("Large")
+    chat.last = sizes  # the size buttons again, now that the order asks for a name
+    assert await chat.press("Small") == "Vorbei."
+    assert await chat.ask("Ana") == "Order: size L for Ana."
+
+
+async def test_role_filters_on_buttons_and_steps(app: App, config: Config) -> None:
+    staffed = with_roles(config, staff=["telegram:2"])
+    citizen = Chat(dispatcher(app, staffed), user="telegram:1")
+    staff = Chat(dispatcher(app, staffed), user="telegram:2")
+    await citizen.ask("/refunds")
+    assert "gilt nicht mehr" in await citizen.press("Refund")  # no staff: nothing refunded
+    assert "Reason noted" not in await citizen.ask("too late")
+    await staff.ask("/refunds")
+    assert await staff.press("Refund") == "Refunded #7 (late: 2 days)."
+    demoted = Chat(dispatcher(app, config), user="telegram:2")  # staff no more
+    assert "fehlt dir inzwischen die Berechtigung" in await demoted.ask("too late")
+    assert "no information" in await demoted.ask("too late")  # the conversation ended
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        ("refund:7:late: 2 days", Refund(7, "late: 2 days")),  # the last field keeps ":"
+        ("refund:7:", Refund(7, "")),
+        ("refund:x:late", None),  # not a number
+        ("refund:7", None),  # a field missing
+        ("size:7:late", None),  # another kind
+        ("refund:99999999999999999999:x", None),  # no number that long
+    ],
+)
+def test_button_data_round_trip_and_malformed_data(data: str, expected: Refund | None) -> None:
+    assert Refund.unpack(data) == expected
+    if expected is not None:
+        assert expected.pack() == data

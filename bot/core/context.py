@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core.buttons import ButtonData
 from bot.core.events import Button, Incoming, Reply
 from bot.core.i18n import Text
 from bot.core.roles import Role
@@ -18,6 +19,8 @@ from bot.runtime.config import Config
 from bot.runtime.services import Services
 from storage import conversations
 from storage.conversations import ConversationState
+
+B = TypeVar("B", bound=ButtonData)
 
 
 @dataclass
@@ -36,8 +39,17 @@ class Context:
     command: str = ""
     """The command's name, without the slash, when the message is a command."""
     args: str = ""
-    """Text after the command name, or after ``prefix:`` in button data."""
+    """Text after the command name."""
+    button: ButtonData | None = None
+    """The data of the button pressed (see :meth:`pressed`)."""
     conversation: ConversationState | None = None
+
+    def pressed(self, kind: type[B]) -> B:
+        """The data of the button pressed; the router only calls a button's handler with
+        data of the kind it was registered for."""
+        if not isinstance(self.button, kind):
+            raise TypeError(f"expected a {kind.__name__} button, got {self.button!r}")
+        return self.button
 
     @property
     def chat(self) -> str:

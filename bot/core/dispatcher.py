@@ -17,7 +17,16 @@ from bot.core.context import Context
 from bot.core.events import Incoming, Reply
 from bot.core.i18n import Text, language_from_hint
 from bot.core.roles import roles_for
-from bot.core.router import Args, Command, Handler, HandlerResult, Router, parse_command
+from bot.core.router import (
+    Args,
+    Callback,
+    Command,
+    Handler,
+    HandlerResult,
+    Router,
+    Step,
+    parse_command,
+)
 from bot.runtime.config import Config
 from bot.runtime.services import Services
 from storage import conversations, outbox, people, platform
@@ -50,6 +59,10 @@ NEEDS_ARGS = Text(
 STALE_BUTTON = Text(
     de="Diese Auswahl gilt nicht mehr. Schreib /help für einen Überblick.",
     en="That choice is no longer available. Send /help for an overview.",
+)
+LOST_ROLE = Text(
+    de="Dafür fehlt dir inzwischen die Berechtigung; ich habe den Vorgang beendet.",
+    en="You no longer have the role this needs; I have ended it.",
 )
 NO_SUCH_CHOICE = Text(
     de="Bitte antworte mit einer Zahl von 1 bis {count}.",
@@ -84,8 +97,8 @@ class Dispatcher:
         self.config = config
         self.services = services
         self.commands: dict[str, Command] = {}
-        self.callbacks: dict[str, Handler] = {}
-        self.steps: dict[tuple[str, str], Handler] = {}
+        self.callbacks: dict[str, Callback] = {}
+        self.steps: dict[tuple[str, str], Step] = {}
         self.text_handlers: list[Handler] = []
         self.unknown_command: Handler | None = None
         for router in routers:
@@ -96,10 +109,11 @@ class Dispatcher:
             if command.name in self.commands:
                 raise ValueError(f"/{command.name} registered twice (router {router.name})")
             self.commands[command.name] = command
-        for key, handler in router.callbacks.items():
-            if key in self.callbacks:
-                raise ValueError(f"button prefix {key!r} registered twice (router {router.name})")
-            self.callbacks[key] = handler
+        for callback in router.callbacks:
+            prefix = callback.kind.prefix
+            if prefix in self.callbacks:
+                raise ValueError(f"button prefix {prefix!r} registered twice (router {router.name})")
+            self.callbacks[prefix] = callback
         self.steps.update(router.steps)
         self.text_handlers.extend(router.text_handlers)
         self.unknown_command = self.unknown_command or router.unknown_command_handler
@@ -204,9 +218,7 @@ class Dispatcher:
     async def _route(self, ctx: Context, surface: Surface) -> HandlerResult:
         message = ctx.message
         if message.callback is not None:
-            prefix, _, ctx.args = message.callback.partition(":")
-            handler = self.callbacks.get(prefix)
-            return await handler(ctx) if handler else ctx.reply(STALE_BUTTON)
+            return await self._press(ctx, message.callback)
         text = message.text or ""
         parsed = parse_command(text) if text.startswith("/") else None
         if parsed is not None:
@@ -216,8 +228,11 @@ class Dispatcher:
             return await self._run_command(ctx, parsed.name, parsed.args)
         if ctx.conversation is not None:
             step = self.steps.get((ctx.conversation.name, ctx.conversation.step))
+            if step is not None and step.roles and not step.roles & ctx.roles:
+                await ctx.end_conversation()
+                return ctx.reply(LOST_ROLE)
             if step is not None:
-                return await step(ctx)
+                return await step.handler(ctx)
             log.warning("dropping conversation %s at unknown step", ctx.conversation.name)
             await ctx.end_conversation()
         for handler in self.text_handlers:
@@ -225,6 +240,24 @@ class Dispatcher:
             if result is not None:
                 return result
         return None
+
+    async def _press(self, ctx: Context, data: str) -> HandlerResult:
+        """A button: its handler, if the press passes the filters it was registered with."""
+        callback = self.callbacks.get(data.partition(":")[0])
+        if callback is None:
+            return ctx.reply(STALE_BUTTON)
+        button = callback.kind.unpack(data)
+        state = ctx.conversation
+        step = callback.step or getattr(button, "step", None)
+        if (
+            button is None
+            or (callback.roles and not callback.roles & ctx.roles)
+            or (callback.conversation and (state is None or state.name != callback.conversation))
+            or (callback.conversation and step is not None and state and state.step != step)
+        ):
+            return ctx.reply(callback.stale or STALE_BUTTON)
+        ctx.button = button
+        return await callback.handler(ctx)
 
     async def _run_command(self, ctx: Context, name: str, args: str) -> HandlerResult:
         command = self.commands.get(name)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from bot.core.buttons import ButtonData
 from bot.core.events import Reply
 from bot.core.i18n import Text
 from bot.core.roles import Role
@@ -63,14 +64,38 @@ class Command:
         return not self.roles or bool(self.roles & set(roles))
 
 
+@dataclass(frozen=True, slots=True)
+class Callback:
+    """A button handler and the filters the press must pass."""
+
+    kind: type[ButtonData]
+    handler: Handler
+    roles: frozenset[Role]
+    conversation: str | None
+    """Only pressed inside this conversation; a ``step`` field of the data (or ``step``)
+    must be the conversation's current step."""
+    step: str | None
+    stale: Text | None
+    """The reply when the press does not pass (default: "that choice is no longer
+    available")."""
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """The handler of text sent at one step of a conversation."""
+
+    handler: Handler
+    roles: frozenset[Role]
+
+
 class Router:
     """The handlers of one feature, registered with decorators."""
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.commands: list[Command] = []
-        self.callbacks: dict[str, Handler] = {}
-        self.steps: dict[tuple[str, str], Handler] = {}
+        self.callbacks: list[Callback] = []
+        self.steps: dict[tuple[str, str], Step] = {}
         self.text_handlers: list[Handler] = []
         self.unknown_command_handler: Handler | None = None
 
@@ -91,20 +116,36 @@ class Router:
 
         return register
 
-    def callback(self, prefix: str) -> Callable[[Handler], Handler]:
-        """Register a button handler for data ``prefix`` or ``prefix:…``."""
+    def callback(
+        self,
+        kind: type[ButtonData],
+        *,
+        roles: Iterable[Role] = (),
+        conversation: str | None = None,
+        step: str | None = None,
+        stale: Text | None = None,
+    ) -> Callable[[Handler], Handler]:
+        """Register the handler of buttons carrying ``kind`` (``ctx.pressed(kind)``).
+
+        A press by someone without one of ``roles``, or outside ``conversation`` and its
+        step, gets ``stale`` instead and reaches no handler.
+        """
 
         def register(handler: Handler) -> Handler:
-            self.callbacks[prefix] = handler
+            callback = Callback(kind, handler, frozenset(roles), conversation, step, stale)
+            self.callbacks.append(callback)
             return handler
 
         return register
 
-    def step(self, conversation: str, step: str) -> Callable[[Handler], Handler]:
-        """Register the handler for text sent at ``step`` of ``conversation``."""
+    def step(
+        self, conversation: str, step: str, *, roles: Iterable[Role] = ()
+    ) -> Callable[[Handler], Handler]:
+        """Register the handler for text sent at ``step`` of ``conversation``; someone who
+        lost every one of ``roles`` meanwhile is taken out of the conversation."""
 
         def register(handler: Handler) -> Handler:
-            self.steps[(conversation, step)] = handler
+            self.steps[(conversation, step)] = Step(handler, frozenset(roles))
             return handler
 
         return register

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
+from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import Text
@@ -20,6 +22,16 @@ router = Router("announcements")
 
 CONVERSATION = "announce"
 STAFF = [Role.STAFF]
+
+
+@dataclass(frozen=True)
+class Choice(ButtonData, prefix="ann"):
+    """A choice at one step of writing an announcement."""
+
+    step: str
+    value: str
+
+
 AUDIENCES = {
     "all": Text(de="Alle Abonnenten", en="All subscribers"),
     "board": Text(de="Beirat", en="Board"),
@@ -94,21 +106,14 @@ async def announce(ctx: Context) -> Reply:
     await ctx.start_conversation(CONVERSATION, "audience")
     choices = await audience_choices(ctx)
     return ctx.reply(
-        ASK_AUDIENCE, buttons=[[(name, f"ann:audience:{key}")] for key, name in choices]
+        ASK_AUDIENCE, buttons=[[(name, Choice("audience", key).pack())] for key, name in choices]
     )
 
 
-@router.callback("ann")
+@router.callback(Choice, roles=STAFF, conversation=CONVERSATION, stale=STALE)
 async def button(ctx: Context) -> Reply:
-    step, _, value = ctx.args.partition(":")
-    state = ctx.conversation
-    if (
-        not ctx.roles & set(STAFF)
-        or state is None
-        or state.name != CONVERSATION
-        or (state.step != step)
-    ):
-        return ctx.reply(STALE)
+    choice = ctx.pressed(Choice)
+    step, value = choice.step, choice.value
     if step == "audience":
         await ctx.goto("german", audience=value)
         return ctx.reply(ASK_GERMAN)
@@ -169,7 +174,7 @@ async def _create(ctx: Context, *, at: datetime | None = None, cron: str | None 
     return ctx.reply(QUEUED, id=row.id, count=count)
 
 
-@router.step(CONVERSATION, "when")
+@router.step(CONVERSATION, "when", roles=STAFF)
 async def when_step(ctx: Context) -> Reply:
     text = (ctx.message.text or "").strip()
     try:
@@ -181,7 +186,7 @@ async def when_step(ctx: Context) -> Reply:
     return await _create(ctx, at=at)
 
 
-@router.step(CONVERSATION, "cron")
+@router.step(CONVERSATION, "cron", roles=STAFF)
 async def cron_step(ctx: Context) -> Reply:
     text = " ".join((ctx.message.text or "").split())
     try:
@@ -191,20 +196,20 @@ async def cron_step(ctx: Context) -> Reply:
     return await _create(ctx, cron=text)
 
 
-@router.step(CONVERSATION, "german")
+@router.step(CONVERSATION, "german", roles=STAFF)
 async def german(ctx: Context) -> Reply:
     await ctx.goto("english", text_de=(ctx.message.text or "").strip())
-    return ctx.reply(ASK_ENGLISH, buttons=[[(NO_ENGLISH, "ann:english:none")]])
+    return ctx.reply(ASK_ENGLISH, buttons=[[(NO_ENGLISH, Choice("english", "none").pack())]])
 
 
-@router.step(CONVERSATION, "english")
+@router.step(CONVERSATION, "english", roles=STAFF)
 async def english(ctx: Context) -> Reply:
     await ctx.goto("confirm", text_en=(ctx.message.text or "").strip())
     return await _preview(ctx)
 
 
-@router.step(CONVERSATION, "audience")
-@router.step(CONVERSATION, "confirm")
+@router.step(CONVERSATION, "audience", roles=STAFF)
+@router.step(CONVERSATION, "confirm", roles=STAFF)
 async def expected_button(ctx: Context) -> Reply:
     return ctx.reply(EXPECTED_BUTTON)
 
@@ -217,7 +222,10 @@ async def _preview(ctx: Context) -> Reply:
     if data["text_en"]:
         parts += ["", f"🇬🇧 {data['text_en']}"]
     buttons = [
-        [(SEND_NOW, "ann:confirm:send"), (LATER, "ann:confirm:later")],
-        [(REPEAT, "ann:confirm:repeat"), (DISCARD, "ann:confirm:discard")],
+        [(SEND_NOW, Choice("confirm", "send").pack()), (LATER, Choice("confirm", "later").pack())],
+        [
+            (REPEAT, Choice("confirm", "repeat").pack()),
+            (DISCARD, Choice("confirm", "discard").pack()),
+        ],
     ]
     return ctx.reply("\n".join(parts), buttons=buttons)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import Text
@@ -15,6 +18,14 @@ from storage import roles as grants
 from storage.models import Announcement
 
 router = Router("scheduled")
+
+
+@dataclass(frozen=True)
+class NoEnglish(ButtonData, prefix="annedit"):
+    """While editing an announcement: keep it without an English text."""
+
+    choice: str = "none"
+
 
 STAFF = [Role.STAFF]
 EDITABLE = ("scheduled", "approval")
@@ -134,22 +145,19 @@ async def edit(ctx: Context) -> Reply:
     return ctx.reply(EDIT_GERMAN, id=row.id, current=" ".join(row.text_de.split())[:80])
 
 
-@router.step(EDIT, "german")
+@router.step(EDIT, "german", roles=STAFF)
 async def edit_german(ctx: Context) -> Reply:
     await ctx.goto("english", text_de=(ctx.message.text or "").strip())
-    return ctx.reply(EDIT_ENGLISH, buttons=[[(KEEP_NO_ENGLISH, "annedit:none")]])
+    return ctx.reply(EDIT_ENGLISH, buttons=[[(KEEP_NO_ENGLISH, NoEnglish().pack())]])
 
 
-@router.step(EDIT, "english")
+@router.step(EDIT, "english", roles=STAFF)
 async def edit_english(ctx: Context) -> Reply:
     return await _save_edit(ctx, (ctx.message.text or "").strip() or None)
 
 
-@router.callback("annedit")
+@router.callback(NoEnglish, roles=STAFF, conversation=EDIT, step="english")
 async def edit_without_english(ctx: Context) -> Reply:
-    state = ctx.conversation
-    if state is None or state.name != EDIT or state.step != "english":
-        return ctx.reply(NOT_EDITABLE, id="")
     return await _save_edit(ctx, None)
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import Text
@@ -11,6 +14,17 @@ from bot.knowledge.service import Loaded
 from handlers.catalogue import entries
 
 router = Router("catalogue")
+
+
+@dataclass(frozen=True)
+class ProjectPage(ButtonData, prefix="projects"):
+    page: int
+
+
+@dataclass(frozen=True)
+class Officers(ButtonData, prefix="officers"):
+    """The list of all contacts."""
+
 
 PAGE_SIZE = 5
 
@@ -46,7 +60,8 @@ async def knowledge(ctx: Context) -> Loaded:
 def entry_reply(ctx: Context, entry: AnyEntry, loaded: Loaded) -> Reply:
     """A detail card with buttons to related entries."""
     buttons = [
-        [(entries.title(r, ctx.lang), f"kb:{r.id}")] for r in entries.related(entry, loaded.kb)
+        [(entries.title(r, ctx.lang), entries.Show(r.id).pack())]
+        for r in entries.related(entry, loaded.kb)
     ]
     return ctx.reply(entries.detail(entry, loaded.kb, ctx.lang), buttons=buttons[:3])
 
@@ -55,7 +70,9 @@ def entry_reply(ctx: Context, entry: AnyEntry, loaded: Loaded) -> Reply:
 async def about(ctx: Context) -> Reply:
     loaded = await knowledge(ctx)
     card = entries.detail(loaded.kb.organisation, loaded.kb, ctx.lang)
-    return ctx.reply(card, buttons=[[(ALL_PROJECTS, "projects:0"), (ALL_OFFICERS, "officers")]])
+    return ctx.reply(
+        card, buttons=[[(ALL_PROJECTS, ProjectPage(0).pack()), (ALL_OFFICERS, Officers().pack())]]
+    )
 
 
 @router.command("projects", description=Text(de="alle Projekte", en="all projects"))
@@ -63,9 +80,9 @@ async def projects(ctx: Context) -> Reply:
     return await _projects_page(ctx, 0)
 
 
-@router.callback("projects")
+@router.callback(ProjectPage)
 async def projects_page(ctx: Context) -> Reply:
-    return await _projects_page(ctx, int(ctx.args) if ctx.args.isdecimal() else 0)
+    return await _projects_page(ctx, ctx.pressed(ProjectPage).page)
 
 
 async def _projects_page(ctx: Context, page: int) -> Reply:
@@ -82,12 +99,12 @@ async def _projects_page(ctx: Context, page: int) -> Reply:
         count=len(catalogue),
     )
     lines = [heading, *(f"• {p.name.get(ctx.lang)} – {p.status.get(ctx.lang)}" for p in shown)]
-    buttons = [[(p.name.get(ctx.lang), f"kb:{p.id}")] for p in shown]
+    buttons = [[(p.name.get(ctx.lang), entries.Show(p.id).pack())] for p in shown]
     navigation = []
     if page > 0:
-        navigation.append((PREVIOUS, f"projects:{page - 1}"))
+        navigation.append((PREVIOUS, ProjectPage(page - 1).pack()))
     if page < pages - 1:
-        navigation.append((NEXT, f"projects:{page + 1}"))
+        navigation.append((NEXT, ProjectPage(page + 1).pack()))
     return ctx.reply("\n".join(lines), buttons=[*buttons, navigation] if navigation else buttons)
 
 
@@ -112,7 +129,7 @@ async def officers(ctx: Context) -> Reply:
     return await _officers(ctx)
 
 
-@router.callback("officers")
+@router.callback(Officers)
 async def officers_button(ctx: Context) -> Reply:
     return await _officers(ctx)
 
@@ -120,7 +137,9 @@ async def officers_button(ctx: Context) -> Reply:
 async def _officers(ctx: Context) -> Reply:
     people = (await knowledge(ctx)).kb.officers
     lines = [ctx.t(OFFICERS), *(f"• {o.name} – {o.title.get(ctx.lang)}" for o in people)]
-    return ctx.reply("\n".join(lines), buttons=[[(o.name, f"kb:{o.id}")] for o in people])
+    return ctx.reply(
+        "\n".join(lines), buttons=[[(o.name, entries.Show(o.id).pack())] for o in people]
+    )
 
 
 @router.command(
@@ -139,8 +158,8 @@ async def officer(ctx: Context) -> Reply:
     return entry_reply(ctx, found, loaded)
 
 
-@router.callback("kb")
+@router.callback(entries.Show)
 async def show_entry(ctx: Context) -> Reply:
     loaded = await knowledge(ctx)
-    entry = loaded.kb.entry(ctx.args)
+    entry = loaded.kb.entry(ctx.pressed(entries.Show).entry)
     return entry_reply(ctx, entry, loaded) if entry is not None else ctx.reply(GONE)

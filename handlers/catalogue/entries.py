@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from rapidfuzz import fuzz, process
 
+from bot.core.buttons import ButtonData
 from bot.core.i18n import Text
 from bot.knowledge.fields import AnyEntry
 from bot.knowledge.schema import Faq, KnowledgeBase, Officer, Organisation, Project
@@ -23,6 +25,13 @@ STATUS = Text(de="Stand: {value}", en="Status: {value}")
 RESPONSIBLE = Text(de="Verantwortlich: {value}", en="Responsible: {value}")
 TOPICS = Text(de="Themen: {value}", en="Topics: {value}")
 LINKS = Text(de="Links: {value}", en="Links: {value}")
+
+
+@dataclass(frozen=True)
+class Show(ButtonData, prefix="kb"):
+    """A button that shows one entry's card."""
+
+    entry: str
 
 
 def format_date(day: date, lang: str) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import Text
@@ -15,6 +17,15 @@ router = Router("feedback")
 
 CONVERSATION = "feedback"
 GENERAL, BOT = "general", "bot"
+
+
+@dataclass(frozen=True)
+class Answer(ButtonData, prefix="fb"):
+    """An answer at one step of the feedback conversation."""
+
+    step: str
+    value: str
+
 
 TOPIC_NAMES = {
     GENERAL: Text(de="KL.digital allgemein", en="KL.digital in general"),
@@ -132,20 +143,22 @@ async def feedback(ctx: Context) -> Reply:
     await ctx.start_conversation(CONVERSATION, "topic")
     choices = await topic_choices(ctx)
     return ctx.reply(
-        notice + ctx.t(ASK_TOPIC), buttons=[[(label, f"fb:topic:{t}")] for label, t in choices]
+        notice + ctx.t(ASK_TOPIC),
+        buttons=[[(label, Answer("topic", t).pack())] for label, t in choices],
     )
 
 
 def _rating_buttons(ctx: Context) -> list[list[tuple[Text | str, str]]]:
-    return [[(str(n), f"fb:rating:{n}") for n in range(1, 6)], [(SKIP, "fb:rating:skip")]]
+    stars: list[tuple[Text | str, str]] = [
+        (str(n), Answer("rating", str(n)).pack()) for n in range(1, 6)
+    ]
+    return [stars, [(SKIP, Answer("rating", "skip").pack())]]
 
 
-@router.callback("fb")
+@router.callback(Answer, conversation=CONVERSATION, stale=STALE)
 async def button(ctx: Context) -> Reply:
-    field, _, value = ctx.args.partition(":")
-    state = ctx.conversation
-    if state is None or state.name != CONVERSATION or state.step != field:
-        return ctx.reply(STALE)
+    pressed = ctx.pressed(Answer)
+    field, value = pressed.step, pressed.value
     if field == "topic":
         await ctx.goto("rating", topic=value)
         return ctx.reply(ASK_RATING, buttons=_rating_buttons(ctx))
@@ -161,7 +174,8 @@ async def button(ctx: Context) -> Reply:
     if refused := await limit_reached(ctx):
         await ctx.end_conversation()
         return refused
-    data = state.data
+    assert ctx.conversation is not None
+    data = ctx.conversation.data
     await ctx.end_conversation()
     return await file(
         ctx, topic=data["topic"], rating=data["rating"], text=data["text"], contact=data["contact"]
@@ -174,7 +188,10 @@ async def text_step(ctx: Context) -> Reply:
     if refused := too_long(ctx, text):
         return refused
     await ctx.goto("contact", text=text)
-    return ctx.reply(ASK_CONTACT, buttons=[[(YES, "fb:contact:1"), (NO, "fb:contact:0")]])
+    return ctx.reply(
+        ASK_CONTACT,
+        buttons=[[(YES, Answer("contact", "1").pack()), (NO, Answer("contact", "0").pack())]],
+    )
 
 
 @router.step(CONVERSATION, "rating")
@@ -203,5 +220,10 @@ async def _summary(ctx: Context) -> Reply:
         rating=rating,
         contact=ctx.t(YES if data["contact"] else NO),
         body=data["text"],
-        buttons=[[(SEND, "fb:confirm:send"), (DISCARD, "fb:confirm:discard")]],
+        buttons=[
+            [
+                (SEND, Answer("confirm", "send").pack()),
+                (DISCARD, Answer("confirm", "discard").pack()),
+            ]
+        ],
     )

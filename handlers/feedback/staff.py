@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import Text
@@ -15,6 +17,14 @@ from storage import outbox
 from storage.models import Feedback
 
 router = Router("feedback_staff")
+
+
+@dataclass(frozen=True)
+class Show(ButtonData, prefix="fbs"):
+    """Show one piece of feedback to staff."""
+
+    reference: str
+
 
 STAFF = [Role.STAFF]
 NONE_FOUND = Text(de="Keine passende Rückmeldung.", en="No matching feedback.")
@@ -96,7 +106,7 @@ async def inbox(ctx: Context) -> Reply:
             f"{row.reference} · {ctx.when(row.created_at)} · {stars} · {row.status}: {preview}"
         )
     return ctx.reply(
-        "\n".join(lines), buttons=[[(r.reference, f"fbs:{r.reference}")] for r in rows]
+        "\n".join(lines), buttons=[[(r.reference, Show(r.reference).pack())] for r in rows]
     )
 
 
@@ -140,11 +150,9 @@ async def show(ctx: Context) -> Reply:
     return await _show(ctx, ctx.args.split()[0])
 
 
-@router.callback("fbs")
+@router.callback(Show, roles=STAFF)
 async def show_button(ctx: Context) -> Reply:
-    if not ctx.roles & set(STAFF):
-        return ctx.reply(UNKNOWN_REFERENCE, reference=ctx.args)
-    return await _show(ctx, ctx.args)
+    return await _show(ctx, ctx.pressed(Show).reference)
 
 
 @router.command(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Attachment, Reply
 from bot.core.i18n import Text
@@ -16,6 +17,15 @@ from bot.core.router import Router
 from storage import privacy as store
 
 router = Router("privacy_data")
+
+
+@dataclass(frozen=True)
+class Erase(ButtonData, prefix="del"):
+    """The answer to "delete everything?": ``yes`` or ``no``."""
+
+    answer: str
+
+
 log = logging.getLogger(__name__)
 
 CONVERSATION = "deleteme"
@@ -84,7 +94,7 @@ CHOOSE = Text(
     en="Please choose “Yes, delete everything” or “Cancel” (or /cancel).",
 )
 
-CONFIRM_OR_KEEP = [[(CONFIRM, "del:yes")], [(KEEP, "del:no")]]
+CONFIRM_OR_KEEP = [[(CONFIRM, Erase("yes").pack())], [(KEEP, Erase("no").pack())]]
 
 
 def _line(ctx: Context, row: dict[str, Any]) -> str:
@@ -140,13 +150,10 @@ async def deleteme(ctx: Context) -> Reply:
     return ctx.reply(ASK, feedback=ctx.t(fate), buttons=CONFIRM_OR_KEEP)
 
 
-@router.callback("del")
+@router.callback(Erase, conversation=CONVERSATION, step="confirm", stale=STALE)
 async def confirmed(ctx: Context) -> Reply:
-    state = ctx.conversation
-    if state is None or state.name != CONVERSATION:
-        return ctx.reply(STALE)
     await ctx.end_conversation()
-    if ctx.args != "yes":
+    if ctx.pressed(Erase).answer != "yes":
         return ctx.reply(KEPT)
     how = ctx.config.privacy.feedback_on_deletion
     erased = await store.erase(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import Text
@@ -18,6 +20,23 @@ from handlers.catalogue.chat import GONE
 from storage import knowledge as store
 
 router = Router("questions")
+
+
+@dataclass(frozen=True)
+class Meant(ButtonData, prefix="answer"):
+    """A "did you mean" choice: the entry, and the language the question was asked in."""
+
+    lang: str
+    entry: str
+
+
+@dataclass(frozen=True)
+class Rating(ButtonData, prefix="rate"):
+    """👍 (1) or 👎 (0) on one answer."""
+
+    answer: int
+    helpful: int
+
 
 HELPFUL = Text(de="👍 Hilfreich", en="👍 Helpful")
 UNHELPFUL = Text(de="👎 Nicht hilfreich", en="👎 Not helpful")
@@ -81,7 +100,9 @@ async def answer(ctx: Context) -> Reply:
     await store.log_unanswered(
         ctx.session, text=question, normalised=normalise_question(question), language=ctx.lang
     )
-    choices = [[(entries.title(e, ctx.lang), f"answer:{ctx.lang}:{e.id}")] for e in outcome.choices]
+    choices = [
+        [(entries.title(e, ctx.lang), Meant(ctx.lang, e.id).pack())] for e in outcome.choices
+    ]
     if outcome.asking:
         ctx.services.metrics.answers.labels("asked back").inc()
         return ctx.reply(DID_YOU_MEAN, buttons=choices)
@@ -99,30 +120,33 @@ async def answer_reply(ctx: Context, entry: AnyEntry, loaded: Loaded) -> Reply:
     source = entries.source_line(entry, loaded.kb, ctx.lang)
     text = f"{entries.answer_text(entry, ctx.lang)}\n\n{source}"
     buttons: list[list[tuple[Text | str, str]]] = [
-        [(HELPFUL, f"rate:{answer_id}:1"), (UNHELPFUL, f"rate:{answer_id}:0")]
+        [(HELPFUL, Rating(answer_id, 1).pack()), (UNHELPFUL, Rating(answer_id, 0).pack())]
     ]
     follow_up = entries.related(entry, loaded.kb)[:1]
-    buttons += [[(ctx.t(MORE, title=entries.title(r, ctx.lang)), f"kb:{r.id}")] for r in follow_up]
+    buttons += [
+        [(ctx.t(MORE, title=entries.title(r, ctx.lang)), entries.Show(r.id).pack())]
+        for r in follow_up
+    ]
     return ctx.reply(text, buttons=buttons)
 
 
-@router.callback("answer")
+@router.callback(Meant)
 async def chosen(ctx: Context) -> Reply:
     """One tap on a "did you mean" choice gives the answer, in the question's language."""
-    lang, _, entry_id = ctx.args.partition(":")
-    ctx.lang = lang if lang in ("de", "en") else ctx.lang
+    meant = ctx.pressed(Meant)
+    ctx.lang = meant.lang if meant.lang in ("de", "en") else ctx.lang
     loaded = await ctx.services.knowledge.current(ctx.session)
-    entry = loaded.kb.entry(entry_id)
+    entry = loaded.kb.entry(meant.entry)
     if entry is None:
         return ctx.reply(GONE)
     return await answer_reply(ctx, entry, loaded)
 
 
-@router.callback("rate")
+@router.callback(Rating)
 async def rate(ctx: Context) -> Reply:
-    answer_id, _, vote = ctx.args.partition(":")
-    if answer_id.isdecimal() and vote in ("0", "1"):
-        await store.rate_answer(ctx.session, answer_id=int(answer_id), helpful=vote == "1")
+    rating = ctx.pressed(Rating)
+    if rating.helpful in (0, 1):
+        await store.rate_answer(ctx.session, answer_id=rating.answer, helpful=rating.helpful == 1)
     return ctx.reply(THANKS)
 
 

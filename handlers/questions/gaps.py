@@ -3,8 +3,10 @@ of them now, and teaching one to the entry that answers it."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import Text
@@ -18,6 +20,22 @@ from handlers.questions.chat import BAD_DAYS, days_asked
 from storage import knowledge as store
 
 router = Router("gaps")
+
+
+@dataclass(frozen=True)
+class Teach(ButtonData, prefix="teach"):
+    """Staff will attach this gap's question to an entry."""
+
+    gap: int
+
+
+@dataclass(frozen=True)
+class Taught(ButtonData, prefix="taught"):
+    """Staff attach this gap's question to this entry."""
+
+    gap: int
+    entry: str
+
 
 GAPS = Text(
     de="Häufigste unbeantwortete Fragen der letzten {days} Tage:",
@@ -92,7 +110,7 @@ async def gaps(ctx: Context) -> Reply:
         first, *rest = gap_report(loaded, gap, outcome, ctx.lang)
         reports.append("\n".join([f"{number}. {first}", *rest]))
         if outcome.answer is None:
-            buttons.append((ctx.t(TEACH, number=number), f"teach:{gap.ref}"))
+            buttons.append((ctx.t(TEACH, number=number), Teach(gap.ref).pack()))
     rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
     return ctx.reply("\n\n".join([ctx.t(GAPS, days=days), *reports, ctx.t(GAPS_HOW)]), buttons=rows)
 
@@ -116,18 +134,15 @@ def gap_report(loaded: Loaded, gap: store.Gap, outcome: Outcome, lang: str) -> l
     return lines
 
 
-async def _gap_question(ctx: Context, ref: str) -> str | None:
-    if not ref.isdecimal() or len(ref) > 18:
-        return None
-    return await store.unanswered(ctx.session, question_id=int(ref))
+async def _gap_question(ctx: Context, gap: int) -> str | None:
+    return await store.unanswered(ctx.session, question_id=gap)
 
 
-@router.callback("teach")
+@router.callback(Teach, roles=[Role.STAFF], stale=GAP_GONE)
 async def teach(ctx: Context) -> Reply:
     """Offer the entries that may answer a gap's question."""
-    if Role.STAFF not in ctx.roles:
-        return ctx.reply(GAP_GONE)
-    question = await _gap_question(ctx, ctx.args)
+    gap = ctx.pressed(Teach).gap
+    question = await _gap_question(ctx, gap)
     if question is None:
         return ctx.reply(GAP_GONE)
     loaded = await ctx.services.knowledge.current(ctx.session)
@@ -135,15 +150,16 @@ async def teach(ctx: Context) -> Reply:
     candidates = list(outcome.choices)
     if not candidates:
         return ctx.reply(NO_CANDIDATES)
-    buttons = [[(entries.title(e, ctx.lang), f"taught:{ctx.args}:{e.id}")] for e in candidates]
+    buttons = [[(entries.title(e, ctx.lang), Taught(gap, e.id).pack())] for e in candidates]
     return ctx.reply(WHICH_ENTRY, question=question[:SHOWN_QUESTION], buttons=buttons)
 
 
-@router.callback("taught")
+@router.callback(Taught, roles=[Role.STAFF], stale=GAP_GONE)
 async def taught(ctx: Context) -> Reply:
     """Attach a gap's question to the entry staff chose."""
-    ref, _, entry_id = ctx.args.partition(":")
-    question = await _gap_question(ctx, ref) if Role.STAFF in ctx.roles else None
+    chosen = ctx.pressed(Taught)
+    entry_id = chosen.entry
+    question = await _gap_question(ctx, chosen.gap)
     if question is None:
         return ctx.reply(GAP_GONE)
     knowledge = ctx.services.knowledge

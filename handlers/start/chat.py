@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import LANGUAGES, Text
@@ -9,6 +12,12 @@ from bot.core.router import Args, Router
 from storage import people
 
 router = Router("start")
+
+
+@dataclass(frozen=True)
+class Language(ButtonData, prefix="lang"):
+    code: str
+
 
 GREETING = Text(
     de="Hallo{name}! Ich bin klbot, der Chatbot der KL.digital GmbH – der Digitalisierungs"
@@ -89,13 +98,16 @@ async def help_(ctx: Context) -> Reply:
 )
 async def language(ctx: Context) -> Reply:
     if not ctx.args:
-        return ctx.reply(LANGUAGE_ASK, buttons=[[("Deutsch", "lang:de"), ("English", "lang:en")]])
+        return ctx.reply(
+            LANGUAGE_ASK,
+            buttons=[[("Deutsch", Language("de").pack()), ("English", Language("en").pack())]],
+        )
     return await _set_language(ctx, ctx.args.strip().lower())
 
 
-@router.callback("lang")
+@router.callback(Language)
 async def language_button(ctx: Context) -> Reply:
-    return await _set_language(ctx, ctx.args)
+    return await _set_language(ctx, ctx.pressed(Language).code)
 
 
 async def _set_language(ctx: Context, choice: str) -> Reply:

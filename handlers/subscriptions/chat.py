@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import Text
@@ -11,6 +14,12 @@ from handlers.privacy.chat import first_time_line
 from storage import subscriptions as store
 
 router = Router("subscriptions")
+
+
+@dataclass(frozen=True)
+class Subscribe(ButtonData, prefix="sub"):
+    topic: str
+
 
 ALL_NEWS = Text(de="Alle Neuigkeiten", en="All news")
 CHOOSE = Text(
@@ -78,7 +87,8 @@ async def subscribe(ctx: Context) -> Reply:
     if not ctx.args:
         choices = await topics(ctx)
         return ctx.reply(
-            notice + ctx.t(CHOOSE), buttons=[[(name, f"sub:{topic}")] for topic, name in choices]
+            notice + ctx.t(CHOOSE),
+            buttons=[[(name, Subscribe(topic).pack())] for topic, name in choices],
         )
     topic = await resolve(ctx, ctx.args)
     if topic is None:
@@ -87,9 +97,9 @@ async def subscribe(ctx: Context) -> Reply:
     return Reply(notice + done.text, done.buttons)
 
 
-@router.callback("sub")
+@router.callback(Subscribe)
 async def subscribe_button(ctx: Context) -> Reply:
-    return await _subscribe(ctx, ctx.args)
+    return await _subscribe(ctx, ctx.pressed(Subscribe).topic)
 
 
 async def _subscribe(ctx: Context, topic: str) -> Reply:
