@@ -112,7 +112,7 @@ class Dispatcher:
         for callback in router.callbacks:
             prefix = callback.kind.prefix
             if prefix in self.callbacks:
-                raise ValueError(f"button prefix {prefix!r} registered twice (router {router.name})")
+                raise ValueError(f"button {prefix!r} registered twice (router {router.name})")
             self.callbacks[prefix] = callback
         self.steps.update(router.steps)
         self.text_handlers.extend(router.text_handlers)
