@@ -17,7 +17,7 @@ CHILD = """
 import asyncio, resource, sys
 from bot.runtime.app import App
 from bot.runtime.config import load_config
-from bot.core.dispatcher import Surface
+from bot.core.events import Surface
 from bot.core.events import Identity, Incoming
 
 QUESTIONS = ["Wer ist der CDO?", "who runs the city's digital company?", "Was macht KL.digital?",

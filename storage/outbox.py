@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy import text as sql
@@ -98,8 +99,9 @@ async def enqueue_many(
     return queued
 
 
-async def take_pending(session: AsyncSession, *, chat: str) -> list[str]:
-    """The unsent messages for ``chat``, oldest first, marked sent (commit after showing)."""
+async def take_pending(session: AsyncSession, *, chat: str) -> list[Due]:
+    """The unsent messages for ``chat``, oldest first, marked sent: what a platform that
+    cannot push shows with its next reply (commit after showing)."""
     rows = list(
         await session.scalars(
             select(OutboxMessage)
@@ -114,7 +116,14 @@ async def take_pending(session: AsyncSession, *, chat: str) -> list[str]:
     now = utcnow()
     for row in rows:
         row.sent_at = now
-    return [row.text for row in rows]
+    return [_due(row) for row in rows]
+
+
+def _due(row: Any) -> Due:
+    attachment = None
+    if row.attachment is not None:
+        attachment = (row.attachment_name, row.attachment, row.attachment_type or "")
+    return Due(row.id, row.chat, row.text, row.buttons or [], row.attempts, attachment)
 
 
 async def reserve(
@@ -169,20 +178,7 @@ async def reserve(
         )
         .execution_options(synchronize_session=False)
     )
-    rows = sorted(result.all(), key=lambda row: row.id)
-    return [
-        Due(
-            r.id,
-            r.chat,
-            r.text,
-            r.buttons or [],
-            r.attempts,
-            (r.attachment_name, r.attachment, r.attachment_type or "")
-            if r.attachment is not None
-            else None,
-        )
-        for r in rows
-    ]
+    return [_due(row) for row in sorted(result.all(), key=lambda row: row.id)]
 
 
 MANY = 1000

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.core.dispatcher import Dispatcher, Surface
-from bot.core.events import Identity, Incoming, Reply
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import Identity, Incoming, Reply, Surface
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from handlers import all_routers

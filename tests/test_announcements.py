@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.dispatcher import Dispatcher, Surface
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import Surface
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from handlers.announcements import broadcast

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.dispatcher import Dispatcher, Surface
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import Surface
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from handlers.feedback.export import as_records, to_csv, to_json

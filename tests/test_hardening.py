@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 
 from bot.adapters.matrix_content import MAX_EVENT_BYTES, message_contents
 from bot.adapters.telegram_text import message_parts, utf16_length
-from bot.core.dispatcher import FAILED, Dispatcher, Surface
-from bot.core.events import Identity, Incoming, Reply
+from bot.core.dispatcher import FAILED, Dispatcher
+from bot.core.events import Identity, Incoming, Reply, Surface
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from handlers import all_routers

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot.core.dispatcher import Dispatcher, Surface
-from bot.core.events import Identity, Incoming
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import Identity, Incoming, Surface
 from bot.runtime.app import App
 from bot.runtime.config import Config, ConfigError, PrivacySection, load_config
 from handlers.privacy.retention import apply_retention
@@ -150,7 +150,7 @@ async def test_on_telegram_and_matrix_the_json_file_waits_in_the_outbox(
 ) -> None:
     who = Identity.parse(ANA)
     message = Incoming(chat=who, sender=who, text="/mydata")
-    await dispatcher.handle(message, Surface(buttons=True), update_key="u1", persist=True)
+    await dispatcher.handle(message, Surface(buttons=True), update_key="u1")
     async with app.sessions() as session:
         [text, row] = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
     assert "klbot-mydata.json" in text.text and text.attachment is None
@@ -193,7 +193,11 @@ async def test_deleteme_asks_first_then_erases_everything(app: App, dispatcher: 
     assert await count(app, Subscription) == 0
     assert await count(app, RoleGrant) == 0
     assert await count(app, Conversation) == 0
-    assert await count(app, OutboxMessage, OutboxMessage.chat == ANA) == 0
+    async with app.sessions() as session:  # only the confirmation waits to be sent
+        waiting = list(
+            await session.scalars(select(OutboxMessage).where(OutboxMessage.chat == ANA))
+        )
+    assert [row.text for row in waiting] == [done]
     assert await count(app, Feedback) == 1  # Ben's
     async with app.sessions() as session:  # the audit log keeps what, not who
         audit = [(e.actor, e.detail) for e in await session.scalars(select(AuditEntry))]
@@ -289,7 +293,7 @@ async def test_deleteme_on_matrix_erases_what_waits_in_the_direct_room(
 
     async def say(text: str) -> str:
         message = Incoming(chat=room, sender=who, text=text)
-        replies = await dispatcher.handle(message, surface, persist=True)
+        replies = await dispatcher.handle(message, surface)
         return "\n".join(reply.text for reply in replies)
 
     await say("/mydata")  # its JSON file now waits in the outbox for the direct room

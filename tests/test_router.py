@@ -5,17 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from sqlalchemy import select
 
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
-from bot.core.dispatcher import Dispatcher, Surface
-from bot.core.events import Button, Reply
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import Button, Identity, Incoming, Reply, Surface
 from bot.core.i18n import Text
 from bot.core.roles import Role
 from bot.core.router import Args, Router, parse_command
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from handlers import all_routers
+from storage.models import OutboxMessage
 from tests.harness import Chat, with_roles
 
 # A small feature used only here: a two-step order conversation with buttons.
@@ -229,3 +231,22 @@ def test_button_data_round_trip_and_malformed_data(data: str, expected: Refund |
     assert Refund.unpack(data) == expected
     if expected is not None:
         assert expected.pack() == data
+
+
+async def test_every_reply_reaches_the_outbox_on_a_platform_that_pushes(
+    app: App, config: Config
+) -> None:
+    """Replies to bad input and apologies take the same way as answers."""
+    d, who = dispatcher(app, config), Identity.parse("telegram:5")
+    for number, text in enumerate(["x" * 5000, "   ", "/explode", "/order"]):
+        message = Incoming(chat=who, sender=who, text=text)
+        await d.handle(message, Surface(buttons=True), update_key=f"update:{number}")
+    async with app.sessions() as session:
+        rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+    assert [row.chat for row in rows] == ["telegram:5"] * 4
+    assert "5000 Zeichen zu lang" in rows[0].text
+    assert "leer" in rows[1].text
+    assert "schiefgegangen" in rows[2].text
+    assert rows[3].text == "Which size?" and rows[3].buttons == [
+        [["Small", "size:S"], ["Large", "size:L"]]
+    ]

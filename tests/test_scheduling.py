@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.dispatcher import Surface
+from bot.core.events import Surface
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from bot.runtime.scheduler import Scheduler

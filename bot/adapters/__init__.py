@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
-from bot.core.dispatcher import Surface
-from bot.core.events import Identity, Incoming, Reply
+from bot.core.events import Identity, Incoming, Reply, Surface
 
 MessageHandler = Callable[[Incoming, Surface], Awaitable[list[Reply]]]
 """How the console hands a message to the dispatcher and gets the replies back."""

@@ -10,8 +10,7 @@ from typing import TextIO
 
 from bot.adapters import MessageHandler
 from bot.adapters.formatting import with_choices
-from bot.core.dispatcher import Surface
-from bot.core.events import Attachment, Identity, Incoming, Reply
+from bot.core.events import Attachment, Identity, Incoming, Reply, Surface
 from bot.core.i18n import language_from_hint
 
 SURFACE = Surface(buttons=False, push=False)

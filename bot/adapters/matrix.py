@@ -37,8 +37,7 @@ from bot.adapters import (
 )
 from bot.adapters.matrix_content import file_content, message_contents
 from bot.adapters.matrix_events import invitation, since_joining, translate
-from bot.core.dispatcher import Surface
-from bot.core.events import Attachment, Identity, Reply
+from bot.core.events import Attachment, Identity, Reply, Surface
 from bot.runtime.config import ConfigError, MatrixSection
 from storage import platform as state
 

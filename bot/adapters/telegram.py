@@ -36,8 +36,7 @@ from bot.adapters import (
     UpdateHandler,
 )
 from bot.adapters.telegram_text import message_parts
-from bot.core.dispatcher import Surface
-from bot.core.events import Identity, Incoming, Reply
+from bot.core.events import Identity, Incoming, Reply, Surface
 from bot.core.i18n import Text
 from bot.runtime.config import TelegramSection
 from storage import platform as state

@@ -1,22 +1,23 @@
-"""Turns one incoming message into replies: person, language, roles, then the right handler.
+"""Turns one incoming message into replies: the pipeline's steps (``pipeline.py``), then
+the handler the routers registered for it.
 
-Each message is handled in one database transaction: if a handler fails, nothing
-it wrote is kept and the person gets an apology instead of silence.
+Each message is handled in one database transaction, its replies written to the outbox
+in it: if a handler fails, nothing it wrote is kept and the person gets an apology
+instead of silence.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.core import input_checks
 from bot.core.context import Context
-from bot.core.events import Incoming, Reply
+from bot.core.events import Incoming, Reply, Surface
 from bot.core.i18n import Text, language_from_hint
-from bot.core.roles import roles_for
+from bot.core.pipeline import PIPELINE, Call, Middleware, replying, deliver
+from bot.core.roles import Role
 from bot.core.router import (
     Args,
     Callback,
@@ -29,8 +30,7 @@ from bot.core.router import (
 )
 from bot.runtime.config import Config
 from bot.runtime.services import Services
-from storage import conversations, outbox, people, platform
-from storage import roles as grants
+from storage import people, platform
 
 log = logging.getLogger(__name__)
 
@@ -64,23 +64,6 @@ LOST_ROLE = Text(
     de="Dafür fehlt dir inzwischen die Berechtigung; ich habe den Vorgang beendet.",
     en="You no longer have the role this needs; I have ended it.",
 )
-NO_SUCH_CHOICE = Text(
-    de="Bitte antworte mit einer Zahl von 1 bis {count}.",
-    en="Please answer with a number from 1 to {count}.",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class Surface:
-    """What the platform a message came through can show."""
-
-    buttons: bool
-    """Native buttons; without them, buttons become numbered choices."""
-    username: str | None = None
-    """The bot's own user name there, for ``/cmd@username``."""
-    push: bool = True
-    """The platform can deliver messages at any time; without it (the console), messages
-    owed to a person are shown with the next reply."""
 
 
 class Dispatcher:
@@ -119,52 +102,40 @@ class Dispatcher:
         self.unknown_command = self.unknown_command or router.unknown_command_handler
 
     async def handle(
-        self,
-        message: Incoming,
-        surface: Surface,
-        *,
-        update_key: str | None = None,
-        persist: bool = False,
+        self, message: Incoming, surface: Surface, *, update_key: str | None = None
     ) -> list[Reply]:
-        """Handle one message; returns the replies to show in its chat.
+        """Handle one message in one transaction; returns the replies it owes the chat.
 
-        ``update_key`` names the platform update: handled once, a second delivery of it
-        (after a crash) does nothing. With ``persist`` the replies are written to the
-        outbox in the same transaction, for the sender to deliver.
+        The replies are written to the outbox in that transaction (the sender delivers
+        them); where the platform cannot push (the console) they are taken back out at
+        once, after whatever else the chat is owed. ``update_key`` names the platform
+        update: a second delivery of it (after a crash) does nothing. A handler that fails
+        stores nothing and the person gets an apology.
         """
-        limit = self.config.bot.max_message_length
-        if message.text is not None:
-            issue = input_checks.problem(message.text, limit)
-            if issue is not None:
-                text, values = issue
-                return [Reply(text(await self._language_of(message), **values))]
-            message = replace(message, text=input_checks.clean(message.text))
+        call = Call(message, surface)
         try:
             async with self.sessions() as session, session.begin():
+                call.session = session
                 if update_key and not await platform.mark_processed(session, key=update_key):
                     return []
-                replies = await self._handle(session, message, surface)
-                self.services.metrics.updates.labels(message.platform).inc()
-                if persist:
-                    await self._persist(session, message, replies)
-                return replies
+                return await self._run(call, PIPELINE)
         except Exception:
             log.exception("handling a message from %s failed", message.platform)
-            replies = [Reply(FAILED(await self._language_of(message)))]
-            if persist:
-                async with self.sessions() as session, session.begin():
-                    await self._persist(session, message, replies)
-            return replies
+        apology = [Reply(FAILED(await self._language_of(message)))]
+        try:
+            async with self.sessions() as session, session.begin():
+                call.session = session
+                return await deliver(self, call, replying(apology))
+        except Exception:
+            log.exception("the apology to %s could not be written", message.platform)
+            return apology
 
-    @staticmethod
-    async def _persist(session: AsyncSession, message: Incoming, replies: list[Reply]) -> None:
-        for reply in replies:
-            rows = [[[b.label, b.data] for b in row] for row in reply.buttons]
-            chat = str(message.chat)
-            await outbox.enqueue(session, chat=chat, text=reply.text, buttons=rows)
-            if (file := reply.attachment) is not None:  # its own row: sent once, after the text
-                attachment = (file.name, file.data, file.mime_type)
-                await outbox.enqueue(session, chat=chat, text="", attachment=attachment)
+    async def _run(self, call: Call, steps: Sequence[Middleware]) -> list[Reply]:
+        """Run ``steps`` in order around the router, each handing on to the next."""
+        if not steps:
+            return await self._route(call)
+        first, rest = steps[0], steps[1:]
+        return await first(self, call, lambda: self._run(call, rest))
 
     async def _language_of(self, message: Incoming) -> str:
         try:
@@ -175,47 +146,24 @@ class Dispatcher:
         chosen = person.language if person is not None else None
         return chosen or language_from_hint(message.language) or self.config.bot.default_language
 
-    async def _handle(
-        self, session: AsyncSession, message: Incoming, surface: Surface
-    ) -> list[Reply]:
-        person = await people.get_or_create_person(session, identity=str(message.sender))
-        granted = await grants.granted(session, identity=str(message.sender))
-        roles = roles_for(str(message.sender), self.config.roles, granted)
-        chat = str(message.chat)
-        ctx = Context(
-            message=message,
-            person_id=person.id,
+    def context(self, call: Call, person_id: int, roles: frozenset[Role], lang: str) -> Context:
+        return Context(
+            message=call.message,
+            person_id=person_id,
             roles=roles,
-            lang=person.language
-            or language_from_hint(message.language)
-            or self.config.bot.default_language,
-            session=session,
+            lang=lang,
+            session=call.session,
             config=self.config,
             services=self.services,
             commands=[c for c in self.commands.values() if c.allowed(roles)],
-            conversation=await conversations.get_conversation(
-                session, chat=chat, person_id=person.id
-            ),
         )
-        if not surface.buttons and message.text is not None:
-            choices = await conversations.get_choices(session, chat=chat, person_id=person.id)
-            if choices and message.text.isdecimal():
-                number = int(message.text)
-                if not 1 <= number <= len(choices):
-                    return [ctx.reply(NO_SUCH_CHOICE, count=len(choices))]
-                ctx.message = message = replace(message, text=None, callback=choices[number - 1])
-        replies = _as_list(await self._route(ctx, surface))
-        if not surface.push:
-            owed = await outbox.take_pending(session, chat=str(message.sender))
-            replies = [Reply(text) for text in owed] + replies
-        if not surface.buttons:
-            offered = [b.data for r in replies for b in r.flat_buttons]
-            await conversations.save_choices(
-                session, chat=chat, person_id=person.id, options=offered
-            )
+
+    async def _route(self, call: Call) -> list[Reply]:
+        replies = _as_list(await self._handler_result(call.context, call.surface))
+        self.services.metrics.updates.labels(call.message.platform).inc()
         return replies
 
-    async def _route(self, ctx: Context, surface: Surface) -> HandlerResult:
+    async def _handler_result(self, ctx: Context, surface: Surface) -> HandlerResult:
         message = ctx.message
         if message.callback is not None:
             return await self._press(ctx, message.callback)

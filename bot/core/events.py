@@ -98,3 +98,16 @@ class Incoming:
     @property
     def platform(self) -> str:
         return self.sender.platform
+
+
+@dataclass(frozen=True, slots=True)
+class Surface:
+    """What the platform a message came through can show."""
+
+    buttons: bool
+    """Native buttons; without them, buttons become numbered choices."""
+    username: str | None = None
+    """The bot's own user name there, for ``/cmd@username``."""
+    push: bool = True
+    """The platform can deliver messages at any time; without it (the console), messages
+    owed to a person are shown with the next reply."""

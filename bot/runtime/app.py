@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapters import Adapter
-from bot.core.dispatcher import Dispatcher, Surface
-from bot.core.events import Identity, Incoming
+from bot.core.dispatcher import Dispatcher
+from bot.core.events import Identity, Incoming, Surface
 from bot.knowledge.service import Knowledge
 from bot.runtime.config import Config
 from bot.runtime.delivery import OutboxSender, recipient_gone
@@ -211,7 +211,7 @@ class Inbound:
         self.dispatcher, self.sender, self.sessions = dispatcher, sender, sessions
 
     async def __call__(self, message: Incoming, surface: Surface, update_key: str) -> None:
-        await self.dispatcher.handle(message, surface, update_key=update_key, persist=True)
+        await self.dispatcher.handle(message, surface, update_key=update_key)
         self.sender.wake()
 
     async def gone(self, chat: Identity) -> None:

@@ -21,7 +21,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters import Adapter, PermanentError, RateLimited, RecipientGone, SendError
-from bot.core.events import Attachment, Button, Identity, Reply
+from bot.core.events import Identity
+from bot.core.owed import as_reply
 from bot.runtime.limits import Limits
 from bot.runtime.membership import HEARTBEAT_SECONDS, Membership
 from bot.runtime.metrics import Metrics
@@ -209,12 +210,7 @@ class OutboxSender:
         """Send one message and record its outcome; on success the same commit claims the
         ``following`` message, so each message costs one commit and at most one is in doubt."""
         chat = Identity.parse(message.chat)
-        file = message.attachment
-        reply = Reply(
-            message.text,
-            tuple(tuple(Button(label, data) for label, data in row) for row in message.buttons),
-            attachment=Attachment(*file) if file else None,
-        )
+        reply = as_reply(message)
         async with self.limits.overall(chat.platform), self.limits.chat(chat):
             if message.id not in claimed:
                 if not await sending.claim(session, message_id=message.id):

@@ -13,8 +13,7 @@ from bot.adapters import PermanentError, RateLimited, RecipientGone, TransientEr
 from bot.adapters.formatting import split_text
 from bot.adapters.telegram import TelegramAdapter, translate_error
 from bot.adapters.telegram_text import escape as _escape
-from bot.core.dispatcher import Surface
-from bot.core.events import Identity, Incoming
+from bot.core.events import Identity, Incoming, Surface
 from bot.runtime.app import App
 from bot.runtime.config import Config, TelegramSection
 from tests.running import RunningKlbot
