@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.core.context import Context
 from bot.core.events import Incoming, Reply, Surface
 from bot.core.i18n import Text, language_from_hint
-from bot.core.pipeline import PIPELINE, Call, Middleware, replying, deliver
+from bot.core.pipeline import PIPELINE, Call, Middleware, deliver, replying
 from bot.core.roles import Role
 from bot.core.router import (
     Args,
