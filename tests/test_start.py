@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.runtime.app import App
 from bot.runtime.config import Config, load_config
 from storage.db import head_revision
-from tests.harness import Chat
+from tests.harness import Chat, dispatcher_for
 
 
 async def test_start_greets_in_german_by_default_and_points_to_help_and_privacy(
@@ -82,6 +84,26 @@ async def test_unknown_command_does_not_suggest_staff_commands_to_citizens(chat:
 async def test_privacy_names_the_controller_from_config(chat: Chat) -> None:
     answer = await chat.ask("/privacy")
     assert "KL.digital GmbH" in answer and "DSGVO" in answer
+
+
+@pytest.mark.parametrize(
+    ("lang", "lines"),
+    [
+        ("de", ["Kontakt: datenschutz@kl.example", "Datenschutzbeauftragte(r): Dr. Eva Muster"]),
+        ("en", ["Contact: datenschutz@kl.example", "Data protection officer: Dr. Eva Muster"]),
+    ],
+)
+async def test_privacy_notice_shows_the_configured_contacts(
+    app: App, config: Config, lang: str, lines: list[str]
+) -> None:
+    privacy = config.privacy.model_copy(
+        update={"contact": "datenschutz@kl.example", "data_protection_officer": "Dr. Eva Muster"}
+    )
+    chat = Chat(dispatcher_for(app, config.model_copy(update={"privacy": privacy})), language=lang)
+    notice = await chat.ask("/privacy")
+    assert all(line in notice.splitlines() for line in lines)
+    assert "{" not in notice and "\n\n\n" not in notice
+    assert "365" in notice  # the retention periods from [privacy]
 
 
 async def test_free_text_without_an_answer_is_honest(chat: Chat) -> None:

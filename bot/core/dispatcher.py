@@ -35,35 +35,18 @@ from storage import people, platform
 log = logging.getLogger(__name__)
 
 FAILED = Text(
-    de="Entschuldigung, da ist bei mir etwas schiefgegangen; gespeichert wurde nichts. "
-    "Bitte versuch es gleich noch einmal.",
-    en="Sorry, something went wrong on my side; nothing was saved. Please try again shortly.",
+    "Sorry, something went wrong on my side; nothing was saved. Please try again shortly."
 )
-NOT_ALLOWED = Text(
-    de="/{command} steht nur {roles} zur Verfügung.",
-    en="/{command} is only available to {roles}.",
-)
+NOT_ALLOWED = Text("/{command} is only available to {roles}.")
 ROLE_NAMES = {
-    "staff": Text(de="Mitarbeitenden", en="staff"),
-    "board": Text(de="Mitgliedern des Beirats", en="board members"),
-    "admin": Text(de="Administratoren", en="administrators"),
+    "staff": Text("staff members"),
+    "board": Text("board members"),
+    "admin": Text("administrators"),
 }
-NO_ARGS = Text(
-    de="/{command} braucht keine weiteren Angaben. Schreib einfach /{command}.",
-    en="/{command} takes nothing after it. Just send /{command}.",
-)
-NEEDS_ARGS = Text(
-    de="/{command} braucht noch eine Angabe, zum Beispiel: {usage}",
-    en="/{command} needs something after it, for example: {usage}",
-)
-STALE_BUTTON = Text(
-    de="Diese Auswahl gilt nicht mehr. Schreib /help für einen Überblick.",
-    en="That choice is no longer available. Send /help for an overview.",
-)
-LOST_ROLE = Text(
-    de="Dafür fehlt dir inzwischen die Berechtigung; ich habe den Vorgang beendet.",
-    en="You no longer have the role this needs; I have ended it.",
-)
+NO_ARGS = Text("/{command} takes nothing after it. Just send /{command}.")
+NEEDS_ARGS = Text("/{command} needs something after it, for example: {usage}")
+STALE_BUTTON = Text("That choice is no longer available. Send /help for an overview.")
+LOST_ROLE = Text("You no longer have the role this needs; I have ended it.")
 
 
 class Dispatcher:

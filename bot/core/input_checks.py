@@ -6,21 +6,13 @@ import unicodedata
 
 from bot.core.i18n import Text
 
-EMPTY = Text(
-    de="Deine Nachricht war leer. Stell mir eine Frage oder schreib /help.",
-    en="Your message was empty. Ask me a question or send /help.",
-)
+EMPTY = Text("Your message was empty. Ask me a question or send /help.")
 TOO_LONG = Text(
-    de="Deine Nachricht ist mit {length} Zeichen zu lang: höchstens {limit} Zeichen, bitte. "
-    "Gespeichert habe ich nichts.",
-    en="Your message is too long at {length} characters: {limit} at most, please. "
-    "Nothing was saved.",
+    "Your message is too long at {length} characters: {limit} at most, please. Nothing was saved."
 )
 UNREADABLE = Text(
-    de="Ich konnte deine Nachricht nicht lesen (ungültige Zeichenkodierung). "
-    "Bitte sende sie noch einmal als normalen Text.",
-    en="I could not read your message (invalid character encoding). "
-    "Please send it again as plain text.",
+    "I could not read your message (invalid character encoding). Please send it "
+    "again as plain text."
 )
 
 _KEEP = {"\n", "\t"}

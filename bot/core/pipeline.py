@@ -22,10 +22,7 @@ if TYPE_CHECKING:
     from bot.core.context import Context
     from bot.core.dispatcher import Dispatcher
 
-NO_SUCH_CHOICE = Text(
-    de="Bitte antworte mit einer Zahl von 1 bis {count}.",
-    en="Please answer with a number from 1 to {count}.",
-)
+NO_SUCH_CHOICE = Text("Please answer with a number from 1 to {count}.")
 
 
 @dataclass

@@ -14,10 +14,8 @@ log = logging.getLogger(__name__)
 
 AUDIENCES = ("all", "board", "staff")
 REPORT = Text(
-    de="Bericht zur Ankündigung #{id}: {recipients} Empfänger, {sent} zugestellt, "
-    "{failed} nicht zustellbar, Dauer {duration}.",
-    en="Report on announcement #{id}: {recipients} recipients, {sent} delivered, "
-    "{failed} undeliverable, took {duration}.",
+    "Report on announcement #{id}: {recipients} recipients, {sent} delivered, "
+    "{failed} undeliverable, took {duration}."
 )
 
 
@@ -73,10 +71,8 @@ async def fire(
 
 
 SKIPPED = Text(
-    de="Ankündigung #{id} wurde ausgelassen: klbot lief zur geplanten Zeit nicht und die "
-    "Nachfrist ist verstrichen. Schick sie neu, wenn sie noch aktuell ist.",
-    en="Announcement #{id} was skipped: klbot was not running at the planned time and the "
-    "grace period has passed. Send it again if it is still current.",
+    "Announcement #{id} was skipped: klbot was not running at the planned time "
+    "and the grace period has passed. Send it again if it is still current."
 )
 
 

@@ -33,59 +33,36 @@ class Choice(ButtonData, prefix="ann"):
 
 
 AUDIENCES = {
-    "all": Text(de="Alle Abonnenten", en="All subscribers"),
-    "board": Text(de="Beirat", en="Board"),
-    "staff": Text(de="Mitarbeitende", en="Staff"),
+    "all": Text("All subscribers"),
+    "board": Text("Board"),
+    "staff": Text("Staff"),
 }
-SUBSCRIBERS_OF = Text(de="Abonnenten: {topic}", en="Subscribers: {topic}")
-ASK_AUDIENCE = Text(de="An wen geht die Ankündigung?", en="Who is the announcement for?")
-ASK_GERMAN = Text(de="Der Text auf Deutsch:", en="The text in German:")
-ASK_ENGLISH = Text(
-    de="Und auf Englisch (für Empfänger, die Englisch gewählt haben)?",
-    en="And in English (for recipients who chose English)?",
-)
-NO_ENGLISH = Text(de="Ohne englischen Text", en="No English text")
-PREVIEW = Text(
-    de="Vorschau – so erhalten es die Empfänger ({audience}):",
-    en="Preview – this is what recipients get ({audience}):",
-)
-SEND_NOW, DISCARD = Text(de="Jetzt senden", en="Send now"), Text(de="Verwerfen", en="Discard")
-LATER, REPEAT = Text(de="Später senden", en="Send later"), Text(de="Regelmäßig", en="Repeat")
-ASK_WHEN = Text(
-    de="Wann? Datum und Uhrzeit (Europe/Berlin), z. B. 01.12.2026 09:00",
-    en="When? Date and time (Europe/Berlin), e.g. 01.12.2026 09:00",
-)
-BAD_WHEN = Text(de="Bitte so: 01.12.2026 09:00", en="Like this, please: 01.12.2026 09:00")
-PAST_WHEN = Text(de="Dieser Zeitpunkt liegt in der Vergangenheit.", en="That time has passed.")
+SUBSCRIBERS_OF = Text("Subscribers: {topic}")
+ASK_AUDIENCE = Text("Who is the announcement for?")
+ASK_GERMAN = Text("The text in German:")
+ASK_ENGLISH = Text("And in English (for recipients who chose English)?")
+NO_ENGLISH = Text("No English text")
+PREVIEW = Text("Preview – this is what recipients get ({audience}):")
+SEND_NOW, DISCARD = Text("Send now"), Text("Discard")
+LATER, REPEAT = Text("Send later"), Text("Repeat")
+ASK_WHEN = Text("When? Date and time (Europe/Berlin), e.g. 01.12.2026 09:00")
+BAD_WHEN = Text("Like this, please: 01.12.2026 09:00")
+PAST_WHEN = Text("That time has passed.")
 ASK_CRON = Text(
-    de="Wie oft? Als Cron-Ausdruck (Minute Stunde Tag Monat Wochentag), z. B. "
-    "„0 9 * * mon“ = montags 9 Uhr, „30 8 * * *“ = täglich 8:30.",
-    en="How often? As a cron expression (minute hour day month weekday), e.g. "
-    "“0 9 * * mon” = Mondays 9:00, “30 8 * * *” = daily 8:30.",
+    "How often? As a cron expression (minute hour day month weekday), e.g. “0 9 * "
+    "* mon” = Mondays 9:00, “30 8 * * *” = daily 8:30."
 )
-BAD_CRON = Text(
-    de="Das ist kein gültiger Cron-Ausdruck; z. B. „0 9 * * mon“.",
-    en="That is not a valid cron expression; e.g. “0 9 * * mon”.",
-)
+BAD_CRON = Text("That is not a valid cron expression; e.g. “0 9 * * mon”.")
 PLANNED = Text(
-    de="Ankündigung #{id} ist geplant: {when}. /scheduled zeigt sie, /unschedule {id} sagt sie ab.",
-    en="Announcement #{id} is planned: {when}. /scheduled shows it, /unschedule {id} cancels it.",
+    "Announcement #{id} is planned: {when}. /scheduled shows it, /unschedule {id} cancels it."
 )
 QUEUED = Text(
-    de="Ankündigung #{id} geht an {count} Empfänger. Wenn alles zugestellt ist, bekommst du "
-    "einen Bericht.",
-    en="Announcement #{id} is going to {count} recipients. You will get a report once it is "
-    "delivered.",
+    "Announcement #{id} is going to {count} recipients. You will get a report once it is delivered."
 )
-DISCARDED = Text(de="Verworfen.", en="Discarded.")
-EXPECTED_BUTTON = Text(
-    de="Bitte wähle oben aus (oder /cancel).", en="Please choose above (or /cancel)."
-)
-STALE = Text(de="Diese Ankündigung ist schon erledigt.", en="That announcement is already done.")
-AWAITING = Text(
-    de="Ankündigung #{id} an alle wartet auf die Freigabe durch eine zweite Person: /approve {id}",
-    en="Announcement #{id} to everyone awaits approval by a second person: /approve {id}",
-)
+DISCARDED = Text("Discarded.")
+EXPECTED_BUTTON = Text("Please choose above (or /cancel).")
+STALE = Text("That announcement is already done.")
+AWAITING = Text("Announcement #{id} to everyone awaits approval by a second person: /approve {id}")
 
 
 async def audience_choices(ctx: Context) -> list[tuple[str, str]]:
@@ -99,9 +76,7 @@ async def audience_choices(ctx: Context) -> list[tuple[str, str]]:
     return [("all", ctx.t(AUDIENCES["all"])), *topics, *others]
 
 
-@router.command(
-    "announce", description=Text(de="Ankündigung senden", en="send an announcement"), roles=STAFF
-)
+@router.command("announce", description=Text("send an announcement"), roles=STAFF)
 async def announce(ctx: Context) -> Reply:
     await ctx.start_conversation(CONVERSATION, "audience")
     choices = await audience_choices(ctx)

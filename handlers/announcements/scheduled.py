@@ -38,32 +38,20 @@ async def _named(ctx: Context, *statuses: str) -> tuple[str, Announcement | None
     return number, row if row is not None and row.status in statuses else None
 
 
-PENDING = Text(de="Offene Ankündigungen:", en="Pending announcements:")
-NOTHING_PENDING = Text(de="Keine offenen Ankündigungen.", en="No pending announcements.")
-CANCELLED = Text(
-    de="Ankündigung #{id} ist abgesagt; {count} noch nicht zugestellte Nachrichten entfallen.",
-    en="Announcement #{id} is cancelled; {count} undelivered messages were dropped.",
-)
-NOTHING_TO_APPROVE = Text(
-    de="Ankündigung #{id} wartet auf keine Freigabe.", en="Announcement #{id} awaits no approval."
-)
-OWN_ANNOUNCEMENT = Text(
-    de="Die eigene Ankündigung freigeben geht nicht – dafür braucht es eine zweite Person.",
-    en="You cannot approve your own announcement – that takes a second person.",
-)
-NO_SUCH = Text(
-    de="Eine offene Ankündigung #{id} gibt es nicht.", en="There is no pending announcement #{id}."
-)
+PENDING = Text("Pending announcements:")
+NOTHING_PENDING = Text("No pending announcements.")
+CANCELLED = Text("Announcement #{id} is cancelled; {count} undelivered messages were dropped.")
+NOTHING_TO_APPROVE = Text("Announcement #{id} awaits no approval.")
+OWN_ANNOUNCEMENT = Text("You cannot approve your own announcement – that takes a second person.")
+NO_SUCH = Text("There is no pending announcement #{id}.")
 
 
 @router.command(
     "approve",
-    description=Text(
-        de="Ankündigung freigeben (Vier-Augen-Prinzip)", en="approve an announcement (four eyes)"
-    ),
+    description=Text("approve an announcement (four eyes)"),
     roles=STAFF,
     args=Args.REQUIRED,
-    usage=Text(de="/approve 7", en="/approve 7"),
+    usage=Text("/approve 7"),
 )
 async def approve(ctx: Context) -> Reply:
     number, row = await _named(ctx, "approval")
@@ -83,7 +71,7 @@ async def approve(ctx: Context) -> Reply:
 
 @router.command(
     "scheduled",
-    description=Text(de="offene Ankündigungen", en="pending announcements"),
+    description=Text("pending announcements"),
     roles=STAFF,
 )
 async def scheduled(ctx: Context) -> Reply:
@@ -102,10 +90,10 @@ async def scheduled(ctx: Context) -> Reply:
 
 @router.command(
     "unschedule",
-    description=Text(de="Ankündigung absagen", en="cancel an announcement"),
+    description=Text("cancel an announcement"),
     roles=STAFF,
     args=Args.REQUIRED,
-    usage=Text(de="/unschedule 7", en="/unschedule 7"),
+    usage=Text("/unschedule 7"),
 )
 async def unschedule(ctx: Context) -> Reply:
     number, row = await _named(ctx, "scheduled", "sending", "approval")
@@ -117,25 +105,19 @@ async def unschedule(ctx: Context) -> Reply:
 
 
 EDIT = "edit-announcement"
-EDIT_GERMAN = Text(
-    de="Neuer deutscher Text für #{id} (bisher: „{current}“):",
-    en="New German text for #{id} (so far: “{current}”):",
-)
-EDIT_ENGLISH = Text(de="Neuer englischer Text:", en="New English text:")
-KEEP_NO_ENGLISH = Text(de="Ohne englischen Text", en="No English text")
-EDITED = Text(de="Ankündigung #{id} ist geändert.", en="Announcement #{id} is changed.")
-NOT_EDITABLE = Text(
-    de="#{id} lässt sich nicht mehr ändern (schon unterwegs, erledigt oder abgesagt).",
-    en="#{id} can no longer be changed (already going out, done or cancelled).",
-)
+EDIT_GERMAN = Text("New German text for #{id} (so far: “{current}”):")
+EDIT_ENGLISH = Text("New English text:")
+KEEP_NO_ENGLISH = Text("No English text")
+EDITED = Text("Announcement #{id} is changed.")
+NOT_EDITABLE = Text("#{id} can no longer be changed (already going out, done or cancelled).")
 
 
 @router.command(
     "edit",
-    description=Text(de="geplante Ankündigung ändern", en="change a planned announcement"),
+    description=Text("change a planned announcement"),
     roles=STAFF,
     args=Args.REQUIRED,
-    usage=Text(de="/edit 7", en="/edit 7"),
+    usage=Text("/edit 7"),
 )
 async def edit(ctx: Context) -> Reply:
     number, row = await _named(ctx, *EDITABLE)

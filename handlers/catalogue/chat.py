@@ -28,29 +28,19 @@ class Officers(ButtonData, prefix="officers"):
 
 PAGE_SIZE = 5
 
-PROJECTS = Text(
-    de="Projekte ({first}–{last} von {count}):", en="Projects ({first}–{last} of {count}):"
-)
-NO_PROJECTS = Text(
-    de="Im Katalog stehen noch keine Projekte.", en="There are no projects in the catalogue yet."
-)
-OFFICERS = Text(de="Ansprechpersonen:", en="Officers and contacts:")
-PREVIOUS = Text(de="« Zurück", en="« Back")
-NEXT = Text(de="Weiter »", en="Next »")
-ALL_PROJECTS = Text(de="Alle Projekte", en="All projects")
-ALL_OFFICERS = Text(de="Alle Ansprechpersonen", en="All contacts")
-NOT_FOUND = Text(
-    de="Zu „{query}“ habe ich {kind} gefunden. {hint}",
-    en="I found {kind} matching “{query}”. {hint}",
-)
-NO_PROJECT = Text(de="kein Projekt", en="no project")
-NO_OFFICER = Text(de="keine Person", en="no person")
-PROJECTS_HINT = Text(de="/projects zeigt alle Projekte.", en="/projects lists all projects.")
-OFFICERS_HINT = Text(de="/officers zeigt alle Personen.", en="/officers lists everyone.")
-GONE = Text(
-    de="Diesen Eintrag gibt es nicht mehr. /help zeigt, was ich kann.",
-    en="That entry no longer exists. /help shows what I can do.",
-)
+PROJECTS = Text("Projects ({first}–{last} of {count}):")
+NO_PROJECTS = Text("There are no projects in the catalogue yet.")
+OFFICERS = Text("Officers and contacts:")
+PREVIOUS = Text("« Back")
+NEXT = Text("Next »")
+ALL_PROJECTS = Text("All projects")
+ALL_OFFICERS = Text("All contacts")
+NOT_FOUND = Text("I found {kind} matching “{query}”. {hint}")
+NO_PROJECT = Text("no project")
+NO_OFFICER = Text("no person")
+PROJECTS_HINT = Text("/projects lists all projects.")
+OFFICERS_HINT = Text("/officers lists everyone.")
+GONE = Text("That entry no longer exists. /help shows what I can do.")
 
 
 async def knowledge(ctx: Context) -> Loaded:
@@ -66,7 +56,7 @@ def entry_reply(ctx: Context, entry: AnyEntry, loaded: Loaded) -> Reply:
     return ctx.reply(entries.detail(entry, loaded.kb, ctx.lang), buttons=buttons[:3])
 
 
-@router.command("about", description=Text(de="über KL.digital", en="about KL.digital"))
+@router.command("about", description=Text("about KL.digital"))
 async def about(ctx: Context) -> Reply:
     loaded = await knowledge(ctx)
     card = entries.detail(loaded.kb.organisation, loaded.kb, ctx.lang)
@@ -75,7 +65,7 @@ async def about(ctx: Context) -> Reply:
     )
 
 
-@router.command("projects", description=Text(de="alle Projekte", en="all projects"))
+@router.command("projects", description=Text("all projects"))
 async def projects(ctx: Context) -> Reply:
     return await _projects_page(ctx, 0)
 
@@ -110,9 +100,9 @@ async def _projects_page(ctx: Context, page: int) -> Reply:
 
 @router.command(
     "project",
-    description=Text(de="ein Projekt im Detail", en="one project in detail"),
+    description=Text("one project in detail"),
     args=Args.REQUIRED,
-    usage=Text(de="/project Digitale Stadt", en="/project Digital City"),
+    usage=Text("/project Digital City"),
 )
 async def project(ctx: Context) -> Reply:
     loaded = await knowledge(ctx)
@@ -124,7 +114,7 @@ async def project(ctx: Context) -> Reply:
     return entry_reply(ctx, found, loaded)
 
 
-@router.command("officers", description=Text(de="alle Ansprechpersonen", en="all contacts"))
+@router.command("officers", description=Text("all contacts"))
 async def officers(ctx: Context) -> Reply:
     return await _officers(ctx)
 
@@ -144,9 +134,9 @@ async def _officers(ctx: Context) -> Reply:
 
 @router.command(
     "officer",
-    description=Text(de="eine Person oder Rolle", en="one person or role"),
+    description=Text("one person or role"),
     args=Args.REQUIRED,
-    usage=Text(de="/officer CDO", en="/officer Rombach"),
+    usage=Text("/officer Rombach"),
 )
 async def officer(ctx: Context) -> Reply:
     loaded = await knowledge(ctx)

@@ -15,16 +15,16 @@ from bot.knowledge.text import fold
 
 MONTHS_EN = "January February March April May June July August September October November December"
 
-SOURCE = Text(de="Quelle: {title}, {date}", en="Source: {title}, {date}")
-SINCE = Text(de="Seit: {date}", en="Since: {date}")
-PLACED = Text(de="Angesiedelt: {value}", en="Placed: {value}")
-DUTIES = Text(de="Aufgaben:", en="Responsibilities:")
-CONTACT = Text(de="Kontakt: {value}", en="Contact: {value}")
-NO_CONTACT = Text(de="Kontakt: noch nicht hinterlegt", en="Contact: not on file yet")
-STATUS = Text(de="Stand: {value}", en="Status: {value}")
-RESPONSIBLE = Text(de="Verantwortlich: {value}", en="Responsible: {value}")
-TOPICS = Text(de="Themen: {value}", en="Topics: {value}")
-LINKS = Text(de="Links: {value}", en="Links: {value}")
+SOURCE = Text("Source: {title}, {date}")
+SINCE = Text("Since: {date}")
+PLACED = Text("Placed: {value}")
+DUTIES = Text("Responsibilities:")
+CONTACT = Text("Contact: {value}")
+NO_CONTACT = Text("Contact: not on file yet")
+STATUS = Text("Status: {value}")
+RESPONSIBLE = Text("Responsible: {value}")
+TOPICS = Text("Topics: {value}")
+LINKS = Text("Links: {value}")
 
 
 @dataclass(frozen=True)

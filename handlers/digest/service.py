@@ -15,16 +15,10 @@ from storage import feedback as store
 
 log = logging.getLogger(__name__)
 
-HEADER = Text(
-    de="Rückmeldungs-Digest: {count} Rückmeldungen in den letzten {days} Tagen.",
-    en="Feedback digest: {count} pieces of feedback in the last {days} days.",
-)
-EMPTY = Text(
-    de="Rückmeldungs-Digest: keine neuen Rückmeldungen in den letzten {days} Tagen.",
-    en="Feedback digest: no new feedback in the last {days} days.",
-)
-PER_TOPIC = Text(de="Nach Thema (Anzahl · Ø Bewertung):", en="By topic (count · average rating):")
-RECENT = Text(de="Neueste Kommentare:", en="Recent comments:")
+HEADER = Text("Feedback digest: {count} pieces of feedback in the last {days} days.")
+EMPTY = Text("Feedback digest: no new feedback in the last {days} days.")
+PER_TOPIC = Text("By topic (count · average rating):")
+RECENT = Text("Recent comments:")
 
 
 async def compose(

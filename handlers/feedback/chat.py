@@ -28,58 +28,34 @@ class Answer(ButtonData, prefix="fb"):
 
 
 TOPIC_NAMES = {
-    GENERAL: Text(de="KL.digital allgemein", en="KL.digital in general"),
-    BOT: Text(de="Dieser Bot", en="This bot"),
+    GENERAL: Text("KL.digital in general"),
+    BOT: Text("This bot"),
 }
-ASK_TOPIC = Text(
-    de="Danke, dass du uns schreibst! Worum geht es? (/cancel bricht jederzeit ab)",
-    en="Thank you for writing to us! What is it about? (/cancel stops at any time)",
-)
-ASK_RATING = Text(
-    de="Wie zufrieden bist du, von 1 (gar nicht) bis 5 (sehr)?",
-    en="How satisfied are you, from 1 (not at all) to 5 (very)?",
-)
-SKIP = Text(de="Überspringen", en="Skip")
+ASK_TOPIC = Text("Thank you for writing to us! What is it about? (/cancel stops at any time)")
+ASK_RATING = Text("How satisfied are you, from 1 (not at all) to 5 (very)?")
+SKIP = Text("Skip")
 ASK_TEXT = Text(
-    de="Was möchtest du uns sagen? Schreib es in einer Nachricht (höchstens {limit} Zeichen).",
-    en="What would you like to tell us? Write it in one message ({limit} characters at most).",
+    "What would you like to tell us? Write it in one message ({limit} characters at most)."
 )
-ASK_CONTACT = Text(
-    de="Darf das Team von KL.digital dich dazu kontaktieren?",
-    en="May the KL.digital team contact you about it?",
-)
-YES, NO = Text(de="Ja", en="Yes"), Text(de="Nein", en="No")
+ASK_CONTACT = Text("May the KL.digital team contact you about it?")
+YES, NO = Text("Yes"), Text("No")
 SUMMARY = Text(
-    de="Bitte prüfen:\nThema: {topic}\nBewertung: {rating}\nKontakt erlaubt: {contact}\n\n{body}",
-    en="Please check:\nTopic: {topic}\nRating: {rating}\nMay contact you: {contact}\n\n{body}",
+    "Please check:\nTopic: {topic}\nRating: {rating}\nMay contact you: {contact}\n\n{body}"
 )
-NO_RATING = Text(de="keine", en="none")
-SEND, DISCARD = Text(de="Absenden", en="Send"), Text(de="Verwerfen", en="Discard")
-THANKS = Text(
-    de="Danke! Deine Rückmeldung ist gespeichert unter der Nummer {reference}.",
-    en="Thank you! Your feedback is saved under the reference {reference}.",
-)
-DISCARDED = Text(de="Verworfen – nichts wurde gespeichert.", en="Discarded – nothing was saved.")
+NO_RATING = Text("none")
+SEND, DISCARD = Text("Send"), Text("Discard")
+THANKS = Text("Thank you! Your feedback is saved under the reference {reference}.")
+DISCARDED = Text("Discarded – nothing was saved.")
 TOO_LONG = Text(
-    de="Das sind {length} Zeichen; höchstens {limit} gehen. Bitte kürze den Text und schick "
-    "ihn noch einmal – gespeichert habe ich noch nichts.",
-    en="That is {length} characters; {limit} at most, please. Shorten it and send it again – "
-    "nothing has been saved yet.",
+    "That is {length} characters; {limit} at most, please. Shorten it and send it "
+    "again – nothing has been saved yet."
 )
 TOO_MANY = Text(
-    de="Du hast in der letzten Stunde schon {count} Rückmeldungen geschickt – danke! "
-    "Ab {time} Uhr kannst du wieder schreiben.",
-    en="You have sent {count} pieces of feedback in the last hour – thank you! "
-    "You can write again from {time}.",
+    "You have sent {count} pieces of feedback in the last hour – thank you! You "
+    "can write again from {time}."
 )
-CHOOSE = Text(
-    de="Bitte wähle eine der Möglichkeiten oben (oder /cancel).",
-    en="Please pick one of the options above (or /cancel).",
-)
-STALE = Text(
-    de="Diese Rückmeldung ist schon abgeschlossen. Mit /feedback beginnst du eine neue.",
-    en="That feedback is already finished. Send /feedback to start a new one.",
-)
+CHOOSE = Text("Please pick one of the options above (or /cancel).")
+STALE = Text("That feedback is already finished. Send /feedback to start a new one.")
 
 
 async def topic_choices(ctx: Context) -> list[tuple[str, str]]:
@@ -127,9 +103,9 @@ async def file(ctx: Context, *, topic: str, rating: int | None, text: str, conta
 
 @router.command(
     "feedback",
-    description=Text(de="Rückmeldung an KL.digital geben", en="send feedback to KL.digital"),
+    description=Text("send feedback to KL.digital"),
     args=Args.OPTIONAL,
-    usage=Text(de="/feedback Tolle Idee, weiter so!", en="/feedback Great idea, keep it up!"),
+    usage=Text("/feedback Great idea, keep it up!"),
 )
 async def feedback(ctx: Context) -> Reply:
     if refused := await limit_reached(ctx):

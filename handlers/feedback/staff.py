@@ -27,54 +27,33 @@ class Show(ButtonData, prefix="fbs"):
 
 
 STAFF = [Role.STAFF]
-NONE_FOUND = Text(de="Keine passende Rückmeldung.", en="No matching feedback.")
-LISTED = Text(de="Rückmeldungen ({filters}):", en="Feedback ({filters}):")
-UNKNOWN_REFERENCE = Text(
-    de="Eine Rückmeldung {reference} gibt es nicht. /inbox listet die neuesten.",
-    en="There is no feedback {reference}. /inbox lists the newest.",
-)
+NONE_FOUND = Text("No matching feedback.")
+LISTED = Text("Feedback ({filters}):")
+UNKNOWN_REFERENCE = Text("There is no feedback {reference}. /inbox lists the newest.")
 SHOWN = Text(
-    de="{reference} · {when} · {topic} · Bewertung: {rating} · Status: {status}\n"
-    "Von: {who}\n\n{body}{answer}",
-    en="{reference} · {when} · {topic} · rating: {rating} · status: {status}\n"
-    "From: {who}\n\n{body}{answer}",
+    "{reference} · {when} · {topic} · rating: {rating} · status: {status}\nFrom: "
+    "{who}\n\n{body}{answer}"
 )
-ANSWERED_WITH = Text(de="\n\nAntwort: {answer}", en="\n\nAnswer: {answer}")
-PSEUDONYM = Text(
-    de="Person {id} (keine Kontakterlaubnis)", en="person {id} (no permission to contact)"
-)
-ANONYMOUS = Text(de="anonym (gelöscht oder anonymisiert)", en="anonymous (deleted or anonymised)")
-ANSWER_TO_CITIZEN = Text(
-    de="Antwort von KL.digital auf deine Rückmeldung {reference}:\n\n{answer}",
-    en="KL.digital's answer to your feedback {reference}:\n\n{answer}",
-)
-ANSWER_SENT = Text(
-    de="Antwort auf {reference} gespeichert und an die Person geschickt.",
-    en="Answer to {reference} saved and sent to the person.",
-)
-ANSWER_STORED = Text(
-    de="Antwort auf {reference} gespeichert; die Person ist nicht mehr erreichbar.",
-    en="Answer to {reference} saved; the person can no longer be reached.",
-)
-CLOSED = Text(de="{reference} ist geschlossen.", en="{reference} is closed.")
-STATS = Text(
-    de="Rückmeldungen der letzten {days} Tage (Anzahl · Ø Bewertung):",
-    en="Feedback of the last {days} days (count · average rating):",
-)
+ANSWERED_WITH = Text("\n\nAnswer: {answer}")
+PSEUDONYM = Text("person {id} (no permission to contact)")
+ANONYMOUS = Text("anonymous (deleted or anonymised)")
+ANSWER_TO_CITIZEN = Text("KL.digital's answer to your feedback {reference}:\n\n{answer}")
+ANSWER_SENT = Text("Answer to {reference} saved and sent to the person.")
+ANSWER_STORED = Text("Answer to {reference} saved; the person can no longer be reached.")
+CLOSED = Text("{reference} is closed.")
+STATS = Text("Feedback of the last {days} days (count · average rating):")
 BAD_FILTER = Text(
-    de="Unbekannter Filter „{word}“. Möglich: new, read, answered, closed, all, 1–5, "
-    "general, bot oder eine Projekt-ID.",
-    en="Unknown filter “{word}”. Use: new, read, answered, closed, all, 1–5, general, bot "
-    "or a project id.",
+    "Unknown filter “{word}”. Use: new, read, answered, closed, all, 1–5, "
+    "general, bot or a project id."
 )
 
 
 @router.command(
     "inbox",
-    description=Text(de="Rückmeldungen lesen", en="read feedback"),
+    description=Text("read feedback"),
     roles=STAFF,
     args=Args.OPTIONAL,
-    usage=Text(de="/inbox new general 1", en="/inbox all bot 5"),
+    usage=Text("/inbox all bot 5"),
 )
 async def inbox(ctx: Context) -> Reply:
     statuses: list[str] = ["new", "read"]
@@ -141,10 +120,10 @@ async def _show(ctx: Context, reference: str) -> Reply:
 
 @router.command(
     "show",
-    description=Text(de="eine Rückmeldung ansehen", en="show one piece of feedback"),
+    description=Text("show one piece of feedback"),
     roles=STAFF,
     args=Args.REQUIRED,
-    usage=Text(de="/show F-7K3QX2", en="/show F-7K3QX2"),
+    usage=Text("/show F-7K3QX2"),
 )
 async def show(ctx: Context) -> Reply:
     return await _show(ctx, ctx.args.split()[0])
@@ -157,17 +136,15 @@ async def show_button(ctx: Context) -> Reply:
 
 @router.command(
     "answer",
-    description=Text(de="eine Rückmeldung beantworten", en="answer feedback"),
+    description=Text("answer feedback"),
     roles=STAFF,
     args=Args.REQUIRED,
-    usage=Text(de="/answer F-7K3QX2 Danke, wir kümmern uns!", en="/answer F-7K3QX2 Thanks!"),
+    usage=Text("/answer F-7K3QX2 Thanks!"),
 )
 async def answer(ctx: Context) -> Reply:
     reference, _, text = ctx.args.partition(" ")
     if not text.strip():
-        return ctx.reply(
-            Text(de="Beispiel: {usage}", en="Example: {usage}"), usage="/answer F-7K3QX2 …"
-        )
+        return ctx.reply(Text("Example: {usage}"), usage="/answer F-7K3QX2 …")
     row = await _find(ctx, reference)
     if isinstance(row, Reply):
         return row
@@ -186,10 +163,10 @@ async def answer(ctx: Context) -> Reply:
 
 @router.command(
     "close",
-    description=Text(de="eine Rückmeldung schließen", en="close feedback"),
+    description=Text("close feedback"),
     roles=STAFF,
     args=Args.REQUIRED,
-    usage=Text(de="/close F-7K3QX2", en="/close F-7K3QX2"),
+    usage=Text("/close F-7K3QX2"),
 )
 async def close(ctx: Context) -> Reply:
     row = await _find(ctx, ctx.args.split()[0])
@@ -201,10 +178,10 @@ async def close(ctx: Context) -> Reply:
 
 @router.command(
     "fbstats",
-    description=Text(de="Statistik der Rückmeldungen", en="feedback statistics"),
+    description=Text("feedback statistics"),
     roles=STAFF,
     args=Args.OPTIONAL,
-    usage=Text(de="/fbstats 30", en="/fbstats 30"),
+    usage=Text("/fbstats 30"),
 )
 async def fbstats(ctx: Context) -> Reply:
     days = int(ctx.args) if ctx.args.isdecimal() and 0 < int(ctx.args) <= 3650 else 30

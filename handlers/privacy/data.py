@@ -30,69 +30,47 @@ log = logging.getLogger(__name__)
 
 CONVERSATION = "deleteme"
 SHOWN_PER_KIND = 10
-HEADER = Text(
-    de="Das speichere ich über dich (vollständig in der Datei {file}):",
-    en="This is what I store about you (complete in the file {file}):",
-)
+HEADER = Text("This is what I store about you (complete in the file {file}):")
 SECTIONS = {
-    "identities": Text(de="Kennungen", en="Identities"),
-    "roles": Text(de="Rollen per Einladung", en="Roles by invitation"),
-    "subscriptions": Text(de="Abonnements", en="Subscriptions"),
-    "feedback": Text(de="Rückmeldungen", en="Feedback"),
-    "conversations": Text(de="Laufende Gespräche", en="Running conversations"),
-    "deliveries": Text(de="Nachrichten an dich", en="Messages to you"),
+    "identities": Text("Identities"),
+    "roles": Text("Roles by invitation"),
+    "subscriptions": Text("Subscriptions"),
+    "feedback": Text("Feedback"),
+    "conversations": Text("Running conversations"),
+    "deliveries": Text("Messages to you"),
 }
-LANGUAGE = Text(
-    de="Sprache: {value} · bekannt seit {since}", en="Language: {value} · known since {since}"
-)
-AUTOMATIC = Text(de="automatisch", en="automatic")
-NOTHING = Text(de="keine", en="none")
-MORE = Text(de="  … und {count} weitere", en="  … and {count} more")
+LANGUAGE = Text("Language: {value} · known since {since}")
+AUTOMATIC = Text("automatic")
+NOTHING = Text("none")
+MORE = Text("  … and {count} more")
 ASK = Text(
-    de="Soll ich wirklich alles löschen, was ich über dich gespeichert habe? Kennungen, "
-    "Sprache, Rollen, Abonnements, Gesprächsstand und Nachrichten an dich werden gelöscht, "
-    "deine Rückmeldungen {feedback}. Das lässt sich nicht rückgängig machen.",
-    en="Do you really want me to delete everything I stored about you? Identities, language, "
-    "roles, subscriptions, conversation state and messages to you are deleted, your feedback "
-    "is {feedback}. This cannot be undone.",
+    "Do you really want me to delete everything I stored about you? Identities, "
+    "language, roles, subscriptions, conversation state and messages to you are "
+    "deleted, your feedback is {feedback}. This cannot be undone."
 )
 FEEDBACK_FATE = {
-    "delete": Text(de="ebenfalls", en="deleted too"),
-    "anonymise": Text(
-        de="werden anonymisiert (ohne Bezug zu dir für die Statistik behalten)",
-        en="anonymised (kept for statistics without any link to you)",
-    ),
+    "delete": Text("deleted too"),
+    "anonymise": Text("anonymised (kept for statistics without any link to you)"),
 }
-CONFIRM = Text(de="Ja, alles löschen", en="Yes, delete everything")
-KEEP = Text(de="Abbrechen", en="Cancel")
+CONFIRM = Text("Yes, delete everything")
+KEEP = Text("Cancel")
 DELETED = Text(
-    de="Erledigt: Ich habe {identities} Kennung(en), {subscriptions} Abonnement(s), "
-    "{roles} Rolle(n), {deliveries} Nachricht(en) und deinen Gesprächsstand gelöscht; "
-    "{feedback} Rückmeldung(en) {fate}. Wenn du mir wieder schreibst, fange ich ohne "
-    "Daten von vorn an.",
-    en="Done: I deleted {identities} identity(ies), {subscriptions} subscription(s), "
-    "{roles} role(s), {deliveries} message(s) and your conversation state; {feedback} piece(s) "
-    "of feedback {fate}. If you write to me again, I start afresh without any data.",
+    "Done: I deleted {identities} identity(ies), {subscriptions} subscription(s), "
+    "{roles} role(s), {deliveries} message(s) and your conversation state; "
+    "{feedback} piece(s) of feedback {fate}. If you write to me again, I start "
+    "afresh without any data."
 )
 FATE = {
-    "delete": Text(de="gelöscht", en="deleted"),
-    "anonymise": Text(de="anonymisiert", en="anonymised"),
+    "delete": Text("deleted"),
+    "anonymise": Text("anonymised"),
 }
 DIRECT_ONLY = Text(
-    de="Das zeige und ändere ich nur im direkten Chat mit mir, nicht in einer Gruppe: "
-    "schreib mir dort /{command}.",
-    en="I show and change this only in a direct chat with me, not in a group: send me "
-    "/{command} there.",
+    "I show and change this only in a direct chat with me, not in a group: send "
+    "me /{command} there."
 )
-KEPT = Text(de="Abgebrochen – nichts wurde gelöscht.", en="Cancelled – nothing was deleted.")
-STALE = Text(
-    de="Diese Frage gilt nicht mehr. Schreib /deleteme, um neu zu beginnen.",
-    en="That question has expired. Send /deleteme to start again.",
-)
-CHOOSE = Text(
-    de="Bitte wähle „Ja, alles löschen“ oder „Abbrechen“ (oder /cancel).",
-    en="Please choose “Yes, delete everything” or “Cancel” (or /cancel).",
-)
+KEPT = Text("Cancelled – nothing was deleted.")
+STALE = Text("That question has expired. Send /deleteme to start again.")
+CHOOSE = Text("Please choose “Yes, delete everything” or “Cancel” (or /cancel).")
 
 CONFIRM_OR_KEEP = [[(CONFIRM, Erase("yes").pack())], [(KEEP, Erase("no").pack())]]
 
@@ -117,7 +95,7 @@ def _as_json(content: dict[str, Any], zone: ZoneInfo) -> bytes:
 
 @router.command(
     "mydata",
-    description=Text(de="was ich über dich speichere", en="what I store about you"),
+    description=Text("what I store about you"),
 )
 async def mydata(ctx: Context) -> Reply:
     if not ctx.message.is_direct:
@@ -140,7 +118,7 @@ async def mydata(ctx: Context) -> Reply:
 
 @router.command(
     "deleteme",
-    description=Text(de="alles über mich löschen", en="delete everything about me"),
+    description=Text("delete everything about me"),
 )
 async def deleteme(ctx: Context) -> Reply:
     if not ctx.message.is_direct:

@@ -38,53 +38,27 @@ class Rating(ButtonData, prefix="rate"):
     helpful: int
 
 
-HELPFUL = Text(de="👍 Hilfreich", en="👍 Helpful")
-UNHELPFUL = Text(de="👎 Nicht hilfreich", en="👎 Not helpful")
-MORE = Text(de="Mehr: {title}", en="More: {title}")
-THANKS = Text(de="Danke für deine Rückmeldung!", en="Thank you for your feedback!")
+HELPFUL = Text("👍 Helpful")
+UNHELPFUL = Text("👎 Not helpful")
+MORE = Text("More: {title}")
+THANKS = Text("Thank you for your feedback!")
 INTRO = Text(
-    de="Hallo! Frag mich etwas über die KL.digital GmbH, ihre Projekte und Ansprechpersonen – "
-    "zum Beispiel: „Wer ist der CDO?“ oder „Was macht KL.digital?“. /help zeigt alle Befehle.",
-    en="Hello! Ask me about KL.digital GmbH, its projects and contacts – for example: "
-    "“Who is the CDO?” or “What does KL.digital do?”. /help lists all commands.",
+    "Hello! Ask me about KL.digital GmbH, its projects and contacts – for "
+    "example: “Who is the CDO?” or “What does KL.digital do?”. /help lists all "
+    "commands."
 )
-UNKNOWN = Text(
-    de="Dazu habe ich leider keine Informationen.",
-    en="I'm sorry, I have no information on that.",
-)
-CLOSE = Text(
-    de="Vielleicht hilft dir eines dieser Themen:", en="Perhaps one of these topics helps:"
-)
-DID_YOU_MEAN = Text(
-    de="Da bin ich mir nicht sicher. Meinst du eines davon?",
-    en="I'm not sure what you mean. Did you mean one of these?",
-)
+UNKNOWN = Text("I'm sorry, I have no information on that.")
+CLOSE = Text("Perhaps one of these topics helps:")
+DID_YOU_MEAN = Text("I'm not sure what you mean. Did you mean one of these?")
 WAY_FORWARD = Text(
-    de="Deine Frage habe ich anonym notiert, damit das Team die Lücke schließen kann. "
-    "Du kannst ihm auch direkt schreiben: /feedback",
-    en="I have noted your question anonymously so the team can close the gap. "
-    "You can also write to them directly: /feedback",
+    "I have noted your question anonymously so the team can close the gap. You "
+    "can also write to them directly: /feedback"
 )
-RATINGS = Text(
-    de="Antworten der letzten {days} Tage (gegeben · 👍 · 👎):",
-    en="Answers of the last {days} days (given · 👍 · 👎):",
-)
-NO_RATINGS = Text(
-    de="In den letzten {days} Tagen habe ich keine Frage beantwortet.",
-    en="I answered no question in the last {days} days.",
-)
-BAD_DAYS = Text(
-    de="Bitte gib die Zahl der Tage an, zum Beispiel: /{command} 30",
-    en="Please give the number of days, for example: /{command} 30",
-)
-RELOADED = Text(
-    de="Wissensbasis neu geladen: Version {version} aus {source} ({count} Einträge).",
-    en="Knowledge base reloaded: version {version} from {source} ({count} entries).",
-)
-RELOAD_FAILED = Text(
-    de="Die Datei hat Fehler; die bisherige Wissensbasis bleibt aktiv:\n{problems}",
-    en="The file has errors; the current knowledge base stays active:\n{problems}",
-)
+RATINGS = Text("Answers of the last {days} days (given · 👍 · 👎):")
+NO_RATINGS = Text("I answered no question in the last {days} days.")
+BAD_DAYS = Text("Please give the number of days, for example: /{command} 30")
+RELOADED = Text("Knowledge base reloaded: version {version} from {source} ({count} entries).")
+RELOAD_FAILED = Text("The file has errors; the current knowledge base stays active:\n{problems}")
 
 
 @router.text()
@@ -158,10 +132,10 @@ def days_asked(ctx: Context) -> int | None:
 
 @router.command(
     "ratings",
-    description=Text(de="wie hilfreich die Antworten waren", en="how helpful the answers were"),
+    description=Text("how helpful the answers were"),
     roles=[Role.STAFF],
     args=Args.OPTIONAL,
-    usage=Text(de="/ratings 30", en="/ratings 30"),
+    usage=Text("/ratings 30"),
 )
 async def ratings(ctx: Context) -> Reply:
     days = days_asked(ctx)
@@ -178,7 +152,7 @@ async def ratings(ctx: Context) -> Reply:
 
 @router.command(
     "reload",
-    description=Text(de="Wissensbasis neu einlesen", en="re-read the knowledge base"),
+    description=Text("re-read the knowledge base"),
     roles=[Role.STAFF],
 )
 async def reload(ctx: Context) -> Reply:

@@ -37,63 +37,38 @@ class Taught(ButtonData, prefix="taught"):
     entry: str
 
 
-GAPS = Text(
-    de="Häufigste unbeantwortete Fragen der letzten {days} Tage:",
-    en="Most frequent unanswered questions of the last {days} days:",
-)
-GAP_ANSWERED = Text(
-    de="   → inzwischen beantwortet mit: {title}", en="   → now answered with: {title}"
-)
-GAP_CLOSEST = Text(de="   → am nächsten: {titles}", en="   → closest: {titles}")
-GAP_UNKNOWN = Text(
-    de="   → Wörter, die die Wissensbasis nicht kennt: {words}",
-    en="   → words the knowledge base does not know: {words}",
-)
+GAPS = Text("Most frequent unanswered questions of the last {days} days:")
+GAP_ANSWERED = Text("   → now answered with: {title}")
+GAP_CLOSEST = Text("   → closest: {titles}")
+GAP_UNKNOWN = Text("   → words the knowledge base does not know: {words}")
 GAPS_HOW = Text(
-    de="So schließt du eine Lücke: Ordne die Frage mit den Knöpfen unten dem Eintrag zu, "
-    "der sie beantwortet (in der Shell: klbot kb teach \u201eFRAGE\u201c EINTRAG). Oder nimm "
-    "ein unbekanntes Wort in die keywords des Eintrags auf, prüfe die Datei mit "
-    "klbot kb check und lade sie mit /reload (oder klbot kb import DATEI).",
-    en="To close a gap, attach the question to the entry that answers it with the buttons "
-    "below (in the shell: klbot kb teach \u201cQUESTION\u201d ENTRY). Or add an unknown word to "
-    "the keywords of that entry, check the file with klbot kb check and load it with "
-    "/reload (or klbot kb import FILE).",
+    "To close a gap, attach the question to the entry that answers it with the "
+    "buttons below (in the shell: klbot kb teach “QUESTION” ENTRY). Or add an "
+    "unknown word to the keywords of that entry, check the file with klbot kb "
+    "check and load it with /reload (or klbot kb import FILE)."
 )
-TEACH = Text(de="{number}. zuordnen", en="Attach {number}.")
-WHICH_ENTRY = Text(
-    de="Welcher Eintrag beantwortet \u201e{question}\u201c?",
-    en="Which entry answers \u201c{question}\u201d?",
-)
+TEACH = Text("Attach {number}.")
+WHICH_ENTRY = Text("Which entry answers “{question}”?")
 NO_CANDIDATES = Text(
-    de="Ich finde keinen passenden Eintrag. In der Shell geht jeder: "
-    "klbot kb teach \u201eFRAGE\u201c EINTRAG",
-    en="I find no likely entry. In the shell any entry will do: "
-    "klbot kb teach \u201cQUESTION\u201d ENTRY",
+    "I find no likely entry. In the shell any entry will do: klbot kb teach “QUESTION” ENTRY"
 )
-TAUGHT = Text(
-    de="Gelernt: \u201e{question}\u201c beantworte ich ab jetzt mit \u201e{title}\u201c.",
-    en="Learnt: I now answer \u201c{question}\u201d with \u201c{title}\u201d.",
-)
+TAUGHT = Text("Learnt: I now answer “{question}” with “{title}”.")
 GAP_GONE = Text(
-    de="Diese Frage ist nicht mehr gespeichert (Aufbewahrungsfrist). /gaps zeigt die aktuellen.",
-    en="That question is no longer stored (retention period). /gaps shows the current ones.",
+    "That question is no longer stored (retention period). /gaps shows the current ones."
 )
 SHOWN_QUESTION = 200
 """Longer questions are cut in the gap list."""
 SHOWN_WORDS = 10
 """At most this many unknown words are listed per gap."""
-NO_GAPS = Text(
-    de="In den letzten {days} Tagen blieb keine Frage unbeantwortet.",
-    en="No question went unanswered in the last {days} days.",
-)
+NO_GAPS = Text("No question went unanswered in the last {days} days.")
 
 
 @router.command(
     "gaps",
-    description=Text(de="unbeantwortete Fragen", en="unanswered questions"),
+    description=Text("unanswered questions"),
     roles=[Role.STAFF],
     args=Args.OPTIONAL,
-    usage=Text(de="/gaps 30", en="/gaps 30"),
+    usage=Text("/gaps 30"),
 )
 async def gaps(ctx: Context) -> Reply:
     days = days_asked(ctx)

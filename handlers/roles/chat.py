@@ -15,49 +15,31 @@ router = Router("roles")
 
 MAX_FAILED_JOINS = 5
 ROLE_NAMES = {
-    "staff": Text(de="Mitarbeitende", en="staff"),
-    "board": Text(de="Beirat", en="board"),
-    "admin": Text(de="Administration", en="administrator"),
+    "staff": Text("staff"),
+    "board": Text("board"),
+    "admin": Text("administrator"),
 }
-JOINED = Text(
-    de="Willkommen! Du hast jetzt die Rolle „{role}“. /help zeigt, was du damit tun kannst.",
-    en="Welcome! You now have the role “{role}”. /help shows what you can do with it.",
-)
-BAD_CODE = Text(
-    de="Dieser Code ist ungültig, abgelaufen oder schon benutzt.",
-    en="This code is invalid, expired or already used.",
-)
+JOINED = Text("Welcome! You now have the role “{role}”. /help shows what you can do with it.")
+BAD_CODE = Text("This code is invalid, expired or already used.")
 TOO_MANY = Text(
-    de="Zu viele ungültige Codes in der letzten Stunde: /join ist für dich gesperrt. "
-    "Spätestens ab {time} Uhr kannst du es wieder versuchen.",
-    en="Too many invalid codes in the last hour: /join is locked for you. "
-    "You can try again at {time} at the latest.",
+    "Too many invalid codes in the last hour: /join is locked for you. You can "
+    "try again at {time} at the latest."
 )
-LIST = Text(
-    de="Rollen (aus der Konfiguration und per Einladung):",
-    en="Roles (from the configuration and by invitation):",
-)
-FROM_CONFIG = Text(de="Konfiguration", en="configuration")
-REVOKED = Text(
-    de="{identity} hat die Rolle „{role}“ nicht mehr.",
-    en="{identity} no longer has the role “{role}”.",
-)
+LIST = Text("Roles (from the configuration and by invitation):")
+FROM_CONFIG = Text("configuration")
+REVOKED = Text("{identity} no longer has the role “{role}”.")
 NOT_GRANTED = Text(
-    de="{identity} hat die Rolle „{role}“ nicht per Einladung. Rollen aus der Konfiguration "
-    "änderst du dort.",
-    en="{identity} does not hold “{role}” by invitation. Roles from the configuration are "
-    "changed there.",
+    "{identity} does not hold “{role}” by invitation. Roles from the "
+    "configuration are changed there."
 )
-REVOKE_USAGE = Text(
-    de="So geht es: /revoke telegram:123 staff", en="Like this: /revoke telegram:123 staff"
-)
+REVOKE_USAGE = Text("Like this: /revoke telegram:123 staff")
 
 
 @router.command(
     "join",
-    description=Text(de="Einladungscode einlösen", en="redeem an invitation code"),
+    description=Text("redeem an invitation code"),
     args=Args.REQUIRED,
-    usage=Text(de="/join CODE", en="/join CODE"),
+    usage=Text("/join CODE"),
 )
 async def join(ctx: Context) -> Reply:
     identity = str(ctx.message.sender)
@@ -76,7 +58,7 @@ async def join(ctx: Context) -> Reply:
 
 @router.command(
     "roles",
-    description=Text(de="Rollen verwalten", en="manage roles"),
+    description=Text("manage roles"),
     roles=[Role.ADMIN],
 )
 async def roles(ctx: Context) -> Reply:
@@ -94,7 +76,7 @@ async def roles(ctx: Context) -> Reply:
 
 @router.command(
     "revoke",
-    description=Text(de="Rolle entziehen", en="take a role away"),
+    description=Text("take a role away"),
     roles=[Role.ADMIN],
     args=Args.REQUIRED,
     usage=REVOKE_USAGE,

@@ -20,49 +20,26 @@ class Language(ButtonData, prefix="lang"):
 
 
 GREETING = Text(
-    de="Hallo{name}! Ich bin klbot, der Chatbot der KL.digital GmbH – der Digitalisierungs"
-    "gesellschaft der Stadt Kaiserslautern.\n\n"
-    "Ich beantworte Fragen zu Projekten und Ansprechpersonen, nehme deine Rückmeldung "
-    "entgegen und halte dich auf Wunsch über Neuigkeiten auf dem Laufenden.\n\n"
-    "/help zeigt alle Befehle, /privacy was ich speichere. English? /language en",
-    en="Hello{name}! I am klbot, the chatbot of KL.digital GmbH – the City of "
-    "Kaiserslautern's digitalisation company.\n\n"
-    "I answer questions about projects and contacts, take your feedback and, if you like, "
-    "keep you posted on news.\n\n"
-    "/help lists all commands, /privacy explains what I store. Deutsch? /language de",
+    "Hello{name}! I am klbot, the chatbot of KL.digital GmbH – the City of "
+    "Kaiserslautern's digitalisation company.\n\nI answer questions about projects "
+    "and contacts, take your feedback and, if you like, keep you posted on "
+    "news.\n\n/help lists all commands, /privacy explains what I store. Deutsch? "
+    "/language de"
 )
-HELP_HEADER = Text(de="Das kann ich für dich tun:", en="Here is what I can do for you:")
-HELP_FOOTER = Text(
-    de="Du kannst mir auch einfach eine Frage schreiben.",
-    en="You can also simply write me a question.",
-)
-HELP_ONE = Text(
-    de="/{name} – {description}\nBeispiel: {usage}", en="/{name} – {description}\nExample: {usage}"
-)
+HELP_HEADER = Text("Here is what I can do for you:")
+HELP_FOOTER = Text("You can also simply write me a question.")
+HELP_ONE = Text("/{name} – {description}\nExample: {usage}")
 HELP_UNKNOWN = Text(
-    de="Zu /{name} habe ich keine Hilfe – den Befehl gibt es für dich nicht. /help zeigt alle.",
-    en="I have no help on /{name} – it is not a command you can use. /help lists them all.",
+    "I have no help on /{name} – it is not a command you can use. /help lists them all."
 )
-LANGUAGE_ASK = Text(de="Welche Sprache möchtest du?", en="Which language would you like?")
-LANGUAGE_SET = Text(
-    de="Alles klar, ich schreibe dir ab jetzt auf Deutsch.",
-    en="All right, I will write to you in English from now on.",
-)
-LANGUAGE_BAD = Text(
-    de="Diese Sprache kenne ich nicht. Möglich sind: /language de oder /language en.",
-    en="I don't know that language. You can choose: /language de or /language en.",
-)
-CANCELLED = Text(
-    de="Abgebrochen. Was du in diesem Gespräch eingegeben hattest, habe ich verworfen.",
-    en="Cancelled. I discarded what you had entered in that conversation.",
-)
-NOTHING_TO_CANCEL = Text(
-    de="Es läuft gerade nichts, das ich abbrechen könnte.",
-    en="There is nothing going on that I could cancel.",
-)
+LANGUAGE_ASK = Text("Which language would you like?")
+LANGUAGE_SET = Text("All right, I will write to you in English from now on.")
+LANGUAGE_BAD = Text("I don't know that language. You can choose: /language de or /language en.")
+CANCELLED = Text("Cancelled. I discarded what you had entered in that conversation.")
+NOTHING_TO_CANCEL = Text("There is nothing going on that I could cancel.")
 
 
-@router.command("start", description=Text(de="Begrüßung und Überblick", en="greeting and overview"))
+@router.command("start", description=Text("greeting and overview"))
 async def start(ctx: Context) -> Reply:
     name = ctx.message.sender_name
     return ctx.reply(GREETING, name=f" {name}" if name else "")
@@ -70,9 +47,9 @@ async def start(ctx: Context) -> Reply:
 
 @router.command(
     "help",
-    description=Text(de="diese Übersicht", en="this overview"),
+    description=Text("this overview"),
     args=Args.OPTIONAL,
-    usage=Text(de="/help language", en="/help language"),
+    usage=Text("/help language"),
 )
 async def help_(ctx: Context) -> Reply:
     if ctx.args:
@@ -92,9 +69,9 @@ async def help_(ctx: Context) -> Reply:
 
 @router.command(
     "language",
-    description=Text(de="Sprache wählen (de/en)", en="choose the language (de/en)"),
+    description=Text("choose the language (de/en)"),
     args=Args.OPTIONAL,
-    usage=Text(de="/language en", en="/language de"),
+    usage=Text("/language de"),
 )
 async def language(ctx: Context) -> Reply:
     if not ctx.args:
@@ -121,7 +98,7 @@ async def _set_language(ctx: Context, choice: str) -> Reply:
 
 @router.command(
     "cancel",
-    description=Text(de="laufendes Gespräch abbrechen", en="leave the current conversation"),
+    description=Text("leave the current conversation"),
 )
 async def cancel(ctx: Context) -> Reply:
     return ctx.reply(CANCELLED if await ctx.end_conversation() else NOTHING_TO_CANCEL)

@@ -11,11 +11,8 @@ from bot.core.router import Router
 
 router = Router("fallback")
 
-UNKNOWN = Text(
-    de="Den Befehl /{name} kenne ich nicht.{suggestion} /help zeigt alle Befehle.",
-    en="I don't know the command /{name}.{suggestion} /help lists all commands.",
-)
-SUGGESTION = Text(de=" Meintest du /{name}?", en=" Did you mean /{name}?")
+UNKNOWN = Text("I don't know the command /{name}.{suggestion} /help lists all commands.")
+SUGGESTION = Text(" Did you mean /{name}?")
 
 
 @router.unknown_command()

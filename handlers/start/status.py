@@ -14,20 +14,12 @@ from storage import db, people
 router = Router("staff")
 
 STATUS = Text(
-    de="klbot {version}\nDatenbank: {backend}, Schema {revision}\nBekannte Personen: {persons}"
-    "\nAntworten: {mode}",
-    en="klbot {version}\nDatabase: {backend}, schema {revision}\nKnown people: {persons}"
-    "\nAnswers: {mode}",
+    "klbot {version}\nDatabase: {backend}, schema {revision}\nKnown people: "
+    "{persons}\nAnswers: {mode}"
 )
 MODES = {
-    "hybrid": Text(
-        de="Stichwortsuche und Sprachmodell (multilingual-e5-small)",
-        en="lexical search and language model (multilingual-e5-small)",
-    ),
-    "lexical": Text(
-        de="nur Stichwortsuche (Sprachmodell nicht verfügbar oder abgeschaltet)",
-        en="lexical search only (language model unavailable or switched off)",
-    ),
+    "hybrid": Text("lexical search and language model (multilingual-e5-small)"),
+    "lexical": Text("lexical search only (language model unavailable or switched off)"),
 }
 
 
@@ -40,7 +32,7 @@ def _version() -> str:
 
 @router.command(
     "status",
-    description=Text(de="Zustand von klbot", en="klbot's state"),
+    description=Text("klbot's state"),
     roles=[Role.STAFF],
 )
 async def status(ctx: Context) -> Reply:

@@ -21,34 +21,16 @@ class Subscribe(ButtonData, prefix="sub"):
     topic: str
 
 
-ALL_NEWS = Text(de="Alle Neuigkeiten", en="All news")
-CHOOSE = Text(
-    de="Worüber möchtest du Neuigkeiten bekommen? Du kannst dich jederzeit mit /unsubscribe "
-    "wieder abmelden.",
-    en="What would you like news about? You can leave at any time with /unsubscribe.",
-)
-SUBSCRIBED = Text(
-    de="Angemeldet: {topic}. Du bekommst Neuigkeiten dazu hier in diesem Chat.",
-    en="Subscribed: {topic}. You will get news about it here in this chat.",
-)
-ALREADY = Text(de="Du bist schon angemeldet: {topic}.", en="You are already subscribed: {topic}.")
-UNKNOWN_TOPIC = Text(
-    de="Ein Thema „{query}“ kenne ich nicht. /subscribe zeigt alle Themen.",
-    en="I don't know a topic “{query}”. /subscribe shows all topics.",
-)
-UNSUBSCRIBED = Text(de="Abgemeldet: {topic}.", en="Unsubscribed: {topic}.")
-UNSUBSCRIBED_ALL = Text(
-    de="Du bist von allen Neuigkeiten abgemeldet.", en="You are unsubscribed from all news."
-)
-NOT_SUBSCRIBED = Text(
-    de="Dafür warst du nicht angemeldet. /subscriptions zeigt deine Anmeldungen.",
-    en="You were not subscribed to that. /subscriptions shows your subscriptions.",
-)
-LIST = Text(de="Deine Anmeldungen in diesem Chat:", en="Your subscriptions in this chat:")
-NONE = Text(
-    de="Du hast hier keine Neuigkeiten abonniert. /subscribe meldet dich an.",
-    en="You have no subscriptions here. /subscribe signs you up.",
-)
+ALL_NEWS = Text("All news")
+CHOOSE = Text("What would you like news about? You can leave at any time with /unsubscribe.")
+SUBSCRIBED = Text("Subscribed: {topic}. You will get news about it here in this chat.")
+ALREADY = Text("You are already subscribed: {topic}.")
+UNKNOWN_TOPIC = Text("I don't know a topic “{query}”. /subscribe shows all topics.")
+UNSUBSCRIBED = Text("Unsubscribed: {topic}.")
+UNSUBSCRIBED_ALL = Text("You are unsubscribed from all news.")
+NOT_SUBSCRIBED = Text("You were not subscribed to that. /subscriptions shows your subscriptions.")
+LIST = Text("Your subscriptions in this chat:")
+NONE = Text("You have no subscriptions here. /subscribe signs you up.")
 
 
 async def topics(ctx: Context) -> list[tuple[str, str]]:
@@ -78,9 +60,9 @@ async def resolve(ctx: Context, query: str) -> str | None:
 
 @router.command(
     "subscribe",
-    description=Text(de="Neuigkeiten abonnieren", en="subscribe to news"),
+    description=Text("subscribe to news"),
     args=Args.OPTIONAL,
-    usage=Text(de="/subscribe alle", en="/subscribe all"),
+    usage=Text("/subscribe all"),
 )
 async def subscribe(ctx: Context) -> Reply:
     notice = await first_time_line(ctx)
@@ -111,9 +93,9 @@ async def _subscribe(ctx: Context, topic: str) -> Reply:
 
 @router.command(
     "unsubscribe",
-    description=Text(de="Neuigkeiten abbestellen", en="unsubscribe from news"),
+    description=Text("unsubscribe from news"),
     args=Args.OPTIONAL,
-    usage=Text(de="/unsubscribe alle", en="/unsubscribe all"),
+    usage=Text("/unsubscribe all"),
 )
 async def unsubscribe(ctx: Context) -> Reply:
     if not ctx.args:
@@ -127,7 +109,7 @@ async def unsubscribe(ctx: Context) -> Reply:
 
 @router.command(
     "subscriptions",
-    description=Text(de="meine Abonnements", en="my subscriptions"),
+    description=Text("my subscriptions"),
 )
 async def subscriptions(ctx: Context) -> Reply:
     mine = await store.topics_of(ctx.session, chat=ctx.chat)
