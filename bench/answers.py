@@ -45,33 +45,37 @@ from bot.knowledge.passages import passages
 from bot.knowledge.schema import KnowledgeBase, default_text, parse
 from bot.knowledge.service import Loaded
 
-HERE = Path(__file__).parent
+HERE = Path(__file__).parent / "sets"
+"""The question sets and the contents they ask about (bench/README.md)."""
 DEFAULT = None
 KEYWORD_FREE = {
-    "Lindenfurt digital GmbH": ("lindenfurt_questions.toml", "lindenfurt_content.toml"),
-    "Landkreis Auental": ("auental_questions.toml", "auental_content.toml"),
-    "Stadtwerke Brunnstadt": ("brunnstadt_questions.toml", "brunnstadt_content.toml"),
+    "Lindenfurt digital GmbH": ("plain_lindenfurt_questions.toml", "plain_lindenfurt.toml"),
+    "Landkreis Auental": ("plain_auental_questions.toml", "plain_auental.toml"),
+    "Stadtwerke Brunnstadt": ("plain_brunnstadt_questions.toml", "plain_brunnstadt.toml"),
 }
 """Blind sets on content written as staff first write it: no keywords, no synonyms."""
 TUNED = {
-    "development set": ("questions.toml", DEFAULT),
-    "held-out set": ("questions_heldout.toml", DEFAULT),
-    "final blind set": ("questions_final.toml", DEFAULT),
-    "fresh blind set": ("questions_fresh.toml", DEFAULT),
-    "second fresh blind set": ("questions_fresh2.toml", DEFAULT),
-    "third fresh blind set": ("questions_fresh3.toml", DEFAULT),
-    "fourth fresh blind set": ("questions_fresh4.toml", DEFAULT),
-    "Musterstadt": ("musterstadt_questions.toml", "musterstadt_content.toml"),
-    "Beispielkreis": ("beispielkreis_questions.toml", "beispielkreis_content.toml"),
-    "Stadtwerke Fiktivhausen": ("stadtwerke_questions.toml", "stadtwerke_content.toml"),
-    "Hafenstadt Erfundenhafen": ("hafenstadt_questions.toml", "hafenstadt_content.toml"),
-    "Hafenstadt, second set": ("hafenstadt_questions2.toml", "hafenstadt_content.toml"),
-    "Hafenstadt, second set, after the staff round": (
-        "hafenstadt_questions2.toml",
-        "hafenstadt_content_staff.toml",
+    "default: development": ("default_dev.toml", DEFAULT),
+    "default: held-out": ("default_heldout.toml", DEFAULT),
+    "default: styles": ("default_styles.toml", DEFAULT),
+    "default: paraphrases": ("default_paraphrases.toml", DEFAULT),
+    "default: personas": ("default_personas.toml", DEFAULT),
+    "default: short": ("default_short.toml", DEFAULT),
+    "default: bilingual": ("default_bilingual.toml", DEFAULT),
+    "Musterstadt": ("fiction_musterstadt_questions.toml", "fiction_musterstadt.toml"),
+    "Beispielkreis": ("fiction_beispielkreis_questions.toml", "fiction_beispielkreis.toml"),
+    "Stadtwerke Fiktivhausen": ("fiction_stadtwerke_questions.toml", "fiction_stadtwerke.toml"),
+    "Hafenstadt Erfundenhafen": ("fiction_hafenstadt_questions.toml", "fiction_hafenstadt.toml"),
+    "Hafenstadt, unseen questions": (
+        "fiction_hafenstadt_questions_unseen.toml",
+        "fiction_hafenstadt.toml",
     ),
-    "Gemeinde Waldbrunnen-Süd": ("gemeinde_questions.toml", "gemeinde_content.toml"),
-    "Schul-IT Fabelfeld": ("schulamt_questions.toml", "schulamt_content.toml"),
+    "Hafenstadt, unseen questions, after the staff round": (
+        "fiction_hafenstadt_questions_unseen.toml",
+        "fiction_hafenstadt_after_staff.toml",
+    ),
+    "Gemeinde Waldbrunnen-Süd": ("fiction_gemeinde_questions.toml", "fiction_gemeinde.toml"),
+    "Schul-IT Fabelfeld": ("fiction_schulamt_questions.toml", "fiction_schulamt.toml"),
 }
 """Sets on klbot's default content and on fictional contents written with keywords."""
 Questions = list[tuple[str, list[str]]]

@@ -17,7 +17,7 @@ from bot.knowledge.schema import default_text, parse
 from bot.knowledge.terms import Terms
 from bot.knowledge.text import holds_a_count, sentences
 
-BENCH = Path(__file__).parent.parent / "bench"
+BENCH = Path(__file__).parent.parent / "bench" / "sets"
 
 
 @functools.cache
@@ -30,11 +30,11 @@ def bench_index(content: str) -> SearchIndex:
 @pytest.mark.parametrize(
     ("content", "questions", "correct", "declined"),
     [
-        (None, "questions.toml", 90, 90),
+        (None, "default_dev.toml", 90, 90),
         # Fictional content and questions, written by sessions that never saw the search.
-        ("musterstadt_content.toml", "musterstadt_questions.toml", 65, 85),
-        ("stadtwerke_content.toml", "stadtwerke_questions.toml", 75, 75),
-        ("hafenstadt_content.toml", "hafenstadt_questions.toml", 60, 75),
+        ("fiction_musterstadt.toml", "fiction_musterstadt_questions.toml", 65, 85),
+        ("fiction_stadtwerke.toml", "fiction_stadtwerke_questions.toml", 75, 75),
+        ("fiction_hafenstadt.toml", "fiction_hafenstadt_questions.toml", 60, 75),
     ],
 )
 def test_question_sets_stay_good(
@@ -54,8 +54,8 @@ def test_the_model_finds_what_content_nobody_tuned_says_in_other_words() -> None
     than the lexical search alone (first run: wrong 2.9 % against 11.4 %)."""
     model = embedding.model()
     assert model is not None
-    kb = bench_index("brunnstadt_content.toml").kb
-    questions = load_questions(BENCH / "brunnstadt_questions.toml")
+    kb = bench_index("plain_brunnstadt.toml").kb
+    questions = load_questions(BENCH / "plain_brunnstadt_questions.toml")
     hybrid = evaluate(klbot(loaded(kb, model)), questions)
     lexical = evaluate(klbot(loaded(kb, None)), questions)
     assert hybrid.found >= 95 > lexical.found
@@ -63,7 +63,7 @@ def test_the_model_finds_what_content_nobody_tuned_says_in_other_words() -> None
     assert hybrid.declined >= 90
 
 
-MUSTERSTADT, HAFENSTADT = "musterstadt_content.toml", "hafenstadt_content.toml"
+MUSTERSTADT, HAFENSTADT = "fiction_musterstadt.toml", "fiction_hafenstadt.toml"
 
 
 @pytest.mark.parametrize(
