@@ -22,6 +22,7 @@ from bot.runtime.app import App
 from bot.runtime.config import Config, load_config
 from bot.runtime.delivery import OutboxSender
 from storage import outbox
+from storage.platform import AdapterState
 from tests.telegram.flood_fake import FloodFake
 
 LIMIT = 30
@@ -88,7 +89,7 @@ async def klbot_rate(config: Config, count: int) -> tuple[float, int]:
             settings = config.telegram.model_copy(
                 update={"enabled": True, "token": "1:BENCH", "base_url": f"{url}/bot"}
             )
-            adapter = TelegramAdapter(settings, app.sessions)
+            adapter = TelegramAdapter(settings, AdapterState(app.sessions))
             await adapter.bot.initialize()
             await fill(app, count)
             sender = OutboxSender(app.sessions, {"telegram": adapter}, {"telegram": (LIMIT, 1)})

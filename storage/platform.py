@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.base import changed
 from storage.models import CallbackToken, PlatformState, ProcessedUpdate
@@ -44,3 +46,27 @@ async def shorten(session: AsyncSession, *, data: str) -> int:
 async def expand(session: AsyncSession, *, token: int) -> str | None:
     row = await session.get(CallbackToken, token)
     return row.data if row is not None else None
+
+
+class AdapterState:
+    """The adapters' key-value store (``bot.adapters.KeyValueStore``) in the database."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self.sessions = sessions
+
+    async def get(self, key: str) -> str | None:
+        async with self.sessions() as session:
+            return await get_state(session, key=key)
+
+    async def put(self, values: Mapping[str, str]) -> None:
+        async with self.sessions() as session, session.begin():
+            for key, value in values.items():
+                await set_state(session, key=key, value=value)
+
+    async def shorten(self, data: str) -> int:
+        async with self.sessions() as session, session.begin():
+            return await shorten(session, data=data)
+
+    async def expand(self, token: int) -> str | None:
+        async with self.sessions() as session:
+            return await expand(session, token=token)

@@ -49,6 +49,12 @@ def test_the_core_imports_no_platform_library_and_no_feature(path: Path) -> None
             assert root != "handlers", f"{name(path)} imports the feature {module}"
 
 
+@pytest.mark.parametrize("path", sources("bot/adapters"), ids=name)
+def test_adapters_keep_their_state_through_a_store_not_the_database(path: Path) -> None:
+    for module, _ in imports(path):
+        assert module.split(".")[0] not in {"storage", "sqlalchemy"}, f"{name(path)}: {module}"
+
+
 @pytest.mark.parametrize("path", sources("bot"), ids=name)
 def test_only_storage_builds_sql(path: Path) -> None:
     for module, names in imports(path):

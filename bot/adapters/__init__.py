@@ -6,7 +6,7 @@ never see a Telegram or Matrix exception.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Protocol
 
 from bot.core.events import Identity, Incoming, Reply, Surface
@@ -18,11 +18,31 @@ MessageHandler = Callable[[Incoming, Surface], Awaitable[list[Reply]]]
 class UpdateHandler(Protocol):
     """What a push platform's adapter hands its updates to (the app's inbound side)."""
 
-    async def __call__(self, message: Incoming, surface: Surface, update_key: str) -> None:
-        """Handle a message once; its replies go to the outbox for the sender."""
+    async def __call__(
+        self, message: Incoming, surface: Surface, update_key: str | None = None
+    ) -> list[Reply]:
+        """Handle a message (once per ``update_key``); its replies go to the outbox. Returns
+        what to show now where the platform cannot push (the console), else the replies."""
 
     async def gone(self, chat: Identity) -> None:
         """The bot was blocked or removed from ``chat``: stop sending there."""
+
+
+class KeyValueStore(Protocol):
+    """What an adapter keeps across restarts: an offset, a sync token, button data too
+    long for the platform. Every klbot process on one database shares it."""
+
+    async def get(self, key: str) -> str | None:
+        """The value stored under ``key``, if any."""
+
+    async def put(self, values: Mapping[str, str]) -> None:
+        """Store ``values`` together (all or none)."""
+
+    async def shorten(self, data: str) -> int:
+        """Keep ``data``; returns the number that stands for it."""
+
+    async def expand(self, token: int) -> str | None:
+        """The data ``token`` stands for, if it is kept."""
 
 
 class SendError(Exception):

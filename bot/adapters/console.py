@@ -8,7 +8,7 @@ import sys
 import threading
 from typing import TextIO
 
-from bot.adapters import MessageHandler
+from bot.adapters import MessageHandler, UpdateHandler
 from bot.adapters.formatting import with_choices
 from bot.core.events import Attachment, Identity, Incoming, Reply, Surface
 from bot.core.i18n import language_from_hint
@@ -19,10 +19,13 @@ BOT = "klbot> "
 
 
 class ConsoleAdapter:
-    """One console user talking to klbot over stdin and stdout."""
+    """One console user talking to klbot over stdin and stdout; an :class:`Adapter` whose
+    replies are shown as each message is answered (it cannot push)."""
 
     platform = "console"
     surface = SURFACE
+    idempotent = False
+    connected = ready = True
 
     def __init__(
         self,
@@ -37,6 +40,26 @@ class ConsoleAdapter:
         self.stdin = stdin or sys.stdin
         self.stdout = stdout or sys.stdout
         self.interactive = self.stdin.isatty() and self.stdout.isatty()
+        self.finished = asyncio.Event()
+        """Set when the input has ended."""
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, handle: UpdateHandler) -> None:
+        """Read and answer messages in the background until the input ends."""
+
+        async def conversation() -> None:
+            try:
+                await self.converse(handle, self._stop)
+            finally:
+                self.finished.set()
+
+        self._task = asyncio.create_task(conversation(), name="console")
+
+    async def stop(self) -> None:
+        self._stop.set()
+        if self._task is not None:
+            await self._task
 
     def incoming(self, text: str) -> Incoming:
         """A console message from this adapter's user."""

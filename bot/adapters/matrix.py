@@ -26,9 +26,9 @@ from nio import (
     UploadResponse,
 )
 from nio.exceptions import LocalProtocolError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.adapters import (
+    KeyValueStore,
     PermanentError,
     RateLimited,
     RecipientGone,
@@ -39,7 +39,6 @@ from bot.adapters.matrix_content import file_content, message_contents
 from bot.adapters.matrix_events import invitation, since_joining, translate
 from bot.core.events import Attachment, Identity, Reply, Surface
 from bot.runtime.config import ConfigError, MatrixSection
-from storage import platform as state
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +68,13 @@ class MatrixAdapter:
     surface = SURFACE
     idempotent = True  # a resend with the same transaction id shows once
 
-    def __init__(
-        self, settings: MatrixSection, sessions: async_sessionmaker[AsyncSession], store_path: Path
-    ) -> None:
+    def __init__(self, settings: MatrixSection, store: KeyValueStore, store_path: Path) -> None:
         self.connected = False
         """Whether the homeserver answered the last sync."""
         self.ready = False
         """Whether klbot knows its rooms (after the first sync): only then can it send."""
         self.settings = settings
-        self.sessions = sessions
+        self.store = store
         store_path.mkdir(parents=True, exist_ok=True)
         self.client = AsyncClient(
             settings.homeserver,
@@ -106,8 +103,7 @@ class MatrixAdapter:
         await self.client.close()
 
     async def _login(self) -> None:
-        async with self.sessions() as session:
-            device = self.settings.device_id or await state.get_state(session, key=DEVICE_KEY)
+        device = self.settings.device_id or await self.store.get(DEVICE_KEY)
         if self.settings.access_token:
             if not device:
                 raise ConfigError("[matrix] device_id: needed with access_token")
@@ -118,16 +114,14 @@ class MatrixAdapter:
             response = await self.client.login(self.settings.password, device_name="klbot")
             if not isinstance(response, LoginResponse):
                 raise ConfigError(f"[matrix] password: login failed ({response.message})")
-            async with self.sessions() as session, session.begin():
-                await state.set_state(session, key=DEVICE_KEY, value=response.device_id)
+            await self.store.put({DEVICE_KEY: response.device_id})
         self.client.load_store()
         if self.client.should_upload_keys:
             await self.client.keys_upload()
 
     async def _sync_loop(self, handle: UpdateHandler) -> None:
-        async with self.sessions() as session:
-            token = await state.get_state(session, key=TOKEN_KEY)
-            waiting = await state.get_state(session, key=WAITING_KEY)
+        token = await self.store.get(TOKEN_KEY)
+        waiting = await self.store.get(WAITING_KEY)
         self._restore_waiting(waiting)
         first = token is None  # never synced: skip the history of rooms klbot is in
         full_state = True  # after a (re)start: learn every room's members again
@@ -158,9 +152,7 @@ class MatrixAdapter:
                 continue  # the same batch comes again from the same token
             await self._retry_waiting(handle)
             token, first, full_state = response.next_batch, False, False
-            async with self.sessions() as session, session.begin():
-                await state.set_state(session, key=TOKEN_KEY, value=token)
-                await state.set_state(session, key=WAITING_KEY, value=self._waiting_json())
+            await self.store.put({TOKEN_KEY: token, WAITING_KEY: self._waiting_json()})
 
     async def _keys(self) -> None:
         """The encryption housekeeping matrix-nio's sync_forever would do."""

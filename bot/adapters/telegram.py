@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import (
     Bot,
     BotCommand,
@@ -28,6 +27,7 @@ from telegram.constants import MessageLimit, ParseMode
 from telegram.request import HTTPXRequest
 
 from bot.adapters import (
+    KeyValueStore,
     PermanentError,
     RateLimited,
     RecipientGone,
@@ -39,7 +39,6 @@ from bot.adapters.telegram_text import message_parts
 from bot.core.events import Identity, Incoming, Reply, Surface
 from bot.core.i18n import Text
 from bot.runtime.config import TelegramSection
-from storage import platform as state
 
 log = logging.getLogger(__name__)
 
@@ -74,11 +73,11 @@ class TelegramAdapter:
     def __init__(
         self,
         settings: TelegramSection,
-        sessions: async_sessionmaker[AsyncSession],
+        store: KeyValueStore,
         commands: Sequence[tuple[str, Text]] = (),
     ) -> None:
         self.settings = settings
-        self.sessions = sessions
+        self.store = store
         self.commands = list(commands)
         self.connected = settings.mode == "webhook"
         """Whether the Bot API answered the last poll (a webhook counts as connected)."""
@@ -145,8 +144,7 @@ class TelegramAdapter:
                 log.warning("could not set the telegram command menu (%s): %s", lang, exc)
 
     async def _poll(self, handle: UpdateHandler) -> None:
-        async with self.sessions() as session:
-            stored = await state.get_state(session, key=OFFSET_KEY)
+        stored = await self.store.get(OFFSET_KEY)
         offset = int(stored) if stored else None
         delay = 1.0
         while True:
@@ -171,8 +169,7 @@ class TelegramAdapter:
                     break
                 offset = update.update_id + 1
                 try:
-                    async with self.sessions() as session, session.begin():
-                        await state.set_state(session, key=OFFSET_KEY, value=str(offset))
+                    await self.store.put({OFFSET_KEY: str(offset)})
                 except Exception:
                     log.exception("could not store the telegram offset")
 
@@ -278,8 +275,7 @@ class TelegramAdapter:
             for button in row:
                 data = button.data
                 if len(data.encode()) > CALLBACK_LIMIT or data.startswith(TOKEN_PREFIX):
-                    async with self.sessions() as session, session.begin():
-                        data = f"{TOKEN_PREFIX}{await state.shorten(session, data=button.data)}"
+                    data = f"{TOKEN_PREFIX}{await self.store.shorten(button.data)}"
                 buttons.append(InlineKeyboardButton(button.label, callback_data=data))
             rows.append(buttons)
         return InlineKeyboardMarkup(rows)
@@ -290,5 +286,4 @@ class TelegramAdapter:
         token = data[len(TOKEN_PREFIX) :]
         if not token.isdecimal():
             return None
-        async with self.sessions() as session:
-            return await state.expand(session, token=int(token))
+        return await self.store.expand(int(token))

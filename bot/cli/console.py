@@ -72,16 +72,29 @@ def run(config: Config) -> None:
         adapters = app.platform_adapters()
         stop = stop_event_on_signals()
         leading = asyncio.create_task(app.lead(stop), name="leader")
-        try:
-            if adapters:
-                await app.serve(adapters, stop)
-                return
+        ended = None
+        if not adapters:  # no platform configured: the console, until its input ends
             from bot.adapters.console import ConsoleAdapter
 
             console = ConsoleAdapter(default_user(), language=os.environ.get("LANG"))
-            await console.converse(app.dispatcher.handle, stop)
+            adapters = [console]
+            ended = asyncio.create_task(_stop_when(console.finished, stop))
+        try:
+            await app.serve(adapters, stop)
         finally:
             stop.set()
             await leading
+            if ended is not None:
+                await ended
 
     with_app(config, work)
+
+
+async def _stop_when(finished: asyncio.Event, stop: asyncio.Event) -> None:
+    """Set ``stop`` once ``finished`` is set (or return once ``stop`` is)."""
+    waiting = asyncio.create_task(finished.wait())
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({waiting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    stopping.cancel()
+    stop.set()

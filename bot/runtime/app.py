@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.adapters import Adapter
 from bot.core.dispatcher import Dispatcher
-from bot.core.events import Identity, Incoming, Surface
+from bot.core.events import Identity, Incoming, Reply, Surface
 from bot.knowledge.service import Knowledge
 from bot.runtime.config import Config
 from bot.runtime.delivery import OutboxSender, recipient_gone
@@ -28,6 +28,7 @@ from handlers.digest import service as digest
 from handlers.privacy import retention
 from storage import db
 from storage.leadership import Leadership
+from storage.platform import AdapterState
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +70,16 @@ class App:
             menu = [
                 (c.name, c.description) for c in self.dispatcher.commands.values() if not c.roles
             ]
-            adapters.append(TelegramAdapter(self.config.telegram, self.sessions, menu))
+            adapters.append(
+                TelegramAdapter(self.config.telegram, AdapterState(self.sessions), menu)
+            )
         if self.config.matrix.enabled:
             from bot.adapters.matrix import MatrixAdapter
 
             matrix = self.config.matrix
-            adapters.append(MatrixAdapter(matrix, self.sessions, matrix.resolved_store()))
+            adapters.append(
+                MatrixAdapter(matrix, AdapterState(self.sessions), matrix.resolved_store())
+            )
         return adapters
 
     def scheduler(self) -> Scheduler:
@@ -165,9 +170,8 @@ class App:
             "telegram": (telegram.rate_per_second, telegram.rate_per_chat),
             "matrix": (matrix.rate_per_second, matrix.rate_per_chat),
         }
-        sender = self.sender = OutboxSender(
-            self.sessions, {a.platform: a for a in adapters}, limits, metrics=self.metrics
-        )
+        pushing = {a.platform: a for a in adapters if a.surface.push}  # the console shows its own
+        sender = self.sender = OutboxSender(self.sessions, pushing, limits, metrics=self.metrics)
         operations = self.config.operations
         endpoints = None
         if operations.port:
@@ -210,9 +214,12 @@ class Inbound:
     ) -> None:
         self.dispatcher, self.sender, self.sessions = dispatcher, sender, sessions
 
-    async def __call__(self, message: Incoming, surface: Surface, update_key: str) -> None:
-        await self.dispatcher.handle(message, surface, update_key=update_key)
+    async def __call__(
+        self, message: Incoming, surface: Surface, update_key: str | None = None
+    ) -> list[Reply]:
+        replies = await self.dispatcher.handle(message, surface, update_key=update_key)
         self.sender.wake()
+        return replies
 
     async def gone(self, chat: Identity) -> None:
         async with self.sessions() as session, session.begin():

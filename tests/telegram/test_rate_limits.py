@@ -12,6 +12,7 @@ from bot.runtime.config import Config
 from bot.runtime.delivery import OutboxSender
 from storage import outbox
 from storage.models import OutboxMessage
+from storage.platform import AdapterState
 from tests.telegram.flood_fake import FloodFake
 
 
@@ -22,7 +23,7 @@ async def test_sender_honours_retry_after_and_loses_nothing(app: App, config: Co
         settings = config.telegram.model_copy(
             update={"enabled": True, "token": "1:FAKE", "base_url": f"{url}/bot"}
         )
-        adapter = TelegramAdapter(settings, app.sessions)
+        adapter = TelegramAdapter(settings, AdapterState(app.sessions))
         await adapter.bot.initialize()
         async with app.sessions() as session, session.begin():
             for number in range(24):

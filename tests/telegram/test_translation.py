@@ -13,9 +13,10 @@ from bot.adapters import PermanentError, RateLimited, RecipientGone, TransientEr
 from bot.adapters.formatting import split_text
 from bot.adapters.telegram import TelegramAdapter, translate_error
 from bot.adapters.telegram_text import escape as _escape
-from bot.core.events import Identity, Incoming, Surface
+from bot.core.events import Identity, Incoming, Reply, Surface
 from bot.runtime.app import App
 from bot.runtime.config import Config, TelegramSection
+from storage.platform import AdapterState
 from tests.running import RunningKlbot
 from tests.telegram.conftest import TelegramWorld, free_port
 
@@ -113,11 +114,13 @@ async def test_webhook_checks_the_secret_on_every_request(
 
 async def test_being_blocked_stops_messages_to_that_chat(app: App, config: Config) -> None:
     settings = config.telegram.model_copy(update={"enabled": True, "token": "1:UNUSED"})
-    adapter = TelegramAdapter(settings, app.sessions)
+    adapter = TelegramAdapter(settings, AdapterState(app.sessions))
     gone: list[Identity] = []
 
     class Handle:
-        async def __call__(self, message: Incoming, surface: Surface, update_key: str) -> None:
+        async def __call__(
+            self, message: Incoming, surface: Surface, update_key: str | None = None
+        ) -> list[Reply]:
             raise AssertionError("a membership change is not a message")
 
         async def gone(self, chat: Identity) -> None:
