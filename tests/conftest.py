@@ -145,6 +145,16 @@ async def postgres_database(template: str | None = None) -> AsyncIterator[str]:
 
 
 @pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    """The environment of a ``klbot`` command (``tests/shell.py``): a database of its own,
+    no configuration file."""
+    return {
+        "KLBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'klbot.sqlite3'}",
+        "LANG": "C.UTF-8",
+    }
+
+
+@pytest.fixture
 def config(db_url: str) -> Config:
     return load_config(None, env={"KLBOT_DATABASE_URL": db_url})
 

@@ -1,4 +1,5 @@
-"""The `klbot` command end to end, as a script would run it: a real subprocess."""
+"""The `klbot` command as a script runs it: in this process through click, and as a real
+process where that matters (smoke tests, signals, a terminal)."""
 
 from __future__ import annotations
 
@@ -7,36 +8,17 @@ import pty
 import select
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from storage.db import head_revision
-
-KLBOT = [sys.executable, "-m", "bot"]
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KLBOT_")}
-    clean["KLBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'klbot.sqlite3'}"
-    clean["LANG"] = "C.UTF-8"
-    return clean
+from tests.shell import KLBOT, klbot, klbot_process
 
 
-def klbot(env: dict[str, str], *args: str, stdin: bytes = b"") -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [*KLBOT, *args], input=stdin, env=env, capture_output=True, timeout=60, check=False
-    )
-    return subprocess.CompletedProcess(
-        done.args, done.returncode, done.stdout.decode(), done.stderr.decode()
-    )
-
-
-def test_scripted_chat_answers_every_line(env: dict[str, str]) -> None:
-    done = klbot(env, "chat", stdin=b"Hallo\n/help\n")
+def test_scripted_chat_in_a_real_process_answers_every_line(env: dict[str, str]) -> None:
+    done = klbot_process(env, "chat", stdin=b"Hallo\n/help\n")
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     first, _, rest = done.stdout.partition("\n\n")
@@ -44,8 +26,8 @@ def test_scripted_chat_answers_every_line(env: dict[str, str]) -> None:
     assert "/start" in rest and "/language" in rest
 
 
-def test_ask_prints_the_reply(env: dict[str, str]) -> None:
-    done = klbot(env, "ask", "/help")
+def test_ask_in_a_real_process_prints_the_reply(env: dict[str, str]) -> None:
+    done = klbot_process(env, "ask", "/help")
     assert done.returncode == 0
     assert "/privacy" in done.stdout and done.stderr == ""
 
@@ -120,7 +102,7 @@ def test_run_without_adapters_is_the_console_and_stops_at_end_of_input(
 def test_run_stops_cleanly_on_a_signal(env: dict[str, str], sig: signal.Signals) -> None:
     process = subprocess.Popen(
         [*KLBOT, "run"],
-        env=env,
+        env=os.environ | env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -138,7 +120,11 @@ def test_run_stops_cleanly_on_a_signal(env: dict[str, str], sig: signal.Signals)
 def test_interactive_terminal_shows_a_prompt_and_numbered_choices(env: dict[str, str]) -> None:
     master, slave = pty.openpty()
     process = subprocess.Popen(
-        [*KLBOT, "chat", "--user", "ana"], stdin=slave, stdout=slave, stderr=slave, env=env
+        [*KLBOT, "chat", "--user", "ana"],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=os.environ | env,
     )
     os.close(slave)
 

@@ -3,9 +3,7 @@ the lexical fallback, and bad input."""
 
 from __future__ import annotations
 
-import os
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,7 +20,7 @@ if TYPE_CHECKING:
     from bot.knowledge.embedding import Vectors
 from storage import knowledge as store
 from tests.harness import Chat
-from tests.test_console import klbot
+from tests.shell import klbot
 from tests.test_questions import staff_dispatcher
 
 
@@ -125,13 +123,6 @@ def test_kb_teach_taught_and_forget_in_the_shell(env: dict[str, str]) -> None:
     assert klbot(env, "kb", "forget", "1").stdout.strip() == "forgot #1"
     assert klbot(env, "kb", "forget", "1").returncode == 1
     assert klbot(env, "kb", "taught").stdout.strip() == "no taught questions"
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("KLBOT_")}
-    clean["KLBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'klbot.sqlite3'}"
-    return clean | {"LANG": "C.UTF-8"}
 
 
 def test_the_shipped_vectors_of_the_default_content_are_current() -> None:

@@ -49,6 +49,10 @@ async def recipient_gone(session: AsyncSession, chat: str, reason: str) -> None:
     await subscriptions.unsubscribe(session, chat=chat)
 
 
+def _platform(message: outbox.Due) -> str:
+    return Identity.parse(message.chat).platform
+
+
 def backoff(attempts: int) -> float:
     """Seconds to wait after ``attempts`` failed tries: 2, 4, 8 … up to five minutes."""
     return min(MAX_BACKOFF_SECONDS, 2.0 ** (attempts + 1))
@@ -173,7 +177,7 @@ class OutboxSender:
             )
             # where a resend is recognised, claim the whole batch in one go; elsewhere each
             # message is claimed on its own, so a crash leaves at most one in doubt
-            batch = [m.id for m in due if self.adapters[m.chat.partition(":")[0]].idempotent]
+            batch = [m.id for m in due if self.adapters[_platform(m)].idempotent]
             claimed = await sending.claim_many(session, message_ids=batch)
             await session.commit()
             blocked: set[str] = set()
@@ -182,7 +186,7 @@ class OutboxSender:
             for position, message in enumerate(due):
                 if self._stop.is_set():
                     break  # shutting down: the rest stays for the next start
-                platform = message.chat.partition(":")[0]
+                platform = _platform(message)
                 paused = self._paused_until.get(platform, 0.0) > time.monotonic()
                 if message.chat in blocked or paused:
                     continue  # keep a chat's messages in order: none overtakes a failed one
