@@ -178,14 +178,7 @@ class Dispatcher:
         if callback is None:
             return ctx.reply(STALE_BUTTON)
         button = callback.kind.unpack(data)
-        state = ctx.conversation
-        step = callback.step or getattr(button, "step", None)
-        if (
-            button is None
-            or (callback.roles and not callback.roles & ctx.roles)
-            or (callback.conversation and (state is None or state.name != callback.conversation))
-            or (callback.conversation and step is not None and state and state.step != step)
-        ):
+        if button is None or not callback.accepts(button, ctx.roles, ctx.conversation):
             return ctx.reply(callback.stale or STALE_BUTTON)
         ctx.button = button
         return await callback.handler(ctx)

@@ -18,6 +18,7 @@ from bot.core.roles import Role
 
 if TYPE_CHECKING:
     from bot.core.context import Context
+    from storage.conversations import ConversationState
 
 HandlerResult = Reply | list[Reply] | None
 Handler = Callable[["Context"], Awaitable[HandlerResult]]
@@ -78,6 +79,19 @@ class Callback:
     stale: Text | None
     """The reply when the press does not pass (default: "that choice is no longer
     available")."""
+
+    def accepts(
+        self, button: ButtonData, roles: frozenset[Role], state: ConversationState | None
+    ) -> bool:
+        """Whether a press of ``button`` by someone with ``roles``, in conversation
+        ``state``, reaches the handler."""
+        if self.roles and not self.roles & roles:
+            return False
+        if self.conversation is None:
+            return True
+        step = self.step or getattr(button, "step", None)
+        in_conversation = state is not None and state.name == self.conversation
+        return in_conversation and (step is None or (state is not None and state.step == step))
 
 
 @dataclass(frozen=True, slots=True)
