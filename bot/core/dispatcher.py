@@ -95,20 +95,17 @@ class Dispatcher:
         update: a second delivery of it (after a crash) does nothing. A handler that fails
         stores nothing and the person gets an apology.
         """
-        call = Call(message, surface)
         try:
             async with self.sessions() as session, session.begin():
-                call.session = session
                 if update_key and not await platform.mark_processed(session, key=update_key):
                     return []
-                return await self._run(call, PIPELINE)
+                return await self._run(Call(message, surface, session), PIPELINE)
         except Exception:
             log.exception("handling a message from %s failed", message.platform)
         apology = [Reply(FAILED(await self._language_of(message)))]
         try:
             async with self.sessions() as session, session.begin():
-                call.session = session
-                return await deliver(self, call, replying(apology))
+                return await deliver(self, Call(message, surface, session), replying(apology))
         except Exception:
             log.exception("the apology to %s could not be written", message.platform)
             return apology

@@ -31,7 +31,8 @@ class Call:
 
     message: Incoming
     surface: Surface
-    session: Session = None  # type: ignore[assignment]  # set when the transaction begins
+    session: Session
+    """The message's transaction."""
     ctx: Context | None = None
     """Set by :func:`identify`."""
 
