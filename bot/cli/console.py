@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import TYPE_CHECKING
 
 import click
 
+from bot.adapters.console import ConsoleAdapter
 from bot.cli.support import USER_OPTION, default_user, with_app
+from bot.runtime.app import App, stop_event_on_signals
 from bot.runtime.config import Config
-
-if TYPE_CHECKING:
-    from bot.runtime.app import App
+from bot.runtime.logsetup import configure
 
 
 @click.command()
@@ -21,8 +20,6 @@ if TYPE_CHECKING:
 @click.pass_obj
 def chat(config: Config, user: str) -> None:
     """Chat with klbot in the terminal (reads one message per line when piped)."""
-    from bot.adapters.console import ConsoleAdapter
-
     logging.basicConfig(level=logging.WARNING)
     adapter = ConsoleAdapter(user, language=os.environ.get("LANG"))
     if adapter.interactive:
@@ -32,7 +29,6 @@ def chat(config: Config, user: str) -> None:
         )
 
     async def work(app: App) -> None:
-        from bot.runtime.app import stop_event_on_signals
 
         await adapter.converse(app.dispatcher.handle, stop_event_on_signals())
 
@@ -45,8 +41,6 @@ def chat(config: Config, user: str) -> None:
 @click.pass_obj
 def ask(config: Config, user: str, text: tuple[str, ...]) -> None:
     """Send one message as a console user and print the reply."""
-    from bot.adapters.console import ConsoleAdapter
-
     logging.basicConfig(level=logging.WARNING)
     adapter = ConsoleAdapter(user, language=os.environ.get("LANG"))
 
@@ -61,12 +55,9 @@ def ask(config: Config, user: str, text: tuple[str, ...]) -> None:
 @click.pass_obj
 def run(config: Config) -> None:
     """Run every enabled adapter until SIGINT/SIGTERM (console chat when none is enabled)."""
-    from bot.runtime.logsetup import configure
-
     configure(config.logging)
 
     async def work(app: App) -> None:
-        from bot.runtime.app import stop_event_on_signals
 
         app.scheduler()  # checks every cron expression before anything starts
         adapters = app.platform_adapters()
@@ -74,8 +65,6 @@ def run(config: Config) -> None:
         leading = asyncio.create_task(app.lead(stop), name="leader")
         ended = None
         if not adapters:  # no platform configured: the console, until its input ends
-            from bot.adapters.console import ConsoleAdapter
-
             console = ConsoleAdapter(default_user(), language=os.environ.get("LANG"))
             adapters = [console]
             ended = asyncio.create_task(_stop_when(console.finished, stop))

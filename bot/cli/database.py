@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli.support import with_app
+from bot.runtime.app import App
 from bot.runtime.config import Config
-
-if TYPE_CHECKING:
-    from bot.runtime.app import App
+from storage import db as storage_db
 
 
 @click.group()
@@ -23,7 +21,6 @@ def db() -> None:
 @click.pass_obj
 def upgrade(config: Config) -> None:
     """Migrate the database to the newest schema."""
-    from storage import db as storage_db
 
     async def work(app: App) -> None:
         click.echo(f"database at {await storage_db.current_revision(app.engine)} (head)")
@@ -35,7 +32,6 @@ def upgrade(config: Config) -> None:
 @click.pass_obj
 def current(config: Config) -> None:
     """Print the database's schema revision without changing anything."""
-    from storage import db as storage_db
 
     async def work() -> tuple[str | None, str]:
         engine = storage_db.make_engine(config.storage.resolved_url())

@@ -5,16 +5,16 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
 
 from bot.cli.support import default_user, fail, with_app
+from bot.runtime.app import App
 from bot.runtime.config import Config
-
-if TYPE_CHECKING:
-    from bot.runtime.app import App
+from bot.runtime.scheduler import Scheduler, trigger
+from handlers.announcements import broadcast
+from storage import announcements, roles
 
 
 @click.command()
@@ -49,10 +49,6 @@ def announce(
     wait: bool,
 ) -> None:
     """Send an announcement now, at a time, or on a schedule."""
-    from bot.runtime.scheduler import Scheduler, trigger
-    from handlers.announcements import broadcast
-    from storage import announcements, roles
-
     if not broadcast.valid_audience(audience):
         fail(f"--audience: {audience!r} is not all, board, staff or topic:TOPIC")
     if (text is None) == (text_file is None):
@@ -131,7 +127,6 @@ def announce(
 
 def _follow(config: Config, announcement_id: int, total: int) -> None:
     """A progress bar fed by the delivery rows a running klbot works through."""
-    from storage import announcements
 
     async def progress(app: App) -> int:
         async with app.sessions() as session:
@@ -154,7 +149,6 @@ def _follow(config: Config, announcement_id: int, total: int) -> None:
 @click.pass_obj
 def deliveries(config: Config, announcement_id: int) -> None:
     """The delivery state of one announcement."""
-    from storage import announcements
 
     async def work(app: App) -> str | None:
         async with app.sessions() as session:

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
 
 from bot.cli.support import with_app
+from bot.runtime.app import App
 from bot.runtime.config import Config
-
-if TYPE_CHECKING:
-    from bot.runtime.app import App
+from handlers.digest.service import compose
+from handlers.feedback.export import as_records, to_csv, to_json
+from storage import feedback as store
 
 
 @click.group()
@@ -35,9 +35,6 @@ def export(
     config: Config, fmt: str, since: datetime | None, topic: str | None, output: Path | None
 ) -> None:
     """Write feedback as CSV (UTF-8, safe for spreadsheets) or JSON."""
-    from handlers.feedback.export import as_records, to_csv, to_json
-    from storage import feedback as store
-
     start = _day_start(since.date(), config.bot.timezone) if since else None
 
     async def work(app: App) -> list[dict[str, object]]:
@@ -64,9 +61,6 @@ def _day_start(day: date, timezone: str) -> datetime:
 @click.pass_obj
 def digest(config: Config, send: bool) -> None:
     """Print this week's feedback digest, or send it to the board members with --send."""
-    from datetime import timedelta
-
-    from handlers.digest.service import compose
 
     async def work(app: App) -> str:
         now = datetime.now(ZoneInfo(config.bot.timezone))

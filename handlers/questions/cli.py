@@ -5,16 +5,15 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli.support import with_app
+from bot.knowledge.schema import KnowledgeError, load_file
+from bot.runtime.app import App
 from bot.runtime.config import Config
-
-if TYPE_CHECKING:
-    from bot.runtime.app import App
-
+from handlers.questions.gaps import GAPS_HOW, gap_report
+from storage import knowledge as store
 
 MAX_TAUGHT = 1000
 """Longest question that can be taught, in characters."""
@@ -26,7 +25,6 @@ def kb() -> None:
 
 
 def _summary(path: Path) -> str:
-    from bot.knowledge.schema import KnowledgeError, load_file
 
     try:
         base = load_file(path)
@@ -53,7 +51,6 @@ def check(file: Path) -> None:
 @click.pass_obj
 def import_(config: Config, file: Path) -> None:
     """Validate FILE and make it the knowledge base every klbot process answers from."""
-
     summary = _summary(file)
     text = file.read_text(encoding="utf-8")
 
@@ -72,8 +69,6 @@ def import_(config: Config, file: Path) -> None:
 @click.pass_obj
 def gaps(config: Config, days: int, limit: int) -> None:
     """The most frequent questions klbot could not answer."""
-    from handlers.questions.gaps import GAPS_HOW, gap_report
-    from storage import knowledge as store
 
     async def work(app: App) -> list[list[str]]:
         async with app.sessions() as session, session.begin():
@@ -100,7 +95,6 @@ def gaps(config: Config, days: int, limit: int) -> None:
 @click.pass_obj
 def teach(config: Config, question: str, entry_id: str) -> None:
     """Answer QUESTION (and the same in other words) with the entry ENTRY_ID."""
-
     if not question.strip() or len(question) > MAX_TAUGHT:
         click.echo(f"the question must have 1 to {MAX_TAUGHT} characters", err=True)
         sys.exit(1)
@@ -121,7 +115,6 @@ def teach(config: Config, question: str, entry_id: str) -> None:
 @click.pass_obj
 def taught(config: Config) -> None:
     """The questions staff taught, with their entries."""
-    from storage import knowledge as store
 
     async def work(app: App) -> list[store.Taught]:
         async with app.sessions() as session:
@@ -139,7 +132,6 @@ def taught(config: Config) -> None:
 @click.pass_obj
 def forget(config: Config, taught_id: int) -> None:
     """Remove the taught question TAUGHT_ID (see ``klbot kb taught``)."""
-    from storage import knowledge as store
 
     async def work(app: App) -> bool:
         async with app.sessions() as session, session.begin():

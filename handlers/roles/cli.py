@@ -5,15 +5,13 @@ from __future__ import annotations
 import getpass
 import re
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import click
 
 from bot.cli.support import fail, with_app
+from bot.runtime.app import App
 from bot.runtime.config import Config
-
-if TYPE_CHECKING:
-    from bot.runtime.app import App
+from storage import roles
 
 DURATION = re.compile(r"^(\d+)([mhd])$")
 
@@ -41,8 +39,6 @@ def operator() -> str:
 @click.pass_obj
 def invite(config: Config, role: str, expires: str) -> None:
     """Print a one-time code a person redeems in chat with /join CODE."""
-    from storage import roles
-
     try:
         valid = parse_duration(expires)
     except click.BadParameter as exc:
@@ -67,7 +63,6 @@ def invite(config: Config, role: str, expires: str) -> None:
 @click.pass_obj
 def roles_command(config: Config, revoke: tuple[str, str] | None) -> None:
     """List the roles (configuration and invites), or revoke one."""
-    from storage import roles
 
     async def work(app: App) -> list[str] | bool:
         async with app.sessions() as session, session.begin():
