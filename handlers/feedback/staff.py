@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
-from bot.core.events import Reply
+from bot.core.events import Identity, Reply
 from bot.core.i18n import Text
 from bot.core.roles import Role
 from bot.core.router import Args, Router
@@ -154,7 +154,8 @@ async def answer(ctx: Context) -> Reply:
         if row.person_id is not None
         else []
     )
-    chats = [i for i in identities if i.startswith(f"{row.platform}:")] or identities[:1]
+    same_platform = [i for i in identities if Identity.parse(i).platform == row.platform]
+    chats = same_platform or identities[:1]
     for chat in chats[:1]:
         message = ANSWER_TO_CITIZEN(row.language, reference=row.reference, answer=row.answer)
         await outbox.enqueue(ctx.session, chat=chat, text=message)
