@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.base import storable
 from storage.models import Announcement, OutboxMessage, utcnow
 
 
@@ -48,6 +49,9 @@ async def create(
 
 
 async def get(session: AsyncSession, *, announcement_id: int) -> Announcement | None:
+    """The announcement with this number, if there is one."""
+    if not storable(announcement_id):
+        return None
     return await session.get(Announcement, announcement_id)
 
 

@@ -46,3 +46,12 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+MAX_ID = 2**63 - 1
+"""The largest row id either database stores: a larger number names no row."""
+
+
+def storable(row_id: int) -> bool:
+    """Whether ``row_id`` can name a row (a person may type any number)."""
+    return 0 < row_id <= MAX_ID

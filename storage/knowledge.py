@@ -9,7 +9,7 @@ from sqlalchemy import case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.base import changed
+from storage.base import changed, storable
 from storage.models import (
     AnswerLog,
     KnowledgeVectors,
@@ -147,12 +147,16 @@ async def set_taught_vector(
 
 async def forget(session: AsyncSession, *, taught_id: int) -> bool:
     """Remove a taught question; False if there is none with that id."""
+    if not storable(taught_id):
+        return False
     result = await session.execute(delete(TaughtQuestion).where(TaughtQuestion.id == taught_id))
     return changed(result) > 0
 
 
 async def unanswered(session: AsyncSession, *, question_id: int) -> str | None:
     """The text of one logged unanswered question."""
+    if not storable(question_id):
+        return None
     row = await session.get(UnansweredQuestion, question_id)
     return row.text if row is not None else None
 

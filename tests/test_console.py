@@ -179,3 +179,11 @@ def test_kb_gaps_lists_unanswered_questions_with_what_the_base_lacks(env: dict[s
     assert first.endswith("  2× Wie wird das Wetter in Mainz?")
     assert unknown == "   → words the knowledge base does not know: Wetter, Mainz"
     assert "klbot kb check" in done.stdout
+
+
+def test_numbers_no_row_can_have_get_one_line(env: dict[str, str]) -> None:
+    done = klbot(env, "deliveries", "99999999999999999999")
+    assert done.returncode == 2
+    assert done.stderr == "klbot: there is no announcement #99999999999999999999\n"
+    forgot = klbot(env, "kb", "forget", "99999999999999999999")
+    assert forgot.returncode == 2 and "is not in the range" in forgot.stderr

@@ -60,6 +60,7 @@ texts = st.one_of(
     st.builds(lambda a, b: a + b, st.sampled_from(MARKUP), st.text(characters, max_size=50)),
     st.builds(lambda n: "🦄" * n, st.integers(2100, 4096)),
     st.sampled_from(["1", "0", "99", "-1", "/", "/cancel", "/start@otherbot", "1.5", "١"]),
+    st.sampled_from(["99999999999999999999", "#99999999999999999999", "9223372036854775808"]),
 )
 
 COMMANDS = sorted(command.name for router in all_routers() for command in router.commands)
@@ -177,6 +178,9 @@ async def test_any_text_in_any_conversation_state(
     command=st.sampled_from(COMMANDS),
     args=texts,
 )
+@example(identity=STAFF, command="approve", args="99999999999999999999")
+@example(identity=STAFF, command="edit", args="99999999999999999999")
+@example(identity=STAFF, command="unschedule", args="#9223372036854775808")
 async def test_any_arguments_to_any_command(
     dispatcher: Dispatcher, identity: str, command: str, args: str
 ) -> None:
