@@ -131,3 +131,18 @@ async def test_topic_tags(dispatcher: Dispatcher) -> None:
     assert "an 1 Empfänger" in await announce(staff, "Abonnenten: # Smart City", "Smart!", None)
     assert "Smart!" in await ana.ask("/start")
     assert "Smart!" not in await ben.ask("/start")
+
+
+async def test_counts_read_naturally_in_both_languages(dispatcher: Dispatcher) -> None:
+    await person(dispatcher, "ana").ask("/subscribe alle")
+    staff = person(dispatcher, "staff", "en")
+    await staff.ask("/language en")
+    await staff.ask("/announce")
+    await staff.ask(str(staff.buttons().index("All subscribers") + 1))
+    await staff.ask("Hallo Stadt")
+    assert "Preview" in await staff.ask("Hello town")
+    assert "Announcement #1 is going to 1 recipient. " in await staff.ask("1")
+    german = person(dispatcher, "staff")
+    await german.ask("/language de")
+    await person(dispatcher, "ben").ask("/subscribe alle")
+    assert "geht an 2 Empfänger." in await announce(german, "Alle Abonnenten", "Zwei", None)

@@ -201,7 +201,7 @@ async def test_board_digest_once_per_period(app: App, config: Config) -> None:
         assert await board_app.send_digest(now) == 0  # a second process firing: no duplicate
         bea = Chat(board_app.dispatcher, user=BOARD, surface=Surface(buttons=False, push=False))
         digest = await bea.ask("/start")
-    assert "Rückmeldungs-Digest: 1 Rückmeldungen" in digest
+    assert "Rückmeldungs-Digest: 1 Rückmeldung in den letzten 7 Tagen" in digest
     assert "Dieser Bot: 1 · 2.0" in digest and "Zu langsam" in digest
 
 

@@ -187,8 +187,8 @@ async def test_deleteme_asks_first_then_erases_everything(app: App, dispatcher: 
     assert "Bitte wähle" in await ana.ask("vielleicht")  # typing is not confirming
     question = ana.last
     done = await ana.press("Ja, alles löschen")
-    assert "1 Kennung(en), 1 Abonnement(s), 1 Rolle(n)" in done
-    assert "2 Rückmeldung(en) gelöscht" in done
+    assert "Ich habe 1 Kennung, 1 Abonnement, 1 Rolle," in done
+    assert "; 2 Rückmeldungen gelöscht." in done
     assert await count(app, PersonIdentity, PersonIdentity.identity == ANA) == 0
     assert await count(app, Subscription) == 0
     assert await count(app, RoleGrant) == 0
@@ -220,7 +220,7 @@ async def test_deleteme_can_anonymise_feedback_instead(app: App, config: Config)
     reference = (await ana.press("Absenden")).split()[-1].rstrip(".")
     assert ANA in await staff.ask(f"/show {reference}")  # she agreed to be contacted
     assert "werden anonymisiert" in await ana.ask("/deleteme")
-    assert "1 Rückmeldung(en) anonymisiert" in await ana.press("Ja, alles löschen")
+    assert "; 1 Rückmeldung anonymisiert." in await ana.press("Ja, alles löschen")
     shown = await staff.ask(f"/show {reference}")
     assert "Ruft mich gern an" in shown and ANA not in shown and "anonym" in shown
     async with app.sessions() as session:
@@ -251,7 +251,7 @@ async def test_mydata_deleteme_and_retention_on_postgresql(
         assert reply.attachment is not None
         assert json.loads(reply.attachment.data)["feedback"][0]["text"] == "Auf PostgreSQL"
         await ana.ask("/deleteme")
-        assert "1 Abonnement(s)" in await ana.press("Ja, alles löschen")
+        assert "1 Abonnement, 0 Rollen" in await ana.press("Ja, alles löschen")
         assert await count(app, PersonIdentity, PersonIdentity.identity == ANA) == 0
         assert await count(app, Feedback) == 0
         await ana.ask("Wie hoch ist der Mond über dem Pfaffenberg?")  # an unanswered question
@@ -299,6 +299,6 @@ async def test_deleteme_on_matrix_erases_what_waits_in_the_direct_room(
     await say("/mydata")  # its JSON file now waits in the outbox for the direct room
     assert await count(app, OutboxMessage, OutboxMessage.chat == str(room)) == 2
     await say("/deleteme")
-    assert "3 Nachricht(en)" in await say("1")  # the summary, the file and the question
+    assert "0 Rollen, 3 Nachrichten und" in await say("1")  # the summary, the file and the question
     assert await count(app, OutboxMessage, OutboxMessage.attachment.is_not(None)) == 0
     assert await count(app, PersonIdentity) == 0

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.buttons import ButtonData
 from bot.core.events import Button, Incoming, Reply
-from bot.core.i18n import Text
+from bot.core.i18n import Plural, Text
 from bot.core.roles import Role
 from bot.core.router import Command
 from bot.runtime.config import Config
@@ -64,13 +64,13 @@ class Context:
         """``moment`` as people here read it: ``15.11.2017 14:05``."""
         return moment.astimezone(self.zone).strftime("%d.%m.%Y %H:%M")
 
-    def t(self, text: Text, **values: object) -> str:
-        """``text`` in this person's language."""
+    def t(self, text: Text | Plural, **values: Any) -> str:
+        """``text`` in this person's language (a :class:`Plural` needs ``count``)."""
         return text(self.lang, **values)
 
     def reply(
         self,
-        text: Text | str,
+        text: Text | Plural | str,
         *,
         buttons: Sequence[Sequence[tuple[Text | str, str]]] = (),
         **values: object,
@@ -81,8 +81,8 @@ class Context:
         )
         return Reply(self._localise(text, **values), rows)
 
-    def _localise(self, text: Text | str, **values: object) -> str:
-        return text(self.lang, **values) if isinstance(text, Text) else text
+    def _localise(self, text: Text | Plural | str, **values: Any) -> str:
+        return text if isinstance(text, str) else text(self.lang, **values)
 
     async def start_conversation(self, name: str, step: str, **data: Any) -> None:
         """Begin (or restart) conversation ``name`` at ``step``; stored at once."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from bot.core.i18n import Text
+from bot.core.i18n import Plural, Text
 from bot.runtime.config import Config
 from storage import Session, announcements, outbox, people, subscriptions
 from storage.models import Announcement
@@ -13,9 +13,11 @@ from storage.models import Announcement
 log = logging.getLogger(__name__)
 
 AUDIENCES = ("all", "board", "staff")
-REPORT = Text(
-    "Report on announcement #{id}: {recipients} recipients, {sent} delivered, "
-    "{failed} undeliverable, took {duration}."
+REPORT = Plural(
+    "Report on announcement #{id}: {count} recipient, {sent} delivered, "
+    "{failed} undeliverable, took {duration}.",
+    "Report on announcement #{id}: {count} recipients, {sent} delivered, "
+    "{failed} undeliverable, took {duration}.",
 )
 
 
@@ -100,7 +102,7 @@ async def finish_delivered(session: Session, config: Config) -> list[int]:
         report = REPORT(
             lang,
             id=announcement.id,
-            recipients=progress.recipients,
+            count=progress.recipients,
             sent=progress.sent,
             failed=progress.failed,
             duration=f"{seconds:.0f} s",

@@ -8,7 +8,7 @@ from datetime import datetime
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
-from bot.core.i18n import Text
+from bot.core.i18n import Plural, Text
 from bot.core.roles import Role
 from bot.core.router import Router
 from bot.runtime.config import ConfigError
@@ -56,8 +56,10 @@ BAD_CRON = Text("That is not a valid cron expression; e.g. “0 9 * * mon”.")
 PLANNED = Text(
     "Announcement #{id} is planned: {when}. /scheduled shows it, /unschedule {id} cancels it."
 )
-QUEUED = Text(
-    "Announcement #{id} is going to {count} recipients. You will get a report once it is delivered."
+QUEUED = Plural(
+    "Announcement #{id} is going to {count} recipient. You will get a report once it is delivered.",
+    "Announcement #{id} is going to {count} recipients. "
+    "You will get a report once it is delivered.",
 )
 DISCARDED = Text("Discarded.")
 EXPECTED_BUTTON = Text("Please choose above (or /cancel).")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
-from bot.core.i18n import Text
+from bot.core.i18n import Plural, Text
 from bot.core.roles import Role
 from bot.core.router import Args, Router
 from handlers.announcements import broadcast
@@ -40,7 +40,10 @@ async def _named(ctx: Context, *statuses: str) -> tuple[str, Announcement | None
 
 PENDING = Text("Pending announcements:")
 NOTHING_PENDING = Text("No pending announcements.")
-CANCELLED = Text("Announcement #{id} is cancelled; {count} undelivered messages were dropped.")
+CANCELLED = Plural(
+    "Announcement #{id} is cancelled; {count} undelivered message was dropped.",
+    "Announcement #{id} is cancelled; {count} undelivered messages were dropped.",
+)
 NOTHING_TO_APPROVE = Text("Announcement #{id} awaits no approval.")
 OWN_ANNOUNCEMENT = Text("You cannot approve your own announcement – that takes a second person.")
 NO_SUCH = Text("There is no pending announcement #{id}.")

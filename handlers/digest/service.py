@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.i18n import Text
+from bot.core.i18n import Plural, Text
 from bot.knowledge.service import Knowledge
 from bot.runtime.config import Config
 from handlers.feedback.chat import TOPIC_NAMES
@@ -15,7 +15,10 @@ from storage import feedback as store
 
 log = logging.getLogger(__name__)
 
-HEADER = Text("Feedback digest: {count} pieces of feedback in the last {days} days.")
+HEADER = Plural(
+    "Feedback digest: {count} piece of feedback in the last {days} days.",
+    "Feedback digest: {count} pieces of feedback in the last {days} days.",
+)
 EMPTY = Text("Feedback digest: no new feedback in the last {days} days.")
 PER_TOPIC = Text("By topic (count · average rating):")
 RECENT = Text("Recent comments:")

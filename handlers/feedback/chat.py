@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
-from bot.core.i18n import Text
+from bot.core.i18n import Plural, Text
 from bot.core.router import Args, Router
 from handlers.privacy.chat import first_time_line
 from storage import feedback as store
@@ -50,9 +50,11 @@ TOO_LONG = Text(
     "That is {length} characters; {limit} at most, please. Shorten it and send it "
     "again – nothing has been saved yet."
 )
-TOO_MANY = Text(
+TOO_MANY = Plural(
+    "You have sent {count} piece of feedback in the last hour – thank you! You "
+    "can write again from {time}.",
     "You have sent {count} pieces of feedback in the last hour – thank you! You "
-    "can write again from {time}."
+    "can write again from {time}.",
 )
 CHOOSE = Text("Please pick one of the options above (or /cancel).")
 STALE = Text("That feedback is already finished. Send /feedback to start a new one.")

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Attachment, Reply
-from bot.core.i18n import Text
+from bot.core.i18n import Plural, Text
 from bot.core.router import Router
 from storage import privacy as store
 
@@ -55,11 +55,15 @@ FEEDBACK_FATE = {
 CONFIRM = Text("Yes, delete everything")
 KEEP = Text("Cancel")
 DELETED = Text(
-    "Done: I deleted {identities} identity(ies), {subscriptions} subscription(s), "
-    "{roles} role(s), {deliveries} message(s) and your conversation state; "
-    "{feedback} piece(s) of feedback {fate}. If you write to me again, I start "
-    "afresh without any data."
+    "Done: I deleted {identities}, {subscriptions}, {roles}, {deliveries} and your "
+    "conversation state; {feedback} {fate}. If you write to me again, I start afresh "
+    "without any data."
 )
+IDENTITIES = Plural("{count} identity", "{count} identities")
+SUBSCRIPTIONS = Plural("{count} subscription", "{count} subscriptions")
+ROLES = Plural("{count} role", "{count} roles")
+MESSAGES = Plural("{count} message", "{count} messages")
+PIECES_OF_FEEDBACK = Plural("{count} piece of feedback", "{count} pieces of feedback")
 FATE = {
     "delete": Text("deleted"),
     "anonymise": Text("anonymised"),
@@ -141,11 +145,11 @@ async def confirmed(ctx: Context) -> Reply:
     log.info("person %s erased their data (feedback %s)", pseudonym, how)
     return ctx.reply(
         DELETED,
-        identities=erased.identities,
-        subscriptions=erased.subscriptions,
-        roles=erased.roles,
-        deliveries=erased.deliveries,
-        feedback=erased.feedback,
+        identities=ctx.t(IDENTITIES, count=erased.identities),
+        subscriptions=ctx.t(SUBSCRIPTIONS, count=erased.subscriptions),
+        roles=ctx.t(ROLES, count=erased.roles),
+        deliveries=ctx.t(MESSAGES, count=erased.deliveries),
+        feedback=ctx.t(PIECES_OF_FEEDBACK, count=erased.feedback),
         fate=ctx.t(FATE[how]),
     )
 

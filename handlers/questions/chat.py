@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
-from bot.core.i18n import Text
+from bot.core.i18n import Plural, Text
 from bot.core.roles import Role
 from bot.core.router import Args, Router
 from bot.knowledge.fields import AnyEntry
@@ -57,7 +57,10 @@ WAY_FORWARD = Text(
 RATINGS = Text("Answers of the last {days} days (given · 👍 · 👎):")
 NO_RATINGS = Text("I answered no question in the last {days} days.")
 BAD_DAYS = Text("Please give the number of days, for example: /{command} 30")
-RELOADED = Text("Knowledge base reloaded: version {version} from {source} ({count} entries).")
+RELOADED = Plural(
+    "Knowledge base reloaded: version {version} from {source} ({count} entry).",
+    "Knowledge base reloaded: version {version} from {source} ({count} entries).",
+)
 RELOAD_FAILED = Text("The file has errors; the current knowledge base stays active:\n{problems}")
 
 
