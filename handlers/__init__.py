@@ -18,11 +18,12 @@ def all_routers() -> list[Router]:
     from handlers.questions import gaps
     from handlers.roles import chat as roles
     from handlers.start import chat as start
-    from handlers.start import fallback, status
+    from handlers.start import fallback, smalltalk, status
     from handlers.subscriptions import chat as subscriptions
 
     return [
         start.router,
+        smalltalk.router,
         catalogue.router,
         feedback.router,
         subscriptions.router,

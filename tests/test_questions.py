@@ -109,7 +109,7 @@ async def test_decline_suggests_close_topics(chat: Chat) -> None:
     )
 
 
-@pytest.mark.parametrize("question", ["👍🎉", "?!", "Hallo", "Danke!"])
+@pytest.mark.parametrize("question", ["👍🎉", "?!", "Hallo", "Guten Morgen!"])
 async def test_content_free_messages_get_an_introduction(chat: Chat, question: str) -> None:
     assert "Wer ist der CDO?" in await chat.ask(question)
 

@@ -31,6 +31,7 @@ class Context:
     person_id: int
     roles: frozenset[Role]
     lang: str
+    """The language replies are written in."""
     session: AsyncSession
     config: Config
     services: Services
@@ -43,6 +44,8 @@ class Context:
     button: ButtonData | None = None
     """The data of the button pressed (see :meth:`pressed`)."""
     conversation: ConversationState | None = None
+    chosen_language: str | None = None
+    """The language this person chose with /language, if any."""
 
     def pressed(self, kind: type[B]) -> B:
         """The data of the button pressed; the router only calls a button's handler with

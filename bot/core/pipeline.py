@@ -78,6 +78,7 @@ async def identify(dispatcher: Dispatcher, call: Call, proceed: Proceed) -> list
     ctx = dispatcher.context(
         call, person.id, roles_for(sender, dispatcher.config.roles, granted), lang
     )
+    ctx.chosen_language = person.language
     ctx.conversation = await conversations.get_conversation(
         session, chat=str(call.message.chat), person_id=person.id
     )
