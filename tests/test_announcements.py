@@ -38,7 +38,15 @@ async def test_subscribe_list_and_unsubscribe(dispatcher: Dispatcher) -> None:
     assert "Alle Neuigkeiten" in listing and "Digitale Stadt" in listing
     assert "Abgemeldet: Projekte" in await ana.ask("/unsubscribe digitale stadt")
     assert "nicht angemeldet" in await ana.ask("/unsubscribe digitale stadt")
-    assert "von allen Neuigkeiten abgemeldet" in await ana.ask("/unsubscribe")
+    await ana.ask("/subscribe Digitale Stadt")
+    assert "Welche Neuigkeiten" in await ana.ask("/unsubscribe")  # asks, removes nothing yet
+    assert ana.buttons() == [
+        "Alle Neuigkeiten",
+        "Projekte aus der Bewerbung „Digitale Stadt“",
+        "Alle",
+    ]
+    assert "von allen Neuigkeiten abgemeldet" in await ana.press("Alle")
+    assert "keine Neuigkeiten abonniert" in await ana.ask("/unsubscribe")
     assert "keine Neuigkeiten abonniert" in await ana.ask("/subscriptions")
     assert "kenne ich nicht" in await ana.ask("/subscribe Mondlandung")
 

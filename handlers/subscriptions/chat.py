@@ -21,6 +21,15 @@ class Subscribe(ButtonData, prefix="sub"):
     topic: str
 
 
+@dataclass(frozen=True)
+class Unsubscribe(ButtonData, prefix="unsub"):
+    topic: str
+    """A topic, or :data:`EVERYTHING`."""
+
+
+EVERYTHING = "*"
+
+
 ALL_NEWS = Text("All news")
 CHOOSE = Text("What would you like news about? You can leave at any time with /unsubscribe.")
 SUBSCRIBED = Text("Subscribed: {topic}. You will get news about it here in this chat.")
@@ -31,6 +40,8 @@ UNSUBSCRIBED_ALL = Text("You are unsubscribed from all news.")
 NOT_SUBSCRIBED = Text("You were not subscribed to that. /subscriptions shows your subscriptions.")
 LIST = Text("Your subscriptions in this chat:")
 NONE = Text("You have no subscriptions here. /subscribe signs you up.")
+WHICH = Text("Which news would you like to stop?")
+EVERY_TOPIC = Text("All of them")
 
 
 async def topics(ctx: Context) -> list[tuple[str, str]]:
@@ -98,11 +109,30 @@ async def _subscribe(ctx: Context, topic: str) -> Reply:
     usage=Text("/unsubscribe all"),
 )
 async def unsubscribe(ctx: Context) -> Reply:
-    if not ctx.args:
+    if ctx.args:
+        topic = await resolve(ctx, ctx.args)
+        return await _unsubscribe(ctx, topic) if topic else ctx.reply(NOT_SUBSCRIBED)
+    mine = await store.topics_of(ctx.session, chat=ctx.chat)
+    if not mine:
+        return ctx.reply(NONE)
+    buttons: list[list[tuple[Text | str, str]]] = [
+        [(await label(ctx, topic), Unsubscribe(topic).pack())] for topic in mine
+    ]
+    if len(mine) > 1:
+        buttons.append([(EVERY_TOPIC, Unsubscribe(EVERYTHING).pack())])
+    return ctx.reply(WHICH, buttons=buttons)
+
+
+@router.callback(Unsubscribe)
+async def unsubscribe_button(ctx: Context) -> Reply:
+    return await _unsubscribe(ctx, ctx.pressed(Unsubscribe).topic)
+
+
+async def _unsubscribe(ctx: Context, topic: str) -> Reply:
+    if topic == EVERYTHING:
         await store.unsubscribe(ctx.session, chat=ctx.chat)
         return ctx.reply(UNSUBSCRIBED_ALL)
-    topic = await resolve(ctx, ctx.args)
-    if topic is None or not await store.unsubscribe(ctx.session, chat=ctx.chat, topic=topic):
+    if not await store.unsubscribe(ctx.session, chat=ctx.chat, topic=topic):
         return ctx.reply(NOT_SUBSCRIBED)
     return ctx.reply(UNSUBSCRIBED, topic=await label(ctx, topic))
 
