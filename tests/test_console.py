@@ -187,3 +187,18 @@ def test_numbers_no_row_can_have_get_one_line(env: dict[str, str]) -> None:
     assert done.stderr == "klbot: there is no announcement #99999999999999999999\n"
     forgot = klbot(env, "kb", "forget", "99999999999999999999")
     assert forgot.returncode == 2 and "is not in the range" in forgot.stderr
+
+
+def test_announce_to_a_topic_by_its_name(env: dict[str, str]) -> None:
+    klbot(env, "ask", "--user", "ana", "/subscribe #Smart City")
+    klbot(env, "ask", "--user", "ben", "/subscribe Digitale Stadt")
+    sent = klbot(
+        env, "announce", "--audience", "topic:Smart City", "--text", "Sensoren", "--no-wait"
+    )
+    assert sent.returncode == 0, sent.stderr
+    assert "Sensoren" in klbot(env, "ask", "--user", "ana", "/start").stdout
+    assert "Sensoren" not in klbot(env, "ask", "--user", "ben", "/start").stdout
+    unknown = klbot(env, "announce", "--audience", "topic:Verkehr", "--text", "x", "--no-wait")
+    assert unknown.returncode == 2
+    assert unknown.stderr.startswith("klbot: --audience: no topic 'Verkehr'; topics: all, ")
+    assert "Smart City" in unknown.stderr and unknown.stderr.count("\n") == 1

@@ -6,7 +6,9 @@ import logging
 from datetime import UTC, datetime
 
 from bot.core.i18n import Plural, Text
+from bot.knowledge.schema import KnowledgeBase
 from bot.runtime.config import Config
+from handlers.subscriptions.topics import topic_key
 from storage import Session, announcements, outbox, people, subscriptions
 from storage.models import Announcement
 
@@ -26,9 +28,16 @@ def needs_approval(announcement: Announcement, config: Config) -> bool:
     return config.announcements.four_eyes and announcement.audience == "all"
 
 
-def valid_audience(audience: str) -> bool:
-    """``all``, ``board``, ``staff`` or ``topic:NAME``."""
-    return audience in AUDIENCES or (audience.startswith("topic:") and len(audience) > 6)
+def resolve_audience(audience: str, kb: KnowledgeBase) -> str | None:
+    """The audience as stored: ``all``, ``board``, ``staff``, or ``topic:NAME`` with NAME
+    a project or topic tag (``topic:Smart City`` becomes ``topic:tag:Smart City``);
+    ``None`` for anything else."""
+    if audience in AUDIENCES:
+        return audience
+    if not audience.startswith("topic:"):
+        return None
+    key = topic_key(kb, audience.removeprefix("topic:"))
+    return f"topic:{key}" if key else None
 
 
 async def audience_of(session: Session, audience: str, config: Config) -> dict[str, str]:

@@ -14,11 +14,16 @@ from bot.runtime.app import App
 from bot.runtime.config import Config
 from bot.runtime.scheduler import Scheduler, trigger
 from handlers.announcements import broadcast
+from handlers.subscriptions.topics import known
 from storage import announcements, roles
 
 
 @click.command()
-@click.option("--audience", required=True, help="all, board, staff or topic:TOPIC.")
+@click.option(
+    "--audience",
+    required=True,
+    help="all, board, staff or topic:NAME (a project or topic tag, e.g. 'topic:Smart City').",
+)
 @click.option("--text", help="The German text.")
 @click.option(
     "--file",
@@ -49,8 +54,7 @@ def announce(
     wait: bool,
 ) -> None:
     """Send an announcement now, at a time, or on a schedule."""
-    if not broadcast.valid_audience(audience):
-        fail(f"--audience: {audience!r} is not all, board, staff or topic:TOPIC")
+    audience = with_app(config, lambda app: _audience(app, audience))
     if (text is None) == (text_file is None):
         fail("give the German text with exactly one of --text and --file")
     if send_at and cron:
@@ -165,3 +169,17 @@ def deliveries(config: Config, announcement_id: int) -> None:
     if state is None:
         fail(f"there is no announcement #{announcement_id}")
     click.echo(state)
+
+
+async def _audience(app: App, audience: str) -> str:
+    """The audience as stored, or one line naming the topics there are."""
+    async with app.sessions() as session:
+        kb = (await app.services.knowledge.current(session)).kb
+    resolved = broadcast.resolve_audience(audience, kb)
+    if resolved is None:
+        if audience.startswith("topic:"):
+            names = ", ".join(known(kb, "de"))
+            fail(f"--audience: no topic {audience.removeprefix('topic:')!r}; topics: {names}")
+        fail(f"--audience: {audience!r} is not all, board, staff or topic:NAME")
+    assert resolved is not None
+    return resolved

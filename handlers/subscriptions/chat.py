@@ -9,8 +9,8 @@ from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import Text
 from bot.core.router import Args, Router
-from handlers.catalogue import entries
 from handlers.privacy.chat import first_time_line
+from handlers.subscriptions.topics import topic_key
 from storage import subscriptions as store
 
 router = Router("subscriptions")
@@ -57,16 +57,10 @@ async def label(ctx: Context, topic: str) -> str:
 
 
 async def resolve(ctx: Context, query: str) -> str | None:
-    """The topic a person names: ``all``/``alle`` or a project by name, alias or typo."""
-    if query.strip().lower() in ("all", "alle", "alles"):
-        return store.ALL
-    wanted = query.strip().lstrip("#").strip().lower()
-    for topic, _ in await topics(ctx):
-        if topic.startswith("tag:") and topic[4:].lower() == wanted:
-            return topic
+    """The topic a person names: ``all``/``alle``, a project by name, alias or typo, or a
+    topic tag."""
     loaded = await ctx.services.knowledge.current(ctx.session)
-    project = entries.find(loaded.kb.projects, query)
-    return f"project:{project.id}" if project is not None else None
+    return topic_key(loaded.kb, query)
 
 
 @router.command(
