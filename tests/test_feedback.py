@@ -219,7 +219,7 @@ def test_export_command_writes_a_spreadsheet_safe_file(tmp_path: Path) -> None:
     done = klbot(
         "feedback", "export", "--format", "csv", "--since", "2020-01-01", "--output", str(target)
     )
-    assert done.returncode == 0 and "2 feedback record(s)" in done.stderr
+    assert done.returncode == 0 and "2 feedback records written" in done.stderr
     assert target.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 marker for spreadsheets
     with target.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))

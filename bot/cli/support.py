@@ -64,3 +64,8 @@ def with_app(config: Config, work: Callable[[App], Awaitable[T]]) -> T:
     except OSError as exc:
         fail(f"cannot open the database {config.storage.resolved_url()}: {exc}")
         raise
+
+
+def counted(count: int, thing: str, things: str | None = None) -> str:
+    """``1 recipient``, ``1,250 recipients``: a number and the noun that agrees with it."""
+    return f"{count:,} {thing if count == 1 else things or thing + 's'}"

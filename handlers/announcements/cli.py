@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from bot.cli.support import default_user, fail, with_app
+from bot.cli.support import counted, default_user, fail, with_app
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from bot.runtime.scheduler import Scheduler, trigger
@@ -124,7 +124,7 @@ def announce(
             f"({f'at {when:%Y-%m-%d %H:%M}' if when else f'cron {cron!r}'})"
         )
         return
-    click.echo(f"announcement #{announcement_id}: {count} recipient(s)")
+    click.echo(f"announcement #{announcement_id}: {counted(count, 'recipient')}")
     if wait and count:
         _follow(config, announcement_id, count)
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from bot.cli.support import with_app
+from bot.cli.support import counted, with_app
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from handlers.digest.service import compose
@@ -49,7 +49,7 @@ def export(
         return
     # utf-8-sig: spreadsheet programs recognise UTF-8 (umlauts) by the byte-order mark
     output.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8", newline="")
-    click.echo(f"{len(records)} feedback record(s) written to {output}", err=True)
+    click.echo(f"{counted(len(records), 'feedback record')} written to {output}", err=True)
 
 
 def _day_start(day: date, timezone: str) -> datetime:
@@ -65,7 +65,7 @@ def digest(config: Config, send: bool) -> None:
     async def work(app: App) -> str:
         now = datetime.now(ZoneInfo(config.bot.timezone))
         if send:
-            return f"digest queued for {await app.send_digest(now)} board member(s)"
+            return f"digest queued for {counted(await app.send_digest(now), 'board member')}"
         async with app.sessions() as session:
             return await compose(
                 session,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from bot.cli.support import with_app
+from bot.cli.support import counted, with_app
 from bot.knowledge.schema import KnowledgeError, load_file
 from bot.runtime.app import App
 from bot.runtime.config import Config
@@ -31,7 +31,9 @@ def _summary(path: Path) -> str:
     except KnowledgeError as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)
-        click.echo(f"{path}: {len(exc.problems)} problem(s); nothing was changed.", err=True)
+        click.echo(
+            f"{path}: {counted(len(exc.problems), 'problem')}; nothing was changed.", err=True
+        )
         sys.exit(1)
     return (
         f"officers: {len(base.officers)}, projects: {len(base.projects)}, "
