@@ -3,6 +3,7 @@ as a real process where the process itself matters (signals, a terminal)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from bot.cli import cli
+from bot.runtime.config import CONFIG_ENV, ENV_OVERRIDES
 
 KLBOT = [sys.executable, "-m", "bot"]
 ROOT = Path(__file__).parent.parent
@@ -27,10 +29,10 @@ class Done:
 
 def klbot(env: dict[str, str], *args: str, stdin: bytes = b"") -> Done:
     """``klbot ARGS`` in this process, as the shell would run it."""
-    unset = dict.fromkeys(
-        ("KLBOT_CONFIG", "KLBOT_TELEGRAM_TOKEN", "KLBOT_MATRIX_PASSWORD", "KLBOT_DATABASE_URL")
+    unset: dict[str, str | None] = dict.fromkeys([CONFIG_ENV, *ENV_OVERRIDES.values()])
+    result = CliRunner().invoke(
+        cli, list(args), input=stdin, env={**unset, **env}, prog_name="klbot"
     )
-    result = CliRunner().invoke(cli, list(args), input=stdin, env={**unset, **env})
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return Done(result.exit_code, result.stdout, result.stderr)
@@ -40,8 +42,6 @@ def klbot_process(
     env: dict[str, str], *args: str, stdin: bytes = b""
 ) -> subprocess.CompletedProcess[str]:
     """``klbot ARGS`` as a real process."""
-    import os
-
     full = {k: v for k, v in os.environ.items() if not k.startswith("KLBOT_")} | env
     done = subprocess.run(
         [*KLBOT, *args],

@@ -117,14 +117,20 @@ class Dispatcher:
         first, rest = steps[0], steps[1:]
         return await first(self, call, lambda: self._run(call, rest))
 
+    def language(self, chosen: str | None, message: Incoming) -> str:
+        """The language to answer in: the person's choice, else the platform's hint, else
+        the configured default."""
+        return chosen or language_from_hint(message.language) or self.config.bot.default_language
+
     async def _language_of(self, message: Incoming) -> str:
+        """:meth:`language`, looked up outside the failed transaction (hint or default when
+        the database is out of reach too)."""
         try:
             async with self.sessions() as session:
                 person = await people.find_person(session, identity=str(message.sender))
         except Exception:
             person = None
-        chosen = person.language if person is not None else None
-        return chosen or language_from_hint(message.language) or self.config.bot.default_language
+        return self.language(person.language if person is not None else None, message)
 
     def context(self, call: Call, person_id: int, roles: frozenset[Role], lang: str) -> Context:
         return Context(

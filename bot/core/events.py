@@ -8,7 +8,6 @@ what its platform delivers into an :class:`Incoming` and turns each
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
 PLATFORMS = ("telegram", "matrix", "console")
 
@@ -47,13 +46,6 @@ class Button:
     data: str
 
 
-class Format(Enum):
-    """How an adapter should treat a reply's text."""
-
-    PLAIN = "plain"
-    """Plain text; adapters escape it for their markup."""
-
-
 @dataclass(frozen=True, slots=True)
 class Attachment:
     """A file sent with a reply (e.g. a person's data as JSON)."""
@@ -69,7 +61,6 @@ class Reply:
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
-    format: Format = Format.PLAIN
     attachment: Attachment | None = None
 
     @property

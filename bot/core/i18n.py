@@ -4,10 +4,11 @@ kept up to date with Babel (docs/architecture.md says how)."""
 
 from __future__ import annotations
 
+import gettext
+import io
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 LANGUAGES = ("de", "en")
 LOCALES = Path(__file__).parent.parent / "locales"
@@ -21,26 +22,21 @@ class Text:
     msgid: str
 
     def __call__(self, lang: str, **values: object) -> str:
-        template = catalogue(lang).get(self.msgid) or self.msgid
+        template = translations(lang).gettext(self.msgid)
         return template.format(**values) if values else template
 
 
 @dataclass(frozen=True, slots=True)
 class Plural:
     """A message about ``{count}`` things, named by its English singular and plural; each
-    catalogue holds its language's forms. ``{count}`` is written as people there write
-    numbers (``1.250`` in German)."""
+    catalogue holds its language's forms (gettext's ``ngettext``). ``{count}`` is written
+    as people there write numbers (``1.250`` in German)."""
 
     singular: str
     plural: str
 
     def __call__(self, lang: str, count: int, **values: object) -> str:
-        forms = plural_forms(lang).get(self.singular)
-        other = plural_category(lang, count) != "one"
-        if forms and len(forms) == 2 and all(forms):
-            template = forms[other]
-        else:
-            template = self.plural if other else self.singular
+        template = translations(lang).ngettext(self.singular, self.plural, count)
         return template.format(count=number(count, lang), **values)
 
 
@@ -51,43 +47,21 @@ def number(value: float, lang: str) -> str:
     return format_decimal(value, locale=lang)
 
 
-def plural_category(lang: str, count: int) -> str:
-    """``one`` or ``other`` (CLDR) for ``count`` in ``lang``; both of klbot's languages
-    have these two forms, in this order in their catalogues."""
-    from babel import Locale
-
-    return str(Locale.parse(lang).plural_form(count))
-
-
 @cache
-def catalogue(lang: str) -> dict[str, str]:
-    """The translations of one language (read once per process)."""
-    return {
-        str(m.id): str(m.string)
-        for m in _messages(lang)
-        if isinstance(m.id, str) and m.id and isinstance(m.string, str) and m.string
-    }
-
-
-@cache
-def plural_forms(lang: str) -> dict[str, tuple[str, ...]]:
-    """The plural messages of one language: English singular → its forms there."""
-    return {
-        str(m.id[0]): tuple(str(form) for form in m.string)
-        for m in _messages(lang)
-        if isinstance(m.id, tuple) and isinstance(m.string, tuple)
-    }
-
-
-@cache
-def _messages(lang: str) -> list[Any]:
+def translations(lang: str) -> gettext.NullTranslations:
+    """One language's catalogue, read once per process: the ``.po`` file compiled in
+    memory (fuzzy entries left out), so no compiled file needs to be kept in step."""
+    from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
 
     path = LOCALES / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
     if not path.is_file():
-        return []
+        return gettext.NullTranslations()
     with path.open("rb") as file:
-        return [m for m in read_po(file, locale=lang) if not m.fuzzy]
+        compiled = io.BytesIO()
+        write_mo(compiled, read_po(file, locale=lang))
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
 
 
 def language_from_hint(hint: str | None) -> str | None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from bot.core import input_checks, owed
 from bot.core.events import Incoming, Reply, Surface
-from bot.core.i18n import Text, language_from_hint
+from bot.core.i18n import Text
 from bot.core.roles import roles_for
 from storage import Session, conversations, people
 from storage import roles as grants
@@ -57,11 +57,7 @@ async def check_input(dispatcher: Dispatcher, call: Call, proceed: Proceed) -> l
         return await proceed()
     message, values = issue
     person = await people.find_person(call.session, identity=str(call.message.sender))
-    lang = (
-        (person.language if person else None)
-        or language_from_hint(call.message.language)
-        or dispatcher.config.bot.default_language
-    )
+    lang = dispatcher.language(person.language if person else None, call.message)
     return await deliver(dispatcher, call, replying([Reply(message(lang, **values))]))
 
 
@@ -70,13 +66,9 @@ async def identify(dispatcher: Dispatcher, call: Call, proceed: Proceed) -> list
     session, sender = call.session, str(call.message.sender)
     person = await people.get_or_create_person(session, identity=sender)
     granted = await grants.granted(session, identity=sender)
-    lang = (
-        person.language
-        or language_from_hint(call.message.language)
-        or dispatcher.config.bot.default_language
-    )
+    roles = roles_for(sender, dispatcher.config.roles, granted)
     ctx = dispatcher.context(
-        call, person.id, roles_for(sender, dispatcher.config.roles, granted), lang
+        call, person.id, roles, dispatcher.language(person.language, call.message)
     )
     ctx.chosen_language = person.language
     ctx.conversation = await conversations.get_conversation(
