@@ -10,7 +10,7 @@ from bot.core.events import Reply
 from bot.core.i18n import Text
 from bot.core.router import Args, Router
 from handlers.privacy.chat import first_time_line
-from handlers.subscriptions.topics import topic_key
+from handlers.subscriptions.topics import tags, topic_key
 from storage import subscriptions as store
 
 router = Router("subscriptions")
@@ -48,8 +48,8 @@ async def topics(ctx: Context) -> list[tuple[str, str]]:
     """(topic, label): all news, every project, then every topic tag of the projects."""
     loaded = await ctx.services.knowledge.current(ctx.session)
     projects = [(f"project:{p.id}", p.name.get(ctx.lang)) for p in loaded.kb.projects]
-    tags = sorted({tag for p in loaded.kb.projects for tag in p.topics})
-    return [(store.ALL, ctx.t(ALL_NEWS)), *projects, *((f"tag:{t}", f"# {t}") for t in tags)]
+    labelled_tags = ((f"tag:{tag}", f"# {tag}") for tag in tags(loaded.kb))
+    return [(store.ALL, ctx.t(ALL_NEWS)), *projects, *labelled_tags]
 
 
 async def label(ctx: Context, topic: str) -> str:
@@ -109,8 +109,9 @@ async def unsubscribe(ctx: Context) -> Reply:
     mine = await store.topics_of(ctx.session, chat=ctx.chat)
     if not mine:
         return ctx.reply(NONE)
+    names = dict(await topics(ctx))
     buttons: list[list[tuple[Text | str, str]]] = [
-        [(await label(ctx, topic), Unsubscribe(topic).pack())] for topic in mine
+        [(names.get(topic, topic), Unsubscribe(topic).pack())] for topic in mine
     ]
     if len(mine) > 1:
         buttons.append([(EVERY_TOPIC, Unsubscribe(EVERYTHING).pack())])
@@ -139,4 +140,5 @@ async def subscriptions(ctx: Context) -> Reply:
     mine = await store.topics_of(ctx.session, chat=ctx.chat)
     if not mine:
         return ctx.reply(NONE)
-    return ctx.reply("\n".join([ctx.t(LIST), *[f"• {await label(ctx, t)}" for t in mine]]))
+    names = dict(await topics(ctx))
+    return ctx.reply("\n".join([ctx.t(LIST), *(f"• {names.get(t, t)}" for t in mine)]))
