@@ -46,7 +46,7 @@ ROLE_NAMES = {
 NO_ARGS = Text("/{command} takes nothing after it. Just send /{command}.")
 NEEDS_ARGS = Text("/{command} needs something after it, for example: {usage}")
 STALE_BUTTON = Text("That choice is no longer available. Send /help for an overview.")
-LOST_ROLE = Text("You no longer have the role this needs; I have ended it.")
+LOST_ROLE = Text("You do not have the role this needs; I have ended it.")
 
 
 class Dispatcher:
