@@ -7,7 +7,7 @@ import asyncio
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import click
 
@@ -42,7 +42,7 @@ USER_OPTION = click.option(
 )
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     """Print one clear line and exit with status 2."""
     click.echo(f"klbot: {message}", err=True)
     sys.exit(2)
@@ -60,10 +60,8 @@ def with_app(config: Config, work: Callable[[App], Awaitable[T]]) -> T:
         return asyncio.run(main())
     except ConfigError as exc:
         fail(str(exc))
-        raise  # unreachable; keeps type checkers content
     except OSError as exc:
         fail(f"cannot open the database {config.storage.resolved_url()}: {exc}")
-        raise
 
 
 def counted(count: int, thing: str, things: str | None = None) -> str:

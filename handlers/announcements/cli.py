@@ -54,7 +54,13 @@ def announce(
     wait: bool,
 ) -> None:
     """Send an announcement now, at a time, or on a schedule."""
-    audience = with_app(config, lambda app: _audience(app, audience))
+    resolved, topics = with_app(config, lambda app: _audience(app, audience))
+    if resolved is None and audience.startswith("topic:"):
+        wanted = audience.removeprefix("topic:")
+        fail(f"--audience: no topic {wanted!r}; topics: {', '.join(topics)}")
+    if resolved is None:
+        fail(f"--audience: {audience!r} is not all, board, staff or topic:NAME")
+    audience = resolved
     if (text is None) == (text_file is None):
         fail("give the German text with exactly one of --text and --file")
     if send_at and cron:
@@ -171,15 +177,8 @@ def deliveries(config: Config, announcement_id: int) -> None:
     click.echo(state)
 
 
-async def _audience(app: App, audience: str) -> str:
-    """The audience as stored, or one line naming the topics there are."""
+async def _audience(app: App, audience: str) -> tuple[str | None, list[str]]:
+    """The audience as stored (``None``: no such audience), and the topics there are."""
     async with app.sessions() as session:
         kb = (await app.services.knowledge.current(session)).kb
-    resolved = broadcast.resolve_audience(audience, kb)
-    if resolved is None:
-        if audience.startswith("topic:"):
-            names = ", ".join(known(kb, "de"))
-            fail(f"--audience: no topic {audience.removeprefix('topic:')!r}; topics: {names}")
-        fail(f"--audience: {audience!r} is not all, board, staff or topic:NAME")
-    assert resolved is not None
-    return resolved
+    return broadcast.resolve_audience(audience, kb), known(kb, "de")

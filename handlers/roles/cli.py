@@ -43,10 +43,8 @@ def invite(config: Config, role: str, expires: str) -> None:
         valid = parse_duration(expires)
     except click.BadParameter as exc:
         fail(f"--expires: {exc.message}")
-        return
     if valid > roles.MAX_VALIDITY:
         fail(f"--expires: at most {roles.MAX_VALIDITY.days}d")
-        return
 
     async def work(app: App) -> str:
         async with app.sessions() as session, session.begin():
