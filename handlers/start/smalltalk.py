@@ -15,14 +15,12 @@ from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import Text
 from bot.core.router import Router
+from handlers.questions.chat import INTRO
 
 router = Router("smalltalk")
 
 REPLIES = {
-    "greeting": Text(
-        "Hello! Ask me about KL.digital GmbH, its projects and contacts – for example: "
-        "“Who is the CDO?” or “What does KL.digital do?”. /help lists all commands."
-    ),
+    "greeting": INTRO,
     "thanks": Text("You're welcome! Just ask if there is anything else."),
     "goodbye": Text("Goodbye, and see you soon!"),
     "okay": Text("All right. If you would like to know more, just ask."),
