@@ -60,7 +60,15 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     language: Mapped[str | None] = mapped_column(String(8))
+    """The language chosen with /language; ``None`` until someone chooses."""
+    spoken_language: Mapped[str | None] = mapped_column(String(8))
+    """The language of the last message whose language was clear."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def language_or(self, default: str) -> str:
+        """The language to write to this person in: their choice, else the language they
+        last wrote in, else ``default``."""
+        return self.language or self.spoken_language or default
 
 
 class PersonIdentity(Base):
@@ -85,11 +93,15 @@ class Conversation(Base):
     name: Mapped[str] = mapped_column(String(64))
     step: Mapped[str] = mapped_column(String(64))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    started_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """The command that began it (``feedback``), to name it when leaving."""
+    misses: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Messages in a row that did not fit the current step."""
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class PendingChoice(Base):
-    """Numbered choices offered on a platform without buttons, answered by number."""
+    """The buttons shown last in a chat, answered by pressing, by number or typed out."""
 
     __tablename__ = "pending_choices"
 
@@ -97,7 +109,10 @@ class PendingChoice(Base):
     person_id: Mapped[int] = mapped_column(
         ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
     )
-    options: Mapped[list[str]] = mapped_column(JSON)
+    options: Mapped[list[Any]] = mapped_column(JSON)
+    """``[label, data]`` per button (button data alone in rows stored before 0013)."""
+    prompt: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """The text the buttons were shown under."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -43,6 +43,12 @@ async def set_language(session: AsyncSession, *, person_id: int, language: str |
     person.language = language
 
 
+async def set_spoken_language(session: AsyncSession, *, person_id: int, language: str) -> None:
+    """Remember the language a person last wrote in."""
+    person = await session.get_one(Person, person_id)
+    person.spoken_language = language
+
+
 async def count_persons(session: AsyncSession) -> int:
     """How many people klbot knows."""
     return await session.scalar(select(func.count()).select_from(Person)) or 0

@@ -24,6 +24,7 @@ from bot.core.events import Identity, Incoming, Reply, Surface
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from handlers import all_routers
+from storage import conversations, people
 from tests.harness import dispatcher_for, with_roles
 
 ADMIN, STAFF, BOARD, CITIZEN = "telegram:1", "telegram:2", "telegram:3", "telegram:4"
@@ -123,6 +124,17 @@ class Person:
             self.latest = found.group(1) if found else self.latest
         return replies
 
+    async def step(self) -> tuple[str, str] | None:
+        """The conversation step this person is at."""
+        async with self.dispatcher.sessions() as session:
+            person = await people.find_person(session, identity=self.identity)
+            if person is None:  # erased with /deleteme
+                return None
+            current = await conversations.get_conversation(
+                session, chat=self.identity, person_id=person.id
+            )
+        return (current.name, current.step) if current is not None else None
+
 
 def check(replies: list[Reply]) -> None:
     """Nothing failed; every reply, as sent, is escaped and fits the platforms' limits."""
@@ -145,7 +157,7 @@ def dispatcher(app: App, config: Config) -> Dispatcher:
 
 
 def test_every_conversation_step_is_covered(dispatcher: Dispatcher) -> None:
-    assert set(dispatcher.steps) == set(STATES)
+    assert set(dispatcher.steps) | dispatcher.choice_steps == set(STATES)
 
 
 @pytest.mark.parametrize("state", list(STATES), ids=lambda s: "/".join(s))
@@ -162,14 +174,35 @@ async def test_any_text_in_any_conversation_state(
     await staff.act("text", "/cancel")
     for kind, value in STATES[state]:
         check(await staff.act(kind, value))
-    async with dispatcher.sessions() as session:
-        from storage import conversations, people
-
-        person = await people.find_person(session, identity=STAFF)
-        assert person is not None
-        current = await conversations.get_conversation(session, chat=STAFF, person_id=person.id)
-    assert current is not None and (current.name, current.step) == state
+    assert await staff.step() == state
     check(await staff.act("text", text))
+
+
+said = st.one_of(
+    st.text(st.characters(categories=("L", "N", "P", "Zs", "So")), min_size=1, max_size=120),
+    st.sampled_from(["ja", "nein", "1", "0", "99", "hallo", "Wer ist der CDO?", "abbrechen"]),
+).filter(lambda text: text.strip() != "" and not text.strip().startswith("/"))
+
+
+@pytest.mark.parametrize("state", list(STATES), ids=lambda s: "/".join(s))
+@pytest.mark.parametrize("surface", [BUTTONS, CONSOLE], ids=["buttons", "numbers"])
+@EXAMPLES
+@given(text=said)
+async def test_no_dead_end_any_text_leads_on_or_out_within_three_messages(
+    dispatcher: Dispatcher, state: tuple[str, str], surface: Surface, text: str
+) -> None:
+    """From every step of every flow, the same text (no command) sent again and again
+    moves the flow on or ends it by the third time."""
+    staff = Person(dispatcher, STAFF, surface)
+    await staff.act("text", "/cancel")
+    for kind, value in STATES[state]:
+        await staff.act(kind, value)
+    assert await staff.step() == state
+    for _ in range(3):
+        check(await staff.act("text", text))
+        if await staff.step() != state:
+            return
+    pytest.fail(f"still at {state} after {text!r} three times")
 
 
 @EXAMPLES

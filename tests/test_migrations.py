@@ -72,7 +72,7 @@ async def test_announcements_planned_before_the_move_of_the_scheduler_stay_plann
     url = f"sqlite+aiosqlite:///{tmp_path}/klbot.sqlite3"
     engine = db.make_engine(url)
     try:
-        await db.ensure_current(engine)
+        await db.upgrade(engine, "0011")
         scheduler = Scheduler("Europe/Berlin", url)
         scheduler.start(None, paused=True)
         scheduler.announcement(7, at=datetime.now(UTC) + timedelta(days=1), crontab=None)
@@ -83,7 +83,6 @@ async def test_announcements_planned_before_the_move_of_the_scheduler_stay_plann
             await conn.execute(
                 text("UPDATE scheduled_jobs SET job_state = :s"), {"s": pickle.dumps(state)}
             )
-            await conn.execute(text("UPDATE alembic_version SET version_num = '0011'"))
         assert await db.ensure_current(engine) is True
     finally:
         await engine.dispose()

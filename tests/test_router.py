@@ -29,6 +29,9 @@ class Size(ButtonData, prefix="size"):
     size: str
 
 
+orders.choices("order", "size")
+
+
 @orders.command("order", description=Text("order"))
 async def order(ctx: Context) -> Reply:
     await ctx.start_conversation("order", "size")

@@ -20,7 +20,7 @@ from tests.harness import Chat
         ("Thank you!", "You're welcome!"),
         ("tschüss", "Tschüss und bis bald!"),
         ("Bye!", "Goodbye, and see you soon!"),
-        ("ok", "Alles klar."),
+        ("alles klar", "Alles klar."),
         ("Alright.", "All right."),
     ],
 )
@@ -31,6 +31,14 @@ async def test_small_talk_is_answered_in_its_language(
     async with app.sessions() as session:
         gaps = await knowledge.gaps(session, since=datetime.now(UTC) - timedelta(days=1))
     assert gaps == []
+
+
+async def test_ok_keeps_the_language_of_the_conversation(chat: Chat) -> None:
+    await chat.ask("Guten Morgen!")
+    assert (await chat.ask("ok")).startswith("Alles klar.")
+    await chat.ask("good morning")
+    assert (await chat.ask("ok")).startswith("All right.")
+    assert (await chat.ask("/help")).startswith("Here is what I can do for you:")
 
 
 async def test_a_chosen_language_holds_and_a_question_is_no_small_talk(chat: Chat) -> None:

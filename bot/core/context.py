@@ -17,7 +17,7 @@ from bot.core.roles import Role
 from bot.core.router import Command
 from bot.runtime.config import Config
 from bot.runtime.services import Services
-from storage import conversations
+from storage import conversations, people
 from storage.conversations import ConversationState
 
 B = TypeVar("B", bound=ButtonData)
@@ -87,9 +87,16 @@ class Context:
     def _localise(self, text: Text | Plural | str, **values: Any) -> str:
         return text if isinstance(text, str) else text(self.lang, **values)
 
+    async def heard(self, lang: str) -> None:
+        """The message was written in ``lang``: answer in it and remember it for what comes
+        next, unless the person chose a language."""
+        if self.chosen_language is None:
+            self.lang = lang
+            await people.set_spoken_language(self.session, person_id=self.person_id, language=lang)
+
     async def start_conversation(self, name: str, step: str, **data: Any) -> None:
         """Begin (or restart) conversation ``name`` at ``step``; stored at once."""
-        self.conversation = ConversationState(name, step, dict(data))
+        self.conversation = ConversationState(name, step, dict(data), started_by=self.command)
         await self._save()
 
     async def goto(self, step: str, **data: Any) -> None:
@@ -98,6 +105,7 @@ class Context:
             raise RuntimeError("goto() outside a conversation")
         self.conversation.step = step
         self.conversation.data.update(data)
+        self.conversation.misses = 0
         await self._save()
 
     async def end_conversation(self) -> bool:

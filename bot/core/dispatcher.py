@@ -31,6 +31,7 @@ from bot.core.router import (
 from bot.runtime.config import Config
 from bot.runtime.services import Services
 from storage import people, platform
+from storage.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class Dispatcher:
         self.commands: dict[str, Command] = {}
         self.callbacks: dict[str, Callback] = {}
         self.steps: dict[tuple[str, str], Step] = {}
+        self.choice_steps: set[tuple[str, str]] = set()
         self.text_handlers: list[Handler] = []
         self.unknown_command: Handler | None = None
         for router in routers:
@@ -81,6 +83,7 @@ class Dispatcher:
                 raise ValueError(f"button {prefix!r} registered twice (router {router.name})")
             self.callbacks[prefix] = callback
         self.steps.update(router.steps)
+        self.choice_steps.update(router.choice_steps)
         self.text_handlers.extend(router.text_handlers)
         self.unknown_command = self.unknown_command or router.unknown_command_handler
 
@@ -117,10 +120,11 @@ class Dispatcher:
         first, rest = steps[0], steps[1:]
         return await first(self, call, lambda: self._run(call, rest))
 
-    def language(self, chosen: str | None, message: Incoming) -> str:
-        """The language to answer in: the person's choice, else the platform's hint, else
-        the configured default."""
-        return chosen or language_from_hint(message.language) or self.config.bot.default_language
+    def language(self, person: Person | None, message: Incoming) -> str:
+        """The language to answer in: the person's choice, else the language they last
+        wrote in, else the platform's hint, else the configured default."""
+        hinted = language_from_hint(message.language) or self.config.bot.default_language
+        return person.language_or(hinted) if person is not None else hinted
 
     async def _language_of(self, message: Incoming) -> str:
         """:meth:`language`, looked up outside the failed transaction (hint or default when
@@ -130,7 +134,7 @@ class Dispatcher:
                 person = await people.find_person(session, identity=str(message.sender))
         except Exception:
             person = None
-        return self.language(person.language if person is not None else None, message)
+        return self.language(person, message)
 
     def context(self, call: Call, person_id: int, roles: frozenset[Role], lang: str) -> Context:
         return Context(

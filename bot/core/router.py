@@ -110,6 +110,7 @@ class Router:
         self.commands: list[Command] = []
         self.callbacks: list[Callback] = []
         self.steps: dict[tuple[str, str], Step] = {}
+        self.choice_steps: set[tuple[str, str]] = set()
         self.text_handlers: list[Handler] = []
         self.unknown_command_handler: Handler | None = None
 
@@ -163,6 +164,12 @@ class Router:
             return handler
 
         return register
+
+    def choices(self, conversation: str, *steps: str) -> None:
+        """Declare ``steps`` of ``conversation`` that only buttons answer (pressed, or typed
+        as their number or label); other text there is asked again once, and the second
+        time ends the conversation (``bot/core/pipeline.py``)."""
+        self.choice_steps.update((conversation, step) for step in steps)
 
     def text(self) -> Callable[[Handler], Handler]:
         """Register a free-text handler; it returns ``None`` to let the next one try."""

@@ -21,6 +21,7 @@ from storage import roles as grants
 router = Router("announcements")
 
 CONVERSATION = "announce"
+router.choices(CONVERSATION, "audience", "confirm")
 STAFF = [Role.STAFF]
 
 
@@ -62,7 +63,6 @@ QUEUED = Plural(
     "You will get a report once it is delivered.",
 )
 DISCARDED = Text("Discarded.")
-EXPECTED_BUTTON = Text("Please choose above (or /cancel).")
 STALE = Text("That announcement is already done.")
 AWAITING = Text("Announcement #{id} to everyone awaits approval by a second person: /approve {id}")
 
@@ -183,12 +183,6 @@ async def german(ctx: Context) -> Reply:
 async def english(ctx: Context) -> Reply:
     await ctx.goto("confirm", text_en=(ctx.message.text or "").strip())
     return await _preview(ctx)
-
-
-@router.step(CONVERSATION, "audience", roles=STAFF)
-@router.step(CONVERSATION, "confirm", roles=STAFF)
-async def expected_button(ctx: Context) -> Reply:
-    return ctx.reply(EXPECTED_BUTTON)
 
 
 async def _preview(ctx: Context) -> Reply:

@@ -16,6 +16,7 @@ from storage import feedback as store
 router = Router("feedback")
 
 CONVERSATION = "feedback"
+router.choices(CONVERSATION, "topic", "rating", "contact", "confirm")
 GENERAL, BOT = "general", "bot"
 
 
@@ -56,7 +57,6 @@ TOO_MANY = Plural(
     "You have sent {count} pieces of feedback in the last hour – thank you! You "
     "can write again from {time}.",
 )
-CHOOSE = Text("Please pick one of the options above (or /cancel).")
 STALE = Text("That feedback is already finished. Send /feedback to start a new one.")
 
 
@@ -170,22 +170,6 @@ async def text_step(ctx: Context) -> Reply:
         ASK_CONTACT,
         buttons=[[(YES, Answer("contact", "1").pack()), (NO, Answer("contact", "0").pack())]],
     )
-
-
-@router.step(CONVERSATION, "rating")
-async def typed_rating(ctx: Context) -> Reply:
-    typed = (ctx.message.text or "").strip()
-    if typed in {"1", "2", "3", "4", "5"}:
-        await ctx.goto("text", rating=int(typed))
-        return ctx.reply(ASK_TEXT, limit=ctx.config.feedback.max_length)
-    return ctx.reply(CHOOSE, buttons=_rating_buttons(ctx))
-
-
-@router.step(CONVERSATION, "topic")
-@router.step(CONVERSATION, "contact")
-@router.step(CONVERSATION, "confirm")
-async def expected_a_button(ctx: Context) -> Reply:
-    return ctx.reply(CHOOSE)
 
 
 async def _summary(ctx: Context) -> Reply:

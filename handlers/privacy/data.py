@@ -29,6 +29,7 @@ class Erase(ButtonData, prefix="del"):
 log = logging.getLogger(__name__)
 
 CONVERSATION = "deleteme"
+router.choices(CONVERSATION, "confirm")
 SHOWN_PER_KIND = 10
 HEADER = Text("This is what I store about you (complete in the file {file}):")
 SECTIONS = {
@@ -74,7 +75,6 @@ DIRECT_ONLY = Text(
 )
 KEPT = Text("Cancelled – nothing was deleted.")
 STALE = Text("That question has expired. Send /deleteme to start again.")
-CHOOSE = Text("Please choose “Yes, delete everything” or “Cancel” (or /cancel).")
 
 CONFIRM_OR_KEEP = [[(CONFIRM, Erase("yes").pack())], [(KEEP, Erase("no").pack())]]
 
@@ -152,8 +152,3 @@ async def confirmed(ctx: Context) -> Reply:
         feedback=ctx.t(PIECES_OF_FEEDBACK, count=erased.feedback),
         fate=ctx.t(FATE[how]),
     )
-
-
-@router.step(CONVERSATION, "confirm")
-async def expected_a_button(ctx: Context) -> Reply:
-    return ctx.reply(CHOOSE, buttons=CONFIRM_OR_KEEP)

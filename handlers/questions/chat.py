@@ -67,7 +67,6 @@ RELOAD_FAILED = Text("The file has errors; the current knowledge base stays acti
 @router.text()
 async def answer(ctx: Context) -> Reply:
     question = ctx.message.text or ""
-    ctx.lang = guess_language(question) or ctx.lang
     loaded = await ctx.services.knowledge.current(ctx.session)
     outcome = await loaded.ask(question)
     if not outcome.has_content:
@@ -75,7 +74,10 @@ async def answer(ctx: Context) -> Reply:
     if outcome.answer is not None:
         return await answer_reply(ctx, outcome.answer, loaded)
     await store.log_unanswered(
-        ctx.session, text=question, normalised=normalise_question(question), language=ctx.lang
+        ctx.session,
+        text=question,
+        normalised=normalise_question(question),
+        language=guess_language(question) or ctx.lang,
     )
     choices = [
         [(entries.title(e, ctx.lang), Meant(ctx.lang, e.id).pack())] for e in outcome.choices

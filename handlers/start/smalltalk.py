@@ -30,15 +30,17 @@ ADDRESSED = ("klbot", "bot")
 
 
 @cache
-def phrases() -> dict[str, tuple[str, str]]:
-    """Each phrase (folded) → its kind and language."""
+def phrases() -> dict[str, tuple[str, str | None]]:
+    """Each phrase (folded) → its kind and language (``None`` for a phrase both languages
+    use, such as "ok")."""
     table = tomllib.loads((Path(__file__).parent / "smalltalk.toml").read_text("utf-8"))
-    return {
-        fold(phrase): (kind, lang)
-        for kind, languages in table.items()
-        for lang, listed in languages.items()
-        for phrase in listed
-    }
+    found: dict[str, tuple[str, str | None]] = {}
+    for kind, languages in table.items():
+        for lang, listed in languages.items():
+            for phrase in map(fold, listed):
+                known = found.get(phrase)
+                found[phrase] = (kind, lang if known is None or known[1] == lang else None)
+    return found
 
 
 def fold(text: str) -> str:
@@ -46,7 +48,7 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]|_|\d", " ", text.casefold()).split())
 
 
-def small_talk(text: str) -> tuple[str, str] | None:
+def small_talk(text: str) -> tuple[str, str | None] | None:
     """The kind and language of a message that is nothing but small talk."""
     words = fold(text).split()
     while words and words[-1] in ADDRESSED:
@@ -60,6 +62,6 @@ async def reply_to_small_talk(ctx: Context) -> Reply | None:
     if found is None:
         return None
     kind, lang = found
-    if ctx.chosen_language is None:  # nobody chose a language: answer in the one used
-        ctx.lang = lang
+    if lang is not None:
+        await ctx.heard(lang)
     return ctx.reply(REPLIES[kind])
