@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
 
 from bot.core.dispatcher import Dispatcher
+from bot.core.events import Surface
 from bot.core.roles import Role
 from bot.runtime.app import App
 from bot.runtime.config import Config
@@ -18,6 +22,8 @@ from tests.harness import Chat, dispatcher_for, with_roles
 pytestmark = pytest.mark.both_databases
 
 ADMIN, STAFF, BOARD = "telegram:1", "telegram:2", "telegram:3"
+CONSOLE = Surface(buttons=False, push=False)
+"""Where messages owed to a person show up with their next reply."""
 
 
 @pytest.fixture
@@ -42,6 +48,36 @@ async def test_an_invite_code_works_once(app: App, dispatcher: Dispatcher) -> No
     assert stored and code not in stored[0]  # only the hash is kept
 
 
+async def test_codes_have_no_look_alikes_and_forgive_case_spaces_and_dashes(
+    app: App, dispatcher: Dispatcher
+) -> None:
+    for _ in range(20):
+        code = await new_code(app)
+        assert not set(code) & set("0O1IL"), code
+    typed = code.lower().replace("-", " ")
+    assert "Rolle „Mitarbeiterin/Mitarbeiter“" in await Chat(dispatcher).ask(f"/join {typed}")
+    board_code = await new_code(app, "board")
+    ben = Chat(dispatcher, user="telegram:12", language="en")
+    joined = await ben.ask(f"/join {board_code.replace('-', '')}")
+    assert "role “board member”" in joined and "/help shows what you can do" in joined
+
+
+async def test_a_code_printed_before_the_new_alphabet_still_works(
+    app: App, dispatcher: Dispatcher
+) -> None:
+    old = secrets.token_urlsafe(12)  # how codes looked before: case matters, '-' and '_'
+    async with app.sessions() as session, session.begin():
+        session.add(
+            Invite(
+                code_hash=hashlib.sha256(old.encode()).hexdigest(),
+                role="board",
+                created_by="cli:test",
+                expires_at=datetime.now(UTC) + timedelta(days=1),
+            )
+        )
+    assert "Rolle „Beirat“" in await Chat(dispatcher, user="telegram:13").ask(f"/join {old}")
+
+
 async def test_expired_codes_and_guessing_are_refused(app: App, dispatcher: Dispatcher) -> None:
     expired = await new_code(app, valid=timedelta(seconds=-1))
     eve = Chat(dispatcher, user="telegram:66")
@@ -62,14 +98,50 @@ async def test_admin_lists_and_revokes_and_everything_is_audited(
     assert "/inbox" in await zoe.ask("/help")
     admin = Chat(dispatcher, user=ADMIN)
     listing = await admin.ask("/roles")
-    assert f"admin: {ADMIN}" in listing and "staff: telegram:50 (invite:1" in listing
-    assert "hat die Rolle „staff“ nicht mehr" in await admin.ask("/revoke telegram:50 staff")
+    today = datetime.now(ZoneInfo("Europe/Berlin")).strftime("%d.%m.%Y")
+    assert f"• Administration: {ADMIN} (aus der Konfiguration)" in listing
+    assert f"• Mitarbeiterin/Mitarbeiter: telegram:50 (per Einladung vom {today})" in listing
+    assert "invite:" not in listing and "staff" not in listing
+    revoked = await admin.ask("/revoke telegram:50 staff")
+    assert revoked == "telegram:50 hat die Rolle „Mitarbeiterin/Mitarbeiter“ nicht mehr."
     assert "nur Mitarbeitenden" in await zoe.ask("/inbox")
-    assert "nicht per Einladung" in await admin.ask(f"/revoke {STAFF} staff")
-    assert "So geht es" in await admin.ask("/revoke nonsense")
+    assert "„Mitarbeiterin/Mitarbeiter“ nicht per Einladung" in await admin.ask(
+        f"/revoke {STAFF} Mitarbeiterin/Mitarbeiter"
+    )
+    how = await admin.ask("/revoke nonsense")
+    assert how.startswith("Nenn die Person und die Rolle") and "Beirat" in how
+    admin.language = "en"
+    await admin.ask("/language en")
+    listing = await admin.ask("/roles")
+    assert f"• administrator: {ADMIN} (from the configuration)" in listing
+    assert "Name the person and the role" in await admin.ask("/revoke telegram:50")
     async with app.sessions() as session:
         actions = [e.action for e in await session.scalars(select(AuditEntry))]
     assert {"invite", "grant", "revoke"} <= set(actions)
+
+
+async def test_a_revoked_board_member_is_told_in_their_language(
+    app: App, dispatcher: Dispatcher
+) -> None:
+    admin = Chat(dispatcher, user=ADMIN)
+    bea = Chat(dispatcher, user="console:bea", surface=CONSOLE)
+    await bea.ask(f"/join {await new_code(app, 'board')}")
+    assert "/digest" in await bea.ask("/help")
+    await admin.ask("/revoke console:bea Beirat")
+    told = await bea.ask("/start")
+    assert "Du hast die Rolle „Beirat“ nicht mehr." in told
+    assert "keinen wöchentlichen Rückmeldungs-Digest" in told and "/digest" in told
+    assert "/digest" not in await bea.ask("/help")
+    assert "Beirat" not in await bea.ask("/start")  # told once
+
+    ben = Chat(dispatcher, user="console:ben", surface=CONSOLE, language="en")
+    await ben.ask("/language en")
+    await ben.ask(f"/join {await new_code(app, 'admin')}")
+    await admin.ask("/revoke console:ben administrator")
+    told = await ben.ask("/help")
+    assert "You no longer have the role “administrator”." in told
+    assert "no longer manage roles" in told and "/inbox, /answer and /announce" in told
+    assert "/roles" not in told.split("/help shows what you can do now.")[1]
 
 
 def role_holders() -> dict[Role, str]:
