@@ -14,7 +14,7 @@ from storage.models import AuditEntry, Invite, RoleGrant, utcnow
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 """Letters and digits nobody mistakes for another: no 0/O, 1/I/L."""
-CODE_GROUPS, GROUP_LENGTH = 4, 4  # ABCD-EFGH-JKMN-PQRS: 16 of 31 characters, 79 bits
+CODE_GROUPS, GROUP_LENGTH = 5, 4  # ABCD-EFGH-JKMN-PQRS-TUVW: 20 of 31 characters, 99 bits
 MAX_VALIDITY = timedelta(days=30)
 """The longest an invite code may stay valid."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -14,10 +15,11 @@ from bot.core.dispatcher import Dispatcher
 from bot.core.events import Surface
 from bot.core.roles import Role
 from bot.runtime.app import App
-from bot.runtime.config import Config
+from bot.runtime.config import Config, load_config
 from storage import roles
 from storage.models import AuditEntry, Invite
 from tests.harness import Chat, dispatcher_for, with_roles
+from tests.shell import klbot
 
 pytestmark = pytest.mark.both_databases
 
@@ -159,3 +161,40 @@ async def test_every_restricted_command_is_refused_to_every_role_lacking_it(
             answer = await Chat(dispatcher, user=identity).ask(f"/{command.name} x")
             refused = "nur" in answer and "zur Verfügung" in answer
             assert refused == (not command.roles & held), (command.name, role, answer)
+
+
+def test_the_shell_invites_for_a_duration_and_acts_as_the_person_at_it(
+    env: dict[str, str],
+) -> None:
+    ana = {**env, "SUDO_USER": "", "LOGNAME": "ana", "USER": "ana"}
+    for bad in ("1x", "30", "0m", "soon"):
+        done = klbot(ana, "invite", "--role", "board", "--expires", bad)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done
+        assert "a duration like 1w, 7d, 12h or 90m" in done.stderr and not done.stdout
+    assert "at most 30d" in klbot(ana, "invite", "--role", "board", "--expires", "5w").stderr
+    done = klbot(ana, "invite", "--role", "board", "--expires", "1w")
+    code = done.stdout.split()[1]
+    assert "(one use, role board member, valid until " in done.stderr
+    assert "Rolle „Beirat“" in klbot(ana, "ask", f"/join {code.lower()}").stdout
+    today = datetime.now(ZoneInfo("Europe/Berlin")).strftime("%d.%m.%Y")
+    listing = klbot(ana, "roles").stdout
+    assert f"board member\tconsole:ana\tby invitation of {today}" in listing
+
+    root_for_bea = {**env, "SUDO_USER": "bea", "LOGNAME": "root", "USER": "root"}
+    done = klbot(root_for_bea, "roles", "--revoke", "console:ana", "Beirat")
+    assert done.stdout == "console:ana no longer has the role 'board member'; they have been told\n"
+    assert "Du hast die Rolle „Beirat“ nicht mehr" in klbot(ana, "ask", "/start").stdout
+    again = klbot(root_for_bea, "roles", "--revoke", "console:ana", "board")
+    assert again.returncode == 2 and "holds no role 'board member' by invitation" in again.stderr
+    assert "is not a role" in klbot(ana, "roles", "--revoke", "console:ana", "king").stderr
+
+    async def actors() -> dict[str, str]:
+        config = load_config(None, env={"KLBOT_DATABASE_URL": env["KLBOT_DATABASE_URL"]})
+        async with App.open(config) as app, app.sessions() as session:
+            return {e.action: e.actor for e in await session.scalars(select(AuditEntry))}
+
+    assert asyncio.run(actors()) == {
+        "invite": "console:ana",
+        "grant": "invite:1",
+        "revoke": "console:bea",
+    }
