@@ -81,6 +81,8 @@ async def test_an_invited_board_member_gets_the_weekly_digest_and_citizens_none(
     citizen = await Chat(dispatcher, user="telegram:77").ask("/digest")
     assert "/digest" in citizen and "nur" in citizen and "Digest:" not in citizen
     assert "nur" in await Chat(dispatcher, user="telegram:77").ask("/show F-AAAAAA")
+    unknown = await Chat(dispatcher, user=BOARD).ask("/show F-AAAAAA")
+    assert unknown == "Eine Rückmeldung F-AAAAAA gibt es nicht. /digest nennt die neuesten."
 
 
 async def test_an_empty_week_says_so(dispatcher: Dispatcher) -> None:

@@ -33,6 +33,7 @@ to open what the digest names."""
 NONE_FOUND = Text("No matching feedback.")
 LISTED = Text("Feedback ({filters}):")
 UNKNOWN_REFERENCE = Text("There is no feedback {reference}. /inbox lists the newest.")
+UNKNOWN_TO_BOARD = Text("There is no feedback {reference}. /digest names the newest.")
 SHOWN = Text(
     "{reference} · {when} · {topic} · rating: {rating} · status: {status}\nFrom: "
     "{who}\n\n{body}{answer}"
@@ -95,7 +96,10 @@ async def inbox(ctx: Context) -> Reply:
 
 async def _find(ctx: Context, reference: str) -> Feedback | Reply:
     row = await store.find(ctx.session, reference=reference)
-    return row if row is not None else ctx.reply(UNKNOWN_REFERENCE, reference=reference)
+    if row is not None:
+        return row
+    unknown = UNKNOWN_REFERENCE if Role.STAFF in ctx.roles else UNKNOWN_TO_BOARD
+    return ctx.reply(unknown, reference=reference)
 
 
 async def _show(ctx: Context, reference: str) -> Reply:
