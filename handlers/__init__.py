@@ -10,6 +10,7 @@ def all_routers() -> list[Router]:
     """Every feature's routers, in the order ``/help`` lists their commands."""
     from handlers.announcements import compose, scheduled
     from handlers.catalogue import chat as catalogue
+    from handlers.digest import chat as digest
     from handlers.feedback import chat as feedback
     from handlers.feedback import staff as feedback_staff
     from handlers.privacy import chat as privacy
@@ -32,6 +33,7 @@ def all_routers() -> list[Router]:
         questions.router,
         gaps.router,
         status.router,
+        digest.router,
         feedback_staff.router,
         compose.router,
         scheduled.router,

@@ -7,7 +7,7 @@ import pytest
 from bot.runtime.app import App
 from bot.runtime.config import Config, load_config
 from storage.db import head_revision
-from tests.harness import Chat, dispatcher_for
+from tests.harness import Chat, dispatcher_for, with_roles
 
 
 async def test_start_greets_in_german_by_default_and_points_to_help_and_privacy(
@@ -61,6 +61,29 @@ async def test_staff_see_and_may_use_staff_commands(db_url: str) -> None:
         assert f"Schema {head_revision()}" in await staff.ask("/status")
         refused = await citizen.ask("/status")
         assert "nur Mitarbeitenden" in refused and "Schema" not in refused
+
+
+async def test_board_and_staff_each_get_their_own_help(app: App, config: Config) -> None:
+    roles = {"board": ["telegram:5"], "staff": ["telegram:6"], "admin": ["telegram:4"]}
+    dispatcher = dispatcher_for(app, with_roles(config, **roles))
+    board = await Chat(dispatcher, user="telegram:5").ask("/help")
+    everyone, own = board.split("Für den Beirat:")
+    assert "/start – " in everyone and "/digest" not in everyone
+    assert "/digest – der Rückmeldungs-Digest der letzten 7 Tage" in own
+    assert "/show – " in own and "jede Woche den Rückmeldungs-Digest" in own
+    assert "/inbox" not in board and "Für Mitarbeitende" not in board
+    assert "/show F-" in await Chat(dispatcher, user="telegram:5").ask("/help show")
+
+    english = await Chat(dispatcher, user="telegram:5", language="en").ask("/help")
+    assert "For the board:\n/digest – the feedback digest of the last 7 days" in english
+    assert "you receive the feedback digest every week" in english
+
+    staff = await Chat(dispatcher, user="telegram:6").ask("/help")
+    assert "Für Mitarbeitende:" in staff and "Für den Beirat" not in staff
+    assert "/inbox" in staff.split("Für Mitarbeitende:")[1] and "/digest" in staff
+    admin = await Chat(dispatcher, user="telegram:4", language="en").ask("/help")
+    staff_part, admin_part = admin.split("For staff:")[1].split("For administrators:")
+    assert "/inbox" in staff_part and "/roles" in admin_part and "/roles" not in staff_part
 
 
 async def test_help_about_one_command_shows_an_example(chat: Chat) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import os
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, NoReturn, TypeVar
@@ -20,10 +21,21 @@ T = TypeVar("T")
 
 
 def default_user() -> str:
+    """The login name of the person at the shell: under ``sudo`` the one who called it
+    (not ``root``), else the login name, else ``console``."""
+    called_by = os.environ.get("SUDO_USER", "").strip()
+    if called_by and called_by != "root":
+        return called_by
     try:
         return getpass.getuser()
     except (OSError, KeyError):
         return "console"
+
+
+def shell_identity(user: str | None = None) -> str:
+    """The identity a ``klbot`` command acts as: ``console:NAME`` (default: your login
+    name), the one ``klbot chat`` talks as, so replies and reports meet there."""
+    return f"console:{user or default_user()}"
 
 
 def _check_user(_ctx: click.Context, _param: click.Parameter, value: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from enum import StrEnum
 
+from bot.core.i18n import Text
 from bot.runtime.config import RolesSection
 
 
@@ -13,6 +14,14 @@ class Role(StrEnum):
     STAFF = "staff"
     BOARD = "board"
     ADMIN = "admin"
+
+
+ROLE_NAMES = {
+    Role.ADMIN: Text("administrator"),
+    Role.STAFF: Text("staff member"),
+    Role.BOARD: Text("board member"),
+}
+"""What a role is called wherever people read it (“Rolle „Beirat““)."""
 
 
 def roles_for(

@@ -6,8 +6,10 @@ import logging
 from datetime import UTC, datetime
 
 from bot.core.i18n import Plural, Text
+from bot.core.roles import Role
 from bot.knowledge.schema import KnowledgeBase
 from bot.runtime.config import Config
+from handlers.roles.service import holders, language_of
 from handlers.subscriptions.topics import topic_key
 from storage import Session, announcements, outbox, people, subscriptions
 from storage.models import Announcement
@@ -43,12 +45,8 @@ def resolve_audience(audience: str, kb: KnowledgeBase) -> str | None:
 async def audience_of(session: Session, audience: str, config: Config) -> dict[str, str]:
     """Chat → language for everyone the audience reaches."""
     if audience in ("board", "staff"):
-        members = config.roles.board if audience == "board" else config.roles.staff
-        chats = {}
-        for identity in [*members, *(config.roles.admin if audience == "staff" else [])]:
-            person = await people.find_person(session, identity=identity)
-            chats[identity] = (person.language if person else None) or config.bot.default_language
-        return chats
+        members = await holders(session, config, Role(audience))
+        return {identity: await language_of(session, config, identity) for identity in members}
     topic = None if audience == "all" else audience.removeprefix("topic:")
     return await subscriptions.recipients(session, topic=topic)
 

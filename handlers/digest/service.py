@@ -1,16 +1,20 @@
-"""The feedback digest board members receive on a schedule."""
+"""The feedback digest: board members receive it weekly and ask for it with /digest."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.i18n import Plural, Text
+from bot.core.roles import Role
 from bot.knowledge.service import Knowledge
 from bot.runtime.config import Config
 from handlers.feedback.chat import TOPIC_NAMES
-from storage import Session, Sessions, outbox, people
+from handlers.feedback.staff import Show
+from handlers.roles.service import holders, language_of
+from storage import Session, Sessions, outbox
 from storage import feedback as store
 
 log = logging.getLogger(__name__)
@@ -22,17 +26,28 @@ HEADER = Plural(
 EMPTY = Text("Feedback digest: no new feedback in the last {days} days.")
 PER_TOPIC = Text("By topic (count · average rating):")
 RECENT = Text("Recent comments:")
+OPEN_ONE = Text("To read one in full, send /show {reference} or press its button.")
+PERIOD = timedelta(days=7)
+"""The span a digest covers, on schedule and on demand."""
+
+
+@dataclass(frozen=True)
+class Digest:
+    """A digest's text and a button to open each piece of feedback it names."""
+
+    text: str
+    buttons: list[list[list[str]]] = field(default_factory=list)
 
 
 async def compose(
     session: Session, *, knowledge: Knowledge, lang: str, since: datetime, recent: int
-) -> str:
-    """The digest text for feedback since ``since``, in ``lang``."""
+) -> Digest:
+    """The digest of feedback since ``since``, in ``lang``."""
     days = max(1, round((datetime.now(since.tzinfo) - since) / timedelta(days=1)))
     stats = await store.stats(session, since=since)
     total = sum(entry.count for entry in stats)
     if not total:
-        return EMPTY(lang, days=days)
+        return Digest(EMPTY(lang, days=days))
     kb = (await knowledge.current(session)).kb
     names = {f"project:{p.id}": p.name.get(lang) for p in kb.projects}
     names |= {topic: name(lang) for topic, name in TOPIC_NAMES.items()}
@@ -44,19 +59,21 @@ async def compose(
     if latest:
         lines += ["", RECENT(lang)]
         lines += [f"• {row.reference}: „{' '.join(row.text.split())[:200]}“" for row in latest]
-    return "\n".join(lines)
+        lines += ["", OPEN_ONE(lang, reference=latest[0].reference)]
+    buttons = [[[row.reference, Show(row.reference).pack()]] for row in latest]
+    return Digest("\n".join(lines), buttons)
 
 
 async def send_to_board(
     session: Session, *, config: Config, knowledge: Knowledge, now: datetime
 ) -> int:
-    """Owe every board member this period's digest, once each; returns how many were queued."""
-    since = now - timedelta(days=7)
+    """Owe every board member (configured or invited) this period's digest, once each;
+    returns how many were queued."""
+    since = now - PERIOD
     queued = 0
-    for identity in config.roles.board:
-        person = await people.find_person(session, identity=identity)
-        lang = (person.language if person else None) or config.bot.default_language
-        text = await compose(
+    for identity in await holders(session, config, Role.BOARD):
+        lang = await language_of(session, config, identity)
+        digest = await compose(
             session,
             knowledge=knowledge,
             lang=lang,
@@ -64,7 +81,9 @@ async def send_to_board(
             recent=config.feedback.digest_recent,
         )
         key = f"digest:{now:%Y-%m-%dT%H:%M}:{identity}"
-        queued += await outbox.enqueue(session, chat=identity, text=text, dedupe_key=key)
+        queued += await outbox.enqueue(
+            session, chat=identity, text=digest.text, buttons=digest.buttons, dedupe_key=key
+        )
     return queued
 
 

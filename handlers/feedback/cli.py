@@ -67,12 +67,13 @@ def digest(config: Config, send: bool) -> None:
         if send:
             return f"digest queued for {counted(await app.send_digest(now), 'board member')}"
         async with app.sessions() as session:
-            return await compose(
+            digest = await compose(
                 session,
                 knowledge=app.services.knowledge,
                 lang=config.bot.default_language,
                 since=now - timedelta(days=7),
                 recent=config.feedback.digest_recent,
             )
+            return digest.text
 
     click.echo(with_app(config, work))

@@ -27,15 +27,20 @@ class Show(ButtonData, prefix="fbs"):
 
 
 STAFF = [Role.STAFF]
+READERS = [Role.STAFF, Role.BOARD]
+"""Who may read a piece of feedback: staff, and the board (read-only, without the sender)
+to open what the digest names."""
 NONE_FOUND = Text("No matching feedback.")
 LISTED = Text("Feedback ({filters}):")
 UNKNOWN_REFERENCE = Text("There is no feedback {reference}. /inbox lists the newest.")
+UNKNOWN_TO_BOARD = Text("There is no feedback {reference}. /digest names the newest.")
 SHOWN = Text(
     "{reference} · {when} · {topic} · rating: {rating} · status: {status}\nFrom: "
     "{who}\n\n{body}{answer}"
 )
 ANSWERED_WITH = Text("\n\nAnswer: {answer}")
 PSEUDONYM = Text("person {id} (no permission to contact)")
+NOT_FOR_BOARD = Text("not shown to the board")
 ANONYMOUS = Text("anonymous (deleted or anonymised)")
 ANSWER_TO_CITIZEN = Text("KL.digital's answer to your feedback {reference}:\n\n{answer}")
 ANSWER_SENT = Text("Answer to {reference} saved and sent to the person.")
@@ -91,20 +96,26 @@ async def inbox(ctx: Context) -> Reply:
 
 async def _find(ctx: Context, reference: str) -> Feedback | Reply:
     row = await store.find(ctx.session, reference=reference)
-    return row if row is not None else ctx.reply(UNKNOWN_REFERENCE, reference=reference)
+    if row is not None:
+        return row
+    unknown = UNKNOWN_REFERENCE if Role.STAFF in ctx.roles else UNKNOWN_TO_BOARD
+    return ctx.reply(unknown, reference=reference)
 
 
 async def _show(ctx: Context, reference: str) -> Reply:
     row = await _find(ctx, reference)
     if isinstance(row, Reply):
         return row
-    store.set_status(row, "read")
-    if row.may_contact and row.person_id is not None:
+    if Role.STAFF not in ctx.roles:  # the board reads without changing or seeing who
+        who = ctx.t(NOT_FOR_BOARD)
+    elif row.may_contact and row.person_id is not None:
         who = ", ".join(await store.identities_of(ctx.session, person_id=row.person_id))
     elif row.person_id is not None:
         who = ctx.t(PSEUDONYM, id=row.person_id)
     else:
         who = ctx.t(ANONYMOUS)
+    if Role.STAFF in ctx.roles:
+        store.set_status(row, "read")
     return ctx.reply(
         SHOWN,
         reference=row.reference,
@@ -121,7 +132,7 @@ async def _show(ctx: Context, reference: str) -> Reply:
 @router.command(
     "show",
     description=Text("show one piece of feedback"),
-    roles=STAFF,
+    roles=READERS,
     args=Args.REQUIRED,
     usage=Text("/show F-7K3QX2"),
 )
@@ -129,7 +140,7 @@ async def show(ctx: Context) -> Reply:
     return await _show(ctx, ctx.args.split()[0])
 
 
-@router.callback(Show, roles=STAFF)
+@router.callback(Show, roles=READERS)
 async def show_button(ctx: Context) -> Reply:
     return await _show(ctx, ctx.pressed(Show).reference)
 

@@ -7,18 +7,14 @@ from datetime import UTC, datetime, timedelta
 from bot.core.context import Context
 from bot.core.events import Identity, Reply
 from bot.core.i18n import Text
-from bot.core.roles import Role
+from bot.core.roles import ROLE_NAMES, Role
 from bot.core.router import Args, Router
+from handlers.roles import service
 from storage import roles as store
 
 router = Router("roles")
 
 MAX_FAILED_JOINS = 5
-ROLE_NAMES = {
-    "staff": Text("staff"),
-    "board": Text("board"),
-    "admin": Text("administrator"),
-}
 JOINED = Text("Welcome! You now have the role “{role}”. /help shows what you can do with it.")
 BAD_CODE = Text("This code is invalid, expired or already used.")
 TOO_MANY = Text(
@@ -26,13 +22,15 @@ TOO_MANY = Text(
     "try again at {time} at the latest."
 )
 LIST = Text("Roles (from the configuration and by invitation):")
-FROM_CONFIG = Text("configuration")
 REVOKED = Text("{identity} no longer has the role “{role}”.")
 NOT_GRANTED = Text(
     "{identity} does not hold “{role}” by invitation. Roles from the "
     "configuration are changed there."
 )
-REVOKE_USAGE = Text("Like this: /revoke telegram:123 staff")
+REVOKE_USAGE = Text("/revoke telegram:123 board")
+REVOKE_HOW = Text(
+    "Name the person and the role, for example: /revoke telegram:123 board (roles: {roles})."
+)
 
 
 @router.command(
@@ -50,10 +48,10 @@ async def join(ctx: Context) -> Reply:
     if failed >= MAX_FAILED_JOINS:
         again = (datetime.now(UTC) + timedelta(hours=1)).astimezone(ctx.zone)
         return ctx.reply(TOO_MANY, time=again.strftime("%H:%M"))
-    role = await store.redeem(ctx.session, code=ctx.args.split()[0], identity=identity)
+    role = await store.redeem(ctx.session, code=ctx.args, identity=identity)
     if role is None:
         return ctx.reply(BAD_CODE)
-    return ctx.reply(JOINED, role=ctx.t(ROLE_NAMES[role]))
+    return ctx.reply(JOINED, role=ctx.t(ROLE_NAMES[Role(role)]))
 
 
 @router.command(
@@ -63,14 +61,12 @@ async def join(ctx: Context) -> Reply:
 )
 async def roles(ctx: Context) -> Reply:
     lines = [ctx.t(LIST)]
-    configured = ctx.config.roles
-    for role in ("admin", "staff", "board"):
-        for identity in getattr(configured, role):
-            lines.append(f"• {role}: {identity} ({ctx.t(FROM_CONFIG)})")
+    for role in ROLE_NAMES:
+        for identity in getattr(ctx.config.roles, role.value):
+            lines.append(f"• {ctx.t(ROLE_NAMES[role])}: {identity} ({ctx.t(service.FROM_CONFIG)})")
     for grant in await store.grants(ctx.session):
-        lines.append(
-            f"• {grant.role}: {grant.identity} ({grant.granted_by}, {grant.created_at:%d.%m.%Y})"
-        )
+        how = service.granted_how(grant, ctx.lang, ctx.zone)
+        lines.append(f"• {ctx.t(ROLE_NAMES[Role(grant.role)])}: {grant.identity} ({how})")
     return ctx.reply("\n".join(lines))
 
 
@@ -82,13 +78,18 @@ async def roles(ctx: Context) -> Reply:
     usage=REVOKE_USAGE,
 )
 async def revoke(ctx: Context) -> Reply:
-    parts = ctx.args.split()
-    if len(parts) != 2 or parts[1] not in ROLE_NAMES:
-        return ctx.reply(REVOKE_USAGE)
+    who, _, word = ctx.args.strip().partition(" ")
+    role = service.role_named(word)
     try:
-        identity = str(Identity.parse(parts[0]))
+        identity = str(Identity.parse(who))
     except ValueError:
-        return ctx.reply(REVOKE_USAGE)
-    if not await store.revoke(ctx.session, identity=identity, role=parts[1], by=ctx.chat):
-        return ctx.reply(NOT_GRANTED, identity=identity, role=parts[1])
-    return ctx.reply(REVOKED, identity=identity, role=parts[1])
+        identity = ""
+    if role is None or not identity:
+        names = ", ".join(ctx.t(name) for name in ROLE_NAMES.values())
+        return ctx.reply(REVOKE_HOW, roles=names)
+    name = ctx.t(ROLE_NAMES[role])
+    if not await service.revoke(
+        ctx.session, ctx.config, identity=identity, role=role, by=str(ctx.message.sender)
+    ):
+        return ctx.reply(NOT_GRANTED, identity=identity, role=name)
+    return ctx.reply(REVOKED, identity=identity, role=name)

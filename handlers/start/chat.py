@@ -8,7 +8,8 @@ from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import LANGUAGES, Text
-from bot.core.router import Args, Router
+from bot.core.roles import Role
+from bot.core.router import Args, Command, Router
 from storage import people
 
 router = Router("start")
@@ -28,6 +29,16 @@ GREETING = Text(
 )
 HELP_HEADER = Text("Here is what I can do for you:")
 HELP_FOOTER = Text("You can also simply write me a question.")
+HELP_SECTIONS = {
+    Role.BOARD: Text("For the board:"),
+    Role.STAFF: Text("For staff:"),
+    Role.ADMIN: Text("For administrators:"),
+}
+"""The headings of the commands only a role may use, in the order /help shows them."""
+BOARD_RECEIVES = Text(
+    "As a board member you receive the feedback digest every week and the news "
+    "KL.digital sends to the board."
+)
 HELP_ONE = Text("/{name} – {description}\nExample: {usage}")
 HELP_UNKNOWN = Text(
     "I have no help on /{name} – it is not a command you can use. /help lists them all."
@@ -62,9 +73,22 @@ async def help_(ctx: Context) -> Reply:
                 )
         return ctx.reply(HELP_UNKNOWN, name=name)
     lines = [ctx.t(HELP_HEADER), ""]
-    lines += [f"/{command.name} – {ctx.t(command.description)}" for command in ctx.commands]
+    lines += [_listed(ctx, c) for c in ctx.commands if not c.roles]
+    shown: set[str] = set()
+    for role, heading in HELP_SECTIONS.items():
+        if role not in ctx.roles:
+            continue
+        own = [c for c in ctx.commands if role in c.roles and c.name not in shown]
+        lines += ["", ctx.t(heading), *(_listed(ctx, c) for c in own)]
+        shown |= {c.name for c in own}
+        if role is Role.BOARD and ctx.config.feedback.digest:
+            lines.append(ctx.t(BOARD_RECEIVES))
     lines += ["", ctx.t(HELP_FOOTER)]
     return ctx.reply("\n".join(lines))
+
+
+def _listed(ctx: Context, command: Command) -> str:
+    return f"/{command.name} – {ctx.t(command.description)}"
 
 
 @router.command(
