@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -34,6 +35,13 @@ def staffed(config: Config) -> Config:
 @pytest.fixture
 def dispatcher(app: App, config: Config) -> Dispatcher:
     return dispatcher_for(app, staffed(config))
+
+
+def reference_in(text: str) -> str:
+    """The feedback reference (``F-7K3QX2``) a reply names."""
+    found = re.search(r"F-[A-Z0-9]{6}", text)
+    assert found is not None, text
+    return found.group()
 
 
 async def stored(app: App) -> list[Feedback]:
@@ -103,6 +111,7 @@ async def test_feedback_in_one_message(app: App) -> None:
     assert "F-" in await chat.ask("/feedback Bitte mehr Sitzbänke mit WLAN!")
     rows = await stored(app)
     assert rows[0].text == "Bitte mehr Sitzbänke mit WLAN!" and rows[0].topic == "general"
+    assert not rows[0].may_contact  # until the person says yes
 
 
 async def test_too_long_text_is_refused_and_nothing_is_stored(app: App) -> None:
@@ -130,18 +139,19 @@ async def test_per_person_limit(app: App) -> None:
 
 async def test_staff_answer_reaches_the_citizen(app: App, dispatcher: Dispatcher) -> None:
     citizen = Chat(dispatcher, user="console:ana", surface=Surface(buttons=False, push=False))
-    reference = (await citizen.ask("/feedback Wann kommt das nächste Projekt?")).split()[-1][:-1]
+    reference = reference_in(await citizen.ask("/feedback Wann kommt das nächste Projekt?"))
+    assert "darf sich" in await citizen.ask("1")  # yes, staff may answer
     staff = Chat(dispatcher, user=STAFF)
     listing = await staff.ask("/inbox")
-    assert reference in listing and "new: Wann kommt" in listing
+    assert reference in listing and "neu: Wann kommt" in listing
     shown = await staff.press(reference)
-    assert "Status: read" in shown and "console:ana" not in shown and "Person" in shown
+    assert "Status: gelesen" in shown and "console:ana" in shown
     assert "an die Person geschickt" in await staff.ask(f"/answer {reference} Bald, versprochen!")
     nxt = await citizen.ask("/start")
     assert f"Antwort von KL.digital auf deine Rückmeldung {reference}" in nxt
     assert "Bald, versprochen!" in nxt
     assert "Bald" not in await citizen.ask("/start")  # delivered once
-    assert "geschlossen" in await staff.ask(f"/close {reference}")
+    assert "erledigt" in await staff.ask(f"/close {reference}")
     assert reference in await staff.ask("/inbox closed")
     assert "1 · –" in await staff.ask("/fbstats")
 
@@ -153,12 +163,20 @@ async def test_staff_see_the_identity_only_with_consent(app: App, dispatcher: Di
     await citizen.press("5")
     await citizen.ask("Gern zurückrufen")
     await citizen.press("Ja")
-    reference = (await citizen.press("Absenden")).split()[-1][:-1]
+    reference = reference_in(await citizen.press("Absenden"))
     assert "telegram:77" in await Chat(dispatcher, user=STAFF).ask(f"/show {reference}")
 
 
 @pytest.mark.parametrize(
-    "command", ["/inbox", "/show F-AAAAAA", "/answer F-AAAAAA x", "/close F-AAAAAA", "/fbstats"]
+    "command",
+    [
+        "/inbox",
+        "/show F-AAAAAA",
+        "/answer F-AAAAAA x",
+        "/close F-AAAAAA",
+        "/reopen F-AAAAAA",
+        "/fbstats",
+    ],
 )
 @pytest.mark.parametrize("user", ["telegram:5", BOARD])
 async def test_citizens_and_board_cannot_use_staff_commands(
@@ -173,7 +191,9 @@ async def test_export_round_trips_through_csv_and_json(app: App) -> None:
     for text in (tricky, '=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)"):
         await chat.ask(f"/feedback {text}")
     async with app.sessions() as session:
-        records = as_records(reversed(await store.search(session, limit=None)), "Europe/Berlin")
+        filed = await store.search(session, limit=None)
+        answers = await store.answers_to(session, [row.id for row in filed])
+        records = as_records(reversed(filed), answers, "Europe/Berlin")
     rows = list(csv.DictReader(io.StringIO(to_csv(records), newline="")))
     assert [row["text"] for row in rows] == [
         tricky,
