@@ -223,6 +223,7 @@ async def test_deleteme_can_anonymise_feedback_instead(app: App, config: Config)
     await ana.press("Ja")
     reference = (await ana.press("Absenden")).split()[-1].rstrip(".")
     assert ANA in await staff.ask(f"/show {reference}")  # she agreed to be contacted
+    assert "geschickt" in await staff.ask(f"/answer {reference} Gern, wann passt es?")
     assert "werden anonymisiert" in await ana.ask("/deleteme")
     assert "; 1 Rückmeldung anonymisiert." in await ana.press("Ja, alles löschen")
     shown = await staff.ask(f"/show {reference}")
@@ -230,6 +231,7 @@ async def test_deleteme_can_anonymise_feedback_instead(app: App, config: Config)
     async with app.sessions() as session:
         row = await session.scalar(select(Feedback))
         assert row is not None and row.person_id is None and not row.may_contact
+        assert await session.scalar(select(func.count()).select_from(FeedbackAnswer)) == 0
         assert await session.scalar(select(func.count()).select_from(Person)) == 1  # staff
 
 

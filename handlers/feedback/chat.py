@@ -199,7 +199,8 @@ async def what_was_missing(ctx: Context) -> Reply:
     await ctx.end_conversation()
     if refused := await limit_reached(ctx):
         return refused
-    return await file(
+    notice = await first_time_line(ctx)
+    filed = await file(
         ctx,
         topic=BOT,
         rating=None,
@@ -207,6 +208,7 @@ async def what_was_missing(ctx: Context) -> Reply:
         contact=None,
         about_answer=answer_id if isinstance(answer_id, int) else None,
     )
+    return Reply(notice + filed.text, filed.buttons)
 
 
 @router.callback(Answer, conversation=CONVERSATION, stale=STALE)
