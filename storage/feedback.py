@@ -11,9 +11,11 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Feedback, PersonIdentity, utcnow
+from storage.models import AnswerLog, Feedback, FeedbackAnswer, PersonIdentity
 
 STATUSES = ("new", "read", "answered", "closed")
+UNKNOWN_AUTHOR = "(unknown)"
+"""The author of answers given before klbot kept who answered (migration 0014)."""
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -38,8 +40,15 @@ async def add_feedback(
     text: str,
     language: str,
     may_contact: bool,
+    about_answer: int | None = None,
 ) -> Feedback:
-    """File feedback under a fresh short reference (``F-7K3QX2``)."""
+    """File feedback under a fresh short reference (``F-7K3QX2``); ``about_answer``: the
+    logged answer (``answers.id``) it says was missing something."""
+    about_entry = (
+        await session.scalar(select(AnswerLog.entry_id).where(AnswerLog.id == about_answer))
+        if about_answer is not None
+        else None
+    )
     for _ in range(10):
         row = Feedback(
             reference=_reference(),
@@ -51,6 +60,7 @@ async def add_feedback(
             language=language,
             may_contact=may_contact,
             status="new",
+            about_entry=about_entry,
         )
         try:
             async with session.begin_nested():
@@ -103,10 +113,51 @@ def set_status(feedback: Feedback, status: str) -> None:
         feedback.status = status
 
 
-def record_answer(feedback: Feedback, answer: str) -> None:
-    feedback.answer = answer
-    feedback.answered_at = utcnow()
+async def reopen(session: AsyncSession, feedback: Feedback) -> None:
+    """Take closed feedback back: answered if it has an answer, read otherwise."""
+    answered = await session.scalar(
+        select(func.count()).where(FeedbackAnswer.feedback_id == feedback.id)
+    )
+    feedback.status = "answered" if answered else "read"
+
+
+async def add_answer(
+    session: AsyncSession, feedback: Feedback, *, text: str, author: str
+) -> FeedbackAnswer:
+    """Keep one more answer in the feedback's history and mark it answered."""
+    row = FeedbackAnswer(feedback_id=feedback.id, text=text, author=author)
+    session.add(row)
+    await session.flush()
     set_status(feedback, "answered")
+    return row
+
+
+async def answers_to(
+    session: AsyncSession, feedback_ids: Sequence[int]
+) -> dict[int, list[FeedbackAnswer]]:
+    """The answers to each of ``feedback_ids``, oldest first (an empty list if none)."""
+    found: dict[int, list[FeedbackAnswer]] = {feedback_id: [] for feedback_id in feedback_ids}
+    for start in range(0, len(feedback_ids), 500):  # within every database's parameter limit
+        query = (
+            select(FeedbackAnswer)
+            .where(FeedbackAnswer.feedback_id.in_(feedback_ids[start : start + 500]))
+            .order_by(FeedbackAnswer.created_at, FeedbackAnswer.id)
+        )
+        for row in await session.scalars(query):
+            found[row.feedback_id].append(row)
+    return found
+
+
+async def set_contact(
+    session: AsyncSession, *, reference: str, person_id: int, allowed: bool
+) -> Feedback | None:
+    """Record whether the person who filed ``reference`` may be contacted about it;
+    ``None`` if it is not (or no longer) theirs."""
+    row = await find(session, reference=reference)
+    if row is None or row.person_id != person_id:
+        return None
+    row.may_contact = allowed
+    return row
 
 
 async def identities_of(session: AsyncSession, *, person_id: int) -> list[str]:

@@ -34,6 +34,7 @@ __all__ = [
     "CallbackToken",
     "Conversation",
     "Feedback",
+    "FeedbackAnswer",
     "Invite",
     "KnowledgeVectors",
     "KnowledgeVersion",
@@ -195,9 +196,24 @@ class Feedback(Base):
     language: Mapped[str] = mapped_column(String(8))
     may_contact: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
-    answer: Mapped[str | None] = mapped_column(Text)
-    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    about_entry: Mapped[str | None] = mapped_column(String(200))
+    """The knowledge-base entry of the answer this feedback says was missing something."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class FeedbackAnswer(Base):
+    """One answer staff sent to a piece of feedback; every answer is kept, in order."""
+
+    __tablename__ = "feedback_answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    feedback_id: Mapped[int] = mapped_column(
+        ForeignKey("feedback.id", ondelete="CASCADE"), index=True
+    )
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(320))
+    """The identity of the staff member who answered (``telegram:2``)."""
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class Subscription(Base):

@@ -13,6 +13,7 @@ from storage.models import (
     AuditEntry,
     Conversation,
     Feedback,
+    FeedbackAnswer,
     Invite,
     OutboxMessage,
     PendingChoice,
@@ -44,6 +45,7 @@ class PersonData:
     roles: list[dict[str, Any]] = field(default_factory=list)
     subscriptions: list[dict[str, Any]] = field(default_factory=list)
     feedback: list[dict[str, Any]] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)
     conversations: list[dict[str, Any]] = field(default_factory=list)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
 
@@ -89,8 +91,10 @@ async def collect(session: AsyncSession, *, person_id: int, chat: str | None = N
         {"chat": s.chat, "topic": s.topic, "language": s.language, "since": (s.created_at)}
         for s in subscriptions
     ]
-    feedback = await session.scalars(
-        select(Feedback).where(Feedback.person_id == person_id).order_by(Feedback.id)
+    feedback = list(
+        await session.scalars(
+            select(Feedback).where(Feedback.person_id == person_id).order_by(Feedback.id)
+        )
     )
     data.feedback = [
         {
@@ -101,10 +105,18 @@ async def collect(session: AsyncSession, *, person_id: int, chat: str | None = N
             "text": f.text,
             "may_contact": f.may_contact,
             "status": f.status,
-            "answer": f.answer,
-            "answered_at": (f.answered_at),
         }
         for f in feedback
+    ]
+    references = {f.id: f.reference for f in feedback}
+    answers = await session.scalars(
+        select(FeedbackAnswer)
+        .where(FeedbackAnswer.feedback_id.in_(references))
+        .order_by(FeedbackAnswer.created_at, FeedbackAnswer.id)
+    )
+    data.answers = [
+        {"reference": references[a.feedback_id], "created_at": (a.created_at), "text": a.text}
+        for a in answers
     ]
     conversations = await session.scalars(
         select(Conversation).where(Conversation.person_id == person_id)
@@ -133,7 +145,8 @@ ERASED = "(gelöscht/erased)"
 
 
 async def _forget_in_records(session: AsyncSession, names: list[str]) -> None:
-    """The audit log and used invites keep what happened, but no longer who it was."""
+    """The audit log, used invites and staff's answers keep what happened, but no longer
+    who it was."""
     for name in names:
         await session.execute(
             update(AuditEntry).where(AuditEntry.actor == name).values(actor=ERASED)
@@ -144,6 +157,9 @@ async def _forget_in_records(session: AsyncSession, names: list[str]) -> None:
             .values(detail=func.replace(AuditEntry.detail, name, ERASED))
         )
         await session.execute(update(Invite).where(Invite.used_by == name).values(used_by=ERASED))
+        await session.execute(
+            update(FeedbackAnswer).where(FeedbackAnswer.author == name).values(author=ERASED)
+        )
 
 
 async def erase(
@@ -154,10 +170,13 @@ async def erase(
     chat: str | None = None,
 ) -> Erased:
     """Delete the person with their identities, subscriptions, roles given by invite,
-    conversation state and delivery rows (``chat``: the direct chat they ask from); delete
-    or anonymise their feedback."""
+    conversation state, delivery rows (``chat``: the direct chat they ask from) and the
+    answers to their feedback; delete or anonymise their feedback."""
     names = [row.identity for row in await _identities(session, person_id)]
     own_chats = _chats(names, chat)
+    theirs = select(Feedback.id).where(Feedback.person_id == person_id)
+    # the answers they were sent go either way: they were written to them
+    await session.execute(delete(FeedbackAnswer).where(FeedbackAnswer.feedback_id.in_(theirs)))
     if feedback == "delete":
         filed = await session.execute(delete(Feedback).where(Feedback.person_id == person_id))
     else:

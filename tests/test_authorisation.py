@@ -19,7 +19,7 @@ from bot.core.roles import Role
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from storage import roles
-from storage.models import Announcement, Feedback, RoleGrant
+from storage.models import Announcement, Feedback, FeedbackAnswer, RoleGrant
 from tests.harness import Chat, dispatcher_for, with_roles
 
 ADMIN, STAFF, BOARD, CITIZEN = "telegram:1", "telegram:2", "telegram:3", "telegram:4"
@@ -36,6 +36,7 @@ WORKING_ARGS = {
     "show": "{ref}",
     "answer": "{ref} Danke für den Hinweis",
     "close": "{ref}",
+    "reopen": "{ref}",
     "fbstats": "30",
     "gaps": "30",
     "ratings": "30",
@@ -54,7 +55,8 @@ def dispatcher(app: App, config: Config) -> Dispatcher:
 async def setting(app: App, dispatcher: Dispatcher) -> str:
     """A citizen's feedback, a planned announcement and a role given by invite."""
     citizen = Chat(dispatcher, user="telegram:77")
-    reference = (await citizen.ask("/feedback Die Ampel ist kaputt")).split()[-1].rstrip(".")
+    reference: str = re.findall(r"F-\w{6}", await citizen.ask("/feedback Die Ampel ist kaputt"))[0]
+    await citizen.press("Ja")  # staff may answer
     staff = Chat(dispatcher, user=STAFF)
     await staff.ask("/announce")
     await staff.press("Alle Abonnenten")
@@ -84,10 +86,12 @@ async def test_every_restricted_command_as_every_role(app: App, dispatcher: Disp
             await Chat(dispatcher, user=identity).ask("/cancel")
     async with app.sessions() as session:
         feedback = (await session.scalars(select(Feedback))).one()
+        answers = list(await session.scalars(select(FeedbackAnswer.text)))
         announcement = (await session.scalars(select(Announcement))).one()
         grants = list(await session.scalars(select(RoleGrant)))
-    # only the allowed roles' attempts had an effect: staff answered and closed, admin revoked
-    assert feedback.answer == "Danke für den Hinweis" and feedback.status == "closed"
+    # only the allowed roles' attempts had an effect: staff answered, closed and reopened it
+    # (once per staff role), admin revoked
+    assert answers == ["Danke für den Hinweis"] * 2 and feedback.status == "answered"
     assert announcement.status == "cancelled" and grants == []
 
 

@@ -6,12 +6,15 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Surface
@@ -19,7 +22,7 @@ from bot.runtime.app import App
 from bot.runtime.config import Config
 from handlers.feedback.export import as_records, to_csv, to_json
 from storage import feedback as store
-from storage.models import Feedback
+from storage.models import Feedback, FeedbackAnswer
 from tests.harness import Chat, dispatcher_for, with_roles
 
 pytestmark = pytest.mark.both_databases
@@ -34,6 +37,13 @@ def staffed(config: Config) -> Config:
 @pytest.fixture
 def dispatcher(app: App, config: Config) -> Dispatcher:
     return dispatcher_for(app, staffed(config))
+
+
+def reference_in(text: str) -> str:
+    """The feedback reference (``F-7K3QX2``) a reply names."""
+    found = re.search(r"F-[A-Z0-9]{6}", text)
+    assert found is not None, text
+    return found.group()
 
 
 async def stored(app: App) -> list[Feedback]:
@@ -103,6 +113,7 @@ async def test_feedback_in_one_message(app: App) -> None:
     assert "F-" in await chat.ask("/feedback Bitte mehr Sitzbänke mit WLAN!")
     rows = await stored(app)
     assert rows[0].text == "Bitte mehr Sitzbänke mit WLAN!" and rows[0].topic == "general"
+    assert not rows[0].may_contact  # until the person says yes
 
 
 async def test_too_long_text_is_refused_and_nothing_is_stored(app: App) -> None:
@@ -130,18 +141,19 @@ async def test_per_person_limit(app: App) -> None:
 
 async def test_staff_answer_reaches_the_citizen(app: App, dispatcher: Dispatcher) -> None:
     citizen = Chat(dispatcher, user="console:ana", surface=Surface(buttons=False, push=False))
-    reference = (await citizen.ask("/feedback Wann kommt das nächste Projekt?")).split()[-1][:-1]
+    reference = reference_in(await citizen.ask("/feedback Wann kommt das nächste Projekt?"))
+    assert "darf sich" in await citizen.ask("1")  # yes, staff may answer
     staff = Chat(dispatcher, user=STAFF)
     listing = await staff.ask("/inbox")
-    assert reference in listing and "new: Wann kommt" in listing
+    assert reference in listing and "neu: Wann kommt" in listing
     shown = await staff.press(reference)
-    assert "Status: read" in shown and "console:ana" not in shown and "Person" in shown
+    assert "Status: gelesen" in shown and "console:ana" in shown
     assert "an die Person geschickt" in await staff.ask(f"/answer {reference} Bald, versprochen!")
     nxt = await citizen.ask("/start")
     assert f"Antwort von KL.digital auf deine Rückmeldung {reference}" in nxt
     assert "Bald, versprochen!" in nxt
     assert "Bald" not in await citizen.ask("/start")  # delivered once
-    assert "geschlossen" in await staff.ask(f"/close {reference}")
+    assert "erledigt" in await staff.ask(f"/close {reference}")
     assert reference in await staff.ask("/inbox closed")
     assert "1 · –" in await staff.ask("/fbstats")
 
@@ -153,11 +165,20 @@ async def test_staff_see_the_identity_only_with_consent(app: App, dispatcher: Di
     await citizen.press("5")
     await citizen.ask("Gern zurückrufen")
     await citizen.press("Ja")
-    reference = (await citizen.press("Absenden")).split()[-1][:-1]
+    reference = reference_in(await citizen.press("Absenden"))
     assert "telegram:77" in await Chat(dispatcher, user=STAFF).ask(f"/show {reference}")
 
 
-@pytest.mark.parametrize("command", ["/inbox", "/answer F-AAAAAA x", "/close F-AAAAAA", "/fbstats"])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "/inbox",
+        "/answer F-AAAAAA x",
+        "/close F-AAAAAA",
+        "/reopen F-AAAAAA",
+        "/fbstats",
+    ],
+)
 @pytest.mark.parametrize("user", ["telegram:5", BOARD])
 async def test_citizens_and_board_cannot_use_staff_commands(
     dispatcher: Dispatcher, command: str, user: str
@@ -171,7 +192,9 @@ async def test_export_round_trips_through_csv_and_json(app: App) -> None:
     for text in (tricky, '=HYPERLINK("http://x")', "+1", "-2", "@SUM(A1)"):
         await chat.ask(f"/feedback {text}")
     async with app.sessions() as session:
-        records = as_records(reversed(await store.search(session, limit=None)), "Europe/Berlin")
+        filed = await store.search(session, limit=None)
+        answers = await store.answers_to(session, [row.id for row in filed])
+        records = as_records(reversed(filed), answers, "Europe/Berlin")
     rows = list(csv.DictReader(io.StringIO(to_csv(records), newline="")))
     assert [row["text"] for row in rows] == [
         tricky,
@@ -226,3 +249,330 @@ def test_export_command_writes_a_spreadsheet_safe_file(tmp_path: Path) -> None:
     assert json.loads(future.stdout) == []
     bad = klbot("feedback", "export", "--since", "yesterday")
     assert bad.returncode == 2 and "Invalid value for '--since'" in bad.stderr
+
+
+async def answers_in(app: App) -> list[FeedbackAnswer]:
+    async with app.sessions() as session:
+        return list(await session.scalars(select(FeedbackAnswer).order_by(FeedbackAnswer.id)))
+
+
+@pytest.mark.parametrize(
+    ("lang", "asked", "yes", "no", "allowed", "refused", "stale"),
+    [
+        (
+            "de",
+            "Darf das Team von KL.digital dich dazu kontaktieren?",
+            "Ja",
+            "Nein",
+            "darf sich wegen {reference} bei dir melden",
+            "meldet sich wegen {reference} nicht bei dir",
+            "nicht mehr mit dir verknüpft",
+        ),
+        (
+            "en",
+            "May the KL.digital team contact you about it?",
+            "Yes",
+            "No",
+            "may contact you about {reference}",
+            "will not contact you about {reference}",
+            "no longer linked to you",
+        ),
+    ],
+)
+async def test_one_message_feedback_asks_whether_staff_may_answer(
+    app: App, lang: str, asked: str, yes: str, no: str, allowed: str, refused: str, stale: str
+) -> None:
+    chat = Chat(app.dispatcher, user="telegram:31", language=lang)
+    receipt = await chat.ask("/feedback Mehr Bänke im Park")
+    reference = reference_in(receipt)
+    assert asked in receipt and chat.buttons() == [yes, no]
+    question = chat.last
+    assert allowed.format(reference=reference) in await chat.press(yes)
+    assert (await stored(app))[0].may_contact
+    chat.last = question  # they may change their mind
+    assert refused.format(reference=reference) in await chat.press(no)
+    assert not (await stored(app))[0].may_contact
+    someone_else = Chat(app.dispatcher, user="telegram:32", language=lang, last=question)
+    assert stale in await someone_else.press(yes)  # only the author decides
+    assert not (await stored(app))[0].may_contact
+
+
+@pytest.mark.parametrize(
+    ("lang", "refusal"),
+    [("de", "hat uns nicht erlaubt, sie zu kontaktieren"), ("en", "did not allow us to contact")],
+)
+async def test_answer_only_where_contact_is_allowed(
+    app: App, dispatcher: Dispatcher, lang: str, refusal: str
+) -> None:
+    citizen = Chat(dispatcher, user="console:ana", surface=Surface(buttons=False, push=False))
+    staff = Chat(dispatcher, user=STAFF, language=lang)
+    quick = reference_in(await citizen.ask("/feedback Die Ampel ist kaputt"))
+    await citizen.ask("2")  # no contact
+    await citizen.ask("/feedback")
+    for step in ("2", "6", "Der Bus kommt zu spät", "2", "1"):  # guided, no contact either
+        done = await citizen.ask(step)
+    guided = reference_in(done)
+    for reference in (quick, guided):
+        reply = await staff.ask(f"/answer {reference} Ist repariert")
+        assert reply.startswith(reference) and refusal in reply
+        assert "Ist repariert" not in await staff.ask(f"/show {reference}")
+    assert "Ist repariert" not in await citizen.ask("/start")  # nothing was sent
+    assert await answers_in(app) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "closed", "refused", "reopened", "not_closed", "sent"),
+    [
+        (
+            "de",
+            "ist erledigt. Mit /reopen",
+            "ist erledigt, deshalb wurde nichts verschickt",
+            "ist wieder offen (Status: gelesen)",
+            "ist nicht erledigt (Status: beantwortet)",
+            "an die Person geschickt",
+        ),
+        (
+            "en",
+            "is closed. /reopen",
+            "is closed, so nothing was sent",
+            "is open again (status: read)",
+            "is not closed (status: answered)",
+            "sent to the person",
+        ),
+    ],
+)
+async def test_closed_feedback_is_answered_only_after_reopening(
+    app: App,
+    dispatcher: Dispatcher,
+    lang: str,
+    closed: str,
+    refused: str,
+    reopened: str,
+    not_closed: str,
+    sent: str,
+) -> None:
+    citizen = Chat(dispatcher, user="console:ana", surface=Surface(buttons=False, push=False))
+    reference = reference_in(await citizen.ask("/feedback Wann kommt das WLAN?"))
+    await citizen.ask("1")  # staff may answer
+    staff = Chat(dispatcher, user=STAFF, language=lang)
+    assert closed in await staff.ask(f"/close {reference}")
+    refusal = await staff.ask(f"/answer {reference} Im Frühjahr")
+    assert refused in refusal and f"/reopen {reference}" in refusal
+    assert "Im Frühjahr" not in await citizen.ask("/start")
+    assert reopened in await staff.ask(f"/reopen {reference}")
+    assert sent in await staff.ask(f"/answer {reference} Im Frühjahr")
+    assert not_closed in await staff.ask(f"/reopen {reference}")
+    assert "Im Frühjahr" in await citizen.ask("/start")
+    assert [a.text for a in await answers_in(app)] == ["Im Frühjahr"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "heading", "erase"),
+    [("de", "Antworten:", "Ja, alles löschen"), ("en", "Answers:", "Yes, delete everything")],
+)
+async def test_every_answer_is_kept_shown_exported_and_erased(
+    app: App, dispatcher: Dispatcher, lang: str, heading: str, erase: str
+) -> None:
+    citizen = Chat(dispatcher, user="console:ana", surface=Surface(buttons=False, push=False))
+    reference = reference_in(await citizen.ask("/feedback Gibt es einen Stadtplan als App?"))
+    await citizen.ask("1")
+    staff = Chat(dispatcher, user=STAFF, language=lang)
+    await staff.ask(f"/answer {reference} Wir prüfen das.")
+    await staff.ask(f"/answer {reference} Ja, ab Mai im App-Store.")
+    owed = await citizen.ask("/start")
+    assert "Wir prüfen das." in owed and "Ja, ab Mai im App-Store." in owed
+    shown = await staff.ask(f"/show {reference}")
+    today = datetime.now(ZoneInfo("Europe/Berlin")).strftime("%d.%m.%Y")
+    history = shown[shown.index(heading) :].splitlines()
+    assert history[1].startswith(f"• {today} ") and history[1].endswith(
+        f" · {STAFF}: Wir prüfen das."
+    )
+    assert history[2].endswith(f" · {STAFF}: Ja, ab Mai im App-Store.")
+    async with app.sessions() as session:
+        filed = await store.search(session, limit=None)
+        records = as_records(filed, await store.answers_to(session, [filed[0].id]), "Europe/Berlin")
+    exported = json.loads(to_json(records))[0]["answers"]
+    assert [(a["author"], a["text"]) for a in exported] == [
+        (STAFF, "Wir prüfen das."),
+        (STAFF, "Ja, ab Mai im App-Store."),
+    ]
+    cell = next(csv.DictReader(io.StringIO(to_csv(records), newline="")))["answers"]
+    assert cell.splitlines()[1].endswith(f"{STAFF}: Ja, ab Mai im App-Store.")
+    (mydata,) = await citizen.send("/mydata")
+    assert "Antworten auf deine Rückmeldungen: 2" in mydata.text
+    assert mydata.attachment is not None
+    mine = json.loads(mydata.attachment.data)["answers"]
+    assert [a["text"] for a in mine] == ["Wir prüfen das.", "Ja, ab Mai im App-Store."]
+    await staff.ask("/deleteme")  # the staff member leaves: their answers stay, unsigned
+    await staff.press(erase)
+    shown = await Chat(dispatcher, user=STAFF, language=lang).ask(f"/show {reference}")
+    assert f"{STAFF}:" not in shown and "(gelöscht/erased): Wir prüfen das." in shown
+    await citizen.ask("/deleteme")
+    await citizen.ask("1")  # yes, delete everything
+    assert await answers_in(app) == [] and await stored(app) == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "unhelpful", "asked", "title", "allow"),
+    [
+        (
+            "de",
+            "Wer ist der CDO?",
+            "👎 Nicht hilfreich",
+            "Was hat gefehlt?",
+            "Zur Antwort: Prof. Dieter Rombach",
+            "Ja",
+        ),
+        (
+            "en",
+            "Who is the CDO?",
+            "👎 Not helpful",
+            "What was missing?",
+            "About the answer: Prof. Dieter Rombach",
+            "Yes",
+        ),
+    ],
+)
+async def test_a_thumbs_down_asks_what_was_missing(
+    app: App,
+    dispatcher: Dispatcher,
+    lang: str,
+    question: str,
+    unhelpful: str,
+    asked: str,
+    title: str,
+    allow: str,
+) -> None:
+    citizen = Chat(dispatcher, user="telegram:51", language=lang)
+    await citizen.ask(question)
+    assert asked in await citizen.press(unhelpful)
+    receipt = await citizen.ask("Die Telefonnummer fehlt")
+    reference = reference_in(receipt)
+    assert receipt.startswith("ℹ️")  # their first feedback: what klbot stores, in one line
+    await citizen.press(allow)
+    (row,) = await stored(app)
+    assert (row.text, row.topic, row.about_entry, row.may_contact) == (
+        "Die Telefonnummer fehlt",
+        "bot",
+        "rombach",
+        True,
+    )
+    shown = await Chat(dispatcher, user=STAFF, language=lang).ask(f"/show {reference}")
+    assert title in shown and "Die Telefonnummer fehlt" in shown
+    assert "· 0 · 1" in await Chat(dispatcher, user=STAFF).ask("/ratings")  # the 👎 counts
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "unhelpful", "skip", "skipped", "helpful", "thanks"),
+    [
+        (
+            "de",
+            "Wer ist der CDO?",
+            "👎 Nicht hilfreich",
+            "Überspringen",
+            "danke trotzdem für deine Bewertung",
+            "👍 Hilfreich",
+            "Danke für deine Rückmeldung!",
+        ),
+        (
+            "en",
+            "Who is the CDO?",
+            "👎 Not helpful",
+            "Skip",
+            "thank you for your rating all the same",
+            "👍 Helpful",
+            "Thank you for your feedback!",
+        ),
+    ],
+)
+async def test_the_missing_part_can_be_skipped_and_thumbs_up_just_thanks(
+    app: App,
+    dispatcher: Dispatcher,
+    lang: str,
+    question: str,
+    unhelpful: str,
+    skip: str,
+    skipped: str,
+    helpful: str,
+    thanks: str,
+) -> None:
+    citizen = Chat(dispatcher, user="telegram:52", language=lang)
+    await citizen.ask(question)
+    rated = citizen.last
+    await citizen.press(unhelpful)
+    assert skipped in await citizen.press(skip)
+    assert "Rombach" in await citizen.ask(question)  # a question again, not feedback
+    await citizen.press(unhelpful)
+    await citizen.ask("/cancel")
+    assert "Rombach" in await citizen.ask(question)
+    citizen.last = rated
+    assert await citizen.press(helpful) == thanks
+    assert "Rombach" in await citizen.ask(question)
+    assert await stored(app) == []
+    ratings = await Chat(dispatcher, user=STAFF).ask("/ratings")
+    assert "rombach: 4 · 1 · 1" in ratings  # both 👎 kept; the 👍 replaced the first
+
+
+async def file_three(dispatcher: Dispatcher) -> str:
+    """A guided ★4 about this bot (closed by staff), a ★2 and a quick one in general;
+    returns the bot one's reference."""
+    citizen = Chat(dispatcher, user="telegram:61")
+    await citizen.ask("/feedback Allgemein gut")
+    for topic, stars, text in (
+        ("Dieser Bot", "4", "Schnell"),
+        ("KL.digital allgemein", "2", "Mau"),
+    ):
+        await citizen.ask("/feedback")
+        await citizen.press(topic)
+        await citizen.press(stars)
+        await citizen.ask(text)
+        await citizen.press("Nein")
+        reference = reference_in(await citizen.press("Absenden"))
+        if text == "Schnell":
+            bot = reference
+    await Chat(dispatcher, user=STAFF).ask(f"/close {bot}")
+    return bot
+
+
+async def test_staff_read_statuses_in_german_and_filter_with_them(
+    app: App, dispatcher: Dispatcher
+) -> None:
+    bot = await file_three(dispatcher)
+    staff = Chat(dispatcher, user=STAFF)
+    listing = await staff.ask("/inbox")
+    assert listing.startswith("Rückmeldungen (neu, gelesen):") and bot not in listing
+    assert "new" not in listing and listing.count("· neu: ") == 2
+    for filters in (
+        "status:erledigt",
+        "status:closed",
+        "erledigt",
+        "thema:bot alle",
+        "topic:bot all",
+    ):
+        found = await staff.ask(f"/inbox {filters}")
+        assert bot in found and "Mau" not in found, filters
+    both = await staff.ask("/inbox status:alle thema:bot bewertung:4")
+    assert both.startswith("Rückmeldungen (alle · Dieser Bot · ★4):")
+    assert f"{bot} · " in both and "★4 · erledigt: Schnell" in both
+    assert "Mau" in await staff.ask(
+        "/inbox rating:2"
+    ) and "Keine passende Rückmeldung" in await staff.ask("/inbox rating:5")
+    assert "Status: erledigt" in await staff.ask(f"/show {bot}")
+    refused = await staff.ask("/inbox status:kaputt")
+    assert refused.startswith("Unbekannter Filter „status:kaputt“") and "status:erledigt" in refused
+    assert "Dieser Bot: 1 · 4,0" in await staff.ask("/fbstats")
+
+
+async def test_staff_read_statuses_in_english_and_filter_with_them(
+    app: App, dispatcher: Dispatcher
+) -> None:
+    bot = await file_three(dispatcher)
+    staff = Chat(dispatcher, user=STAFF, language="en")
+    assert (await staff.ask("/inbox")).startswith("Feedback (new, read):")
+    both = await staff.ask("/inbox status:closed topic:bot rating:4")
+    assert both.startswith("Feedback (closed · This bot · ★4):") and "★4 · closed: Schnell" in both
+    assert bot in await staff.ask("/inbox status:erledigt")  # either language's words work
+    assert "status: closed" in await staff.ask(f"/show {bot}")
+    refused = await staff.ask("/inbox rating:9")
+    assert refused.startswith("Unknown filter “rating:9”") and "status:closed" in refused
+    assert "This bot: 1 · 4.0" in await staff.ask("/fbstats")

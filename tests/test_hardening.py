@@ -82,6 +82,7 @@ STATES: dict[tuple[str, str], list[Action]] = {
         ("text", "Lob"),
         ("data", "fb:contact:0"),
     ],
+    ("feedback", "missing"): [("text", "Wer ist der CDO?"), ("data", "rate:1:0")],
     ("deleteme", "confirm"): [("text", "/deleteme")],
     ("announce", "audience"): [("text", "/announce")],
     ("announce", "german"): ANNOUNCE[:2],

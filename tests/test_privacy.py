@@ -20,6 +20,7 @@ from storage.models import (
     AuditEntry,
     Conversation,
     Feedback,
+    FeedbackAnswer,
     Invite,
     OutboxMessage,
     Person,
@@ -178,8 +179,10 @@ async def test_deleteme_asks_first_then_erases_everything(app: App, dispatcher: 
     await ana.ask("/subscribe alle")
     await ben.ask("/feedback Ich bleibe")
     staff = Chat(dispatcher, user=STAFF)
-    reference = (await ana.ask("/feedback Zweite Rückmeldung")).split()[-1].rstrip(".")
+    reference = re.findall(r"F-\w{6}", await ana.ask("/feedback Zweite Rückmeldung"))[0]
+    await ana.press("Ja")
     await staff.ask(f"/answer {reference} Danke!")  # a delivery row for Ana
+    assert await count(app, FeedbackAnswer) == 1
     assert "nicht rückgängig" in await ana.ask("/deleteme")
     assert "nichts wurde gelöscht" in await ana.press("Abbrechen")
     assert await count(app, Feedback, Feedback.person_id.is_not(None)) == 3
@@ -199,6 +202,7 @@ async def test_deleteme_asks_first_then_erases_everything(app: App, dispatcher: 
         )
     assert [row.text for row in waiting] == [done]
     assert await count(app, Feedback) == 1  # Ben's
+    assert await count(app, FeedbackAnswer) == 0  # the answer to her went with it
     async with app.sessions() as session:  # the audit log keeps what, not who
         audit = [(e.actor, e.detail) for e in await session.scalars(select(AuditEntry))]
         used_by = list(await session.scalars(select(Invite.used_by)))
@@ -219,6 +223,7 @@ async def test_deleteme_can_anonymise_feedback_instead(app: App, config: Config)
     await ana.press("Ja")
     reference = (await ana.press("Absenden")).split()[-1].rstrip(".")
     assert ANA in await staff.ask(f"/show {reference}")  # she agreed to be contacted
+    assert "geschickt" in await staff.ask(f"/answer {reference} Gern, wann passt es?")
     assert "werden anonymisiert" in await ana.ask("/deleteme")
     assert "; 1 Rückmeldung anonymisiert." in await ana.press("Ja, alles löschen")
     shown = await staff.ask(f"/show {reference}")
@@ -226,12 +231,13 @@ async def test_deleteme_can_anonymise_feedback_instead(app: App, config: Config)
     async with app.sessions() as session:
         row = await session.scalar(select(Feedback))
         assert row is not None and row.person_id is None and not row.may_contact
+        assert await session.scalar(select(func.count()).select_from(FeedbackAnswer)) == 0
         assert await session.scalar(select(func.count()).select_from(Person)) == 1  # staff
 
 
 async def test_staff_never_see_the_platform_id_without_consent(dispatcher: Dispatcher) -> None:
     ana, staff = Chat(dispatcher, user=ANA), Chat(dispatcher, user=STAFF)
-    reference = (await ana.ask("/feedback Ohne Kontakt")).split()[-1].rstrip(".")
+    reference = re.findall(r"F-\w{6}", await ana.ask("/feedback Ohne Kontakt"))[0]
     for command in ("/inbox", f"/show {reference}", "/inbox all", "/fbstats"):
         assert "1001" not in await staff.ask(command)
 

@@ -1,4 +1,5 @@
-"""/feedback: a guided conversation (topic, rating, text, contact, confirm) or one message."""
+"""/feedback: a guided conversation (topic, rating, text, contact, confirm) or one message
+(contact asked under the receipt); after a 👎, what the answer was missing."""
 
 from __future__ import annotations
 
@@ -26,6 +27,14 @@ class Answer(ButtonData, prefix="fb"):
 
     step: str
     value: str
+
+
+@dataclass(frozen=True)
+class Contact(ButtonData, prefix="fbc"):
+    """Under a receipt: whether staff may contact the person about feedback ``reference``."""
+
+    allowed: int
+    reference: str
 
 
 TOPIC_NAMES = {
@@ -58,6 +67,14 @@ TOO_MANY = Plural(
     "can write again from {time}.",
 )
 STALE = Text("That feedback is already finished. Send /feedback to start a new one.")
+CONTACT_ALLOWED = Text("Noted: the KL.digital team may contact you about {reference}.")
+CONTACT_REFUSED = Text("Noted: the KL.digital team will not contact you about {reference}.")
+CONTACT_STALE = Text("That feedback is no longer linked to you, so nothing was changed.")
+ASK_MISSING = Text(
+    "Sorry that the answer did not help. What was missing? Write it in one message – "
+    "the team will see which answer it was about."
+)
+SKIPPED = Text("All right – thank you for your rating all the same.")
 
 
 async def topic_choices(ctx: Context) -> list[tuple[str, str]]:
@@ -87,8 +104,17 @@ def too_long(ctx: Context, text: str) -> Reply | None:
     return ctx.reply(TOO_LONG, length=len(text), limit=limit) if len(text) > limit else None
 
 
-async def file(ctx: Context, *, topic: str, rating: int | None, text: str, contact: bool) -> Reply:
-    """Store the feedback (committed with this message) and acknowledge it."""
+async def file(
+    ctx: Context,
+    *,
+    topic: str,
+    rating: int | None,
+    text: str,
+    contact: bool | None,
+    about_answer: int | None = None,
+) -> Reply:
+    """Store the feedback (committed with this message) and acknowledge it; with
+    ``contact`` not yet known, the receipt asks for it (no contact until they say yes)."""
     row = await store.add_feedback(
         ctx.session,
         person_id=ctx.person_id,
@@ -97,10 +123,21 @@ async def file(ctx: Context, *, topic: str, rating: int | None, text: str, conta
         rating=rating,
         text=text,
         language=ctx.lang,
-        may_contact=contact,
+        may_contact=bool(contact),
+        about_answer=about_answer,
     )
     ctx.services.metrics.feedback.inc()
-    return ctx.reply(THANKS, reference=row.reference)
+    if contact is not None:
+        return ctx.reply(THANKS, reference=row.reference)
+    return ctx.reply(
+        ctx.t(THANKS, reference=row.reference) + "\n\n" + ctx.t(ASK_CONTACT),
+        buttons=[
+            [
+                (YES, Contact(1, row.reference).pack()),
+                (NO, Contact(0, row.reference).pack()),
+            ]
+        ],
+    )
 
 
 @router.command(
@@ -116,7 +153,7 @@ async def feedback(ctx: Context) -> Reply:
     if ctx.args:
         if refused := too_long(ctx, ctx.args):
             return refused
-        filed = await file(ctx, topic=GENERAL, rating=None, text=ctx.args, contact=False)
+        filed = await file(ctx, topic=GENERAL, rating=None, text=ctx.args, contact=None)
         return Reply(notice + filed.text, filed.buttons)
     await ctx.start_conversation(CONVERSATION, "topic")
     choices = await topic_choices(ctx)
@@ -133,10 +170,54 @@ def _rating_buttons(ctx: Context) -> list[list[tuple[Text | str, str]]]:
     return [stars, [(SKIP, Answer("rating", "skip").pack())]]
 
 
+@router.callback(Contact, stale=CONTACT_STALE)
+async def contact_button(ctx: Context) -> Reply:
+    """The answer to "may the team contact you?" under a receipt; it may be changed."""
+    pressed = ctx.pressed(Contact)
+    allowed = pressed.allowed == 1
+    row = await store.set_contact(
+        ctx.session, reference=pressed.reference, person_id=ctx.person_id, allowed=allowed
+    )
+    if row is None:
+        return ctx.reply(CONTACT_STALE)
+    return ctx.reply(CONTACT_ALLOWED if allowed else CONTACT_REFUSED, reference=row.reference)
+
+
+async def ask_what_was_missing(ctx: Context, answer_id: int) -> Reply:
+    """After a 👎 on answer ``answer_id``: the next message becomes feedback about it."""
+    await ctx.start_conversation(CONVERSATION, "missing", answer=answer_id)
+    return ctx.reply(ASK_MISSING, buttons=[[(SKIP, Answer("missing", "skip").pack())]])
+
+
+@router.step(CONVERSATION, "missing")
+async def what_was_missing(ctx: Context) -> Reply:
+    text = (ctx.message.text or "").strip()
+    if refused := too_long(ctx, text):
+        return refused
+    assert ctx.conversation is not None
+    answer_id = ctx.conversation.data.get("answer")
+    await ctx.end_conversation()
+    if refused := await limit_reached(ctx):
+        return refused
+    notice = await first_time_line(ctx)
+    filed = await file(
+        ctx,
+        topic=BOT,
+        rating=None,
+        text=text,
+        contact=None,
+        about_answer=answer_id if isinstance(answer_id, int) else None,
+    )
+    return Reply(notice + filed.text, filed.buttons)
+
+
 @router.callback(Answer, conversation=CONVERSATION, stale=STALE)
 async def button(ctx: Context) -> Reply:
     pressed = ctx.pressed(Answer)
     field, value = pressed.step, pressed.value
+    if field == "missing":
+        await ctx.end_conversation()
+        return ctx.reply(SKIPPED)
     if field == "topic":
         await ctx.goto("rating", topic=value)
         return ctx.reply(ASK_RATING, buttons=_rating_buttons(ctx))

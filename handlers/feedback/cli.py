@@ -40,7 +40,8 @@ def export(
     async def work(app: App) -> list[dict[str, object]]:
         async with app.sessions() as session:
             rows = await store.search(session, since=start, topic=topic, limit=None)
-            return as_records(reversed(rows), config.bot.timezone)
+            answers = await store.answers_to(session, [row.id for row in rows])
+            return as_records(reversed(rows), answers, config.bot.timezone)
 
     records = with_app(config, work)
     text = to_csv(records) if fmt == "csv" else to_json(records)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from storage.models import Feedback
+from storage.models import Feedback, FeedbackAnswer
 
 COLUMNS = [
     "reference",
@@ -19,36 +20,47 @@ COLUMNS = [
     "may_contact",
     "status",
     "text",
-    "answer",
-    "answered_at",
+    "about_entry",
+    "answers",
     "person",
 ]
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def as_records(rows: Iterable[Feedback], timezone: str) -> list[dict[str, object]]:
-    """Plain dictionaries, times in ``timezone``; the person as klbot's pseudonym."""
+def as_records(
+    rows: Iterable[Feedback], answers: Mapping[int, list[FeedbackAnswer]], timezone: str
+) -> list[dict[str, object]]:
+    """Plain dictionaries, times in ``timezone``; the person as klbot's pseudonym; each
+    record's ``answers`` (from :func:`storage.feedback.answers_to`) oldest first."""
     zone = ZoneInfo(timezone)
+
+    def local(moment: datetime) -> str:
+        return moment.astimezone(zone).isoformat(timespec="seconds")
+
     return [
         {
             "reference": row.reference,
-            "created_at": row.created_at.astimezone(zone).isoformat(timespec="seconds"),
+            "created_at": local(row.created_at),
             "topic": row.topic,
             "rating": row.rating,
             "language": row.language,
             "may_contact": row.may_contact,
             "status": row.status,
             "text": row.text,
-            "answer": row.answer,
-            "answered_at": (
-                row.answered_at.astimezone(zone).isoformat(timespec="seconds")
-                if row.answered_at
-                else None
-            ),
+            "about_entry": row.about_entry,
+            "answers": [
+                {"created_at": local(a.created_at), "author": a.author, "text": a.text}
+                for a in answers.get(row.id, [])
+            ],
             "person": f"P{row.person_id}" if row.person_id is not None else None,
         }
         for row in rows
     ]
+
+
+def answers_cell(answers: list[dict[str, str]]) -> str:
+    """Every answer in one cell, one line each: ``time · author: text``."""
+    return "\n".join(f"{a['created_at']} · {a['author']}: {a['text']}" for a in answers)
 
 
 def neutralise(value: object) -> str:
@@ -63,7 +75,9 @@ def to_csv(records: list[dict[str, object]]) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for record in records:
-        writer.writerow([neutralise(record[column]) for column in COLUMNS])
+        answers = record["answers"]
+        cells = {**record, "answers": answers_cell(answers) if isinstance(answers, list) else ""}
+        writer.writerow([neutralise(cells[column]) for column in COLUMNS])
     return out.getvalue()
 
 

@@ -1,20 +1,24 @@
-"""Staff tools for feedback: list, show, answer, close, statistics."""
+"""Staff tools for feedback: list, show, answer, close, reopen, statistics."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
+
+from babel.numbers import format_decimal
 
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Identity, Reply
-from bot.core.i18n import Text
+from bot.core.i18n import LANGUAGES, Text
 from bot.core.roles import Role
 from bot.core.router import Args, Router
-from handlers.feedback.chat import topic_name
+from handlers.catalogue import entries
+from handlers.feedback.chat import BOT, GENERAL, topic_name
 from storage import feedback as store
 from storage import outbox
-from storage.models import Feedback
+from storage.models import Feedback, FeedbackAnswer
 
 router = Router("feedback_staff")
 
@@ -30,27 +34,93 @@ STAFF = [Role.STAFF]
 READERS = [Role.STAFF, Role.BOARD]
 """Who may read a piece of feedback: staff, and the board (read-only, without the sender)
 to open what the digest names."""
+STATUS_NAMES = {
+    "new": Text("new"),
+    "read": Text("read"),
+    "answered": Text("answered"),
+    "closed": Text("closed"),
+}
 NONE_FOUND = Text("No matching feedback.")
 LISTED = Text("Feedback ({filters}):")
+EVERY_STATUS = Text("every status")
 UNKNOWN_REFERENCE = Text("There is no feedback {reference}. /inbox lists the newest.")
 UNKNOWN_TO_BOARD = Text("There is no feedback {reference}. /digest names the newest.")
 SHOWN = Text(
-    "{reference} · {when} · {topic} · rating: {rating} · status: {status}\nFrom: "
-    "{who}\n\n{body}{answer}"
+    "{reference} · {when} · {topic} · rating: {rating} · status: {status}\nFrom: {who}\n\n{body}"
 )
-ANSWERED_WITH = Text("\n\nAnswer: {answer}")
+ABOUT_ANSWER = Text("About the answer: {title}")
+ANSWERS = Text("Answers:")
+UNKNOWN_AUTHOR = Text("unknown")
 PSEUDONYM = Text("person {id} (no permission to contact)")
 NOT_FOR_BOARD = Text("not shown to the board")
 ANONYMOUS = Text("anonymous (deleted or anonymised)")
 ANSWER_TO_CITIZEN = Text("KL.digital's answer to your feedback {reference}:\n\n{answer}")
 ANSWER_SENT = Text("Answer to {reference} saved and sent to the person.")
-ANSWER_STORED = Text("Answer to {reference} saved; the person can no longer be reached.")
-CLOSED = Text("{reference} is closed.")
+NO_PERMISSION = Text(
+    "{reference}: the person did not allow us to contact them, so nothing was sent."
+)
+UNREACHABLE = Text("{reference}: the person can no longer be reached, so nothing was sent.")
+ANSWER_CLOSED = Text(
+    "{reference} is closed, so nothing was sent. To answer it, reopen it first: /reopen {reference}"
+)
+CLOSED = Text("{reference} is closed. /reopen {reference} opens it again.")
+REOPENED = Text("{reference} is open again (status: {status}).")
+NOT_CLOSED = Text("{reference} is not closed (status: {status}); there is nothing to reopen.")
 STATS = Text("Feedback of the last {days} days (count · average rating):")
 BAD_FILTER = Text(
-    "Unknown filter “{word}”. Use: new, read, answered, closed, all, 1–5, "
-    "general, bot or a project id."
+    "Unknown filter “{word}”. Use status:new, status:read, status:answered, status:closed "
+    "or status:all; topic:general, topic:bot or topic:PROJECT-ID; rating:1 to rating:5. "
+    "For example: /inbox status:closed topic:bot rating:4"
 )
+EXAMPLE = Text("Example: {usage}")
+
+KEYS = {"status": "status", "topic": "topic", "thema": "topic", "rating": "rating"}
+KEYS |= {"bewertung": "rating"}
+EVERYTHING = {"all", "alle"}
+TOPIC_WORDS = {GENERAL: GENERAL, "allgemein": GENERAL, BOT: BOT}
+
+
+def status_name(ctx: Context, status: str) -> str:
+    """A status in the reader's words (``erledigt`` for ``closed``)."""
+    return ctx.t(STATUS_NAMES[status]) if status in STATUS_NAMES else status
+
+
+@cache
+def _status_words() -> dict[str, str]:
+    """Every way to name a status in a filter: its id and its name in each language."""
+    words = {status: status for status in STATUS_NAMES}
+    for status, name in STATUS_NAMES.items():
+        words |= {name(lang).lower(): status for lang in LANGUAGES}
+    return words
+
+
+@dataclass
+class Filters:
+    """What /inbox lists: statuses (empty: every one), a topic, a rating."""
+
+    statuses: list[str] = field(default_factory=lambda: ["new", "read"])
+    topic: str | None = None
+    rating: int | None = None
+
+    def read(self, word: str, projects: set[str]) -> bool:
+        """Take ``word`` (``status:closed``, ``thema:bot``, ``4``, ``erledigt``); False if
+        it names no filter."""
+        key, _, value = word.partition(":") if ":" in word else ("", "", word)
+        kind = KEYS.get(key) if key else None
+        if key and kind is None:
+            return False
+        statuses = _status_words()
+        if kind in (None, "status") and (value in EVERYTHING or value in statuses):
+            self.statuses = [] if value in EVERYTHING else [statuses[value]]
+        elif kind in (None, "rating") and value in {"1", "2", "3", "4", "5"}:
+            self.rating = int(value)
+        elif kind in (None, "topic") and value in TOPIC_WORDS:
+            self.topic = TOPIC_WORDS[value]
+        elif kind in (None, "topic") and value in projects:
+            self.topic = f"project:{value}"
+        else:
+            return False
+        return True
 
 
 @router.command(
@@ -58,36 +128,30 @@ BAD_FILTER = Text(
     description=Text("read feedback"),
     roles=STAFF,
     args=Args.OPTIONAL,
-    usage=Text("/inbox all bot 5"),
+    usage=Text("/inbox status:answered topic:bot"),
 )
 async def inbox(ctx: Context) -> Reply:
-    statuses: list[str] = ["new", "read"]
-    topic: str | None = None
-    rating: int | None = None
     loaded = await ctx.services.knowledge.current(ctx.session)
-    topics = {"general", "bot", *(p.id for p in loaded.kb.projects)}
+    projects = {p.id.lower() for p in loaded.kb.projects}
+    filters = Filters()
     for word in ctx.args.lower().split():
-        if word == "all":
-            statuses = []
-        elif word in store.STATUSES:
-            statuses = [word]
-        elif word in {"1", "2", "3", "4", "5"}:
-            rating = int(word)
-        elif word in topics:
-            topic = word if word in ("general", "bot") else f"project:{word}"
-        else:
+        if not filters.read(word, projects):
             return ctx.reply(BAD_FILTER, word=word)
-    rows = await store.search(ctx.session, statuses=statuses, topic=topic, rating=rating)
+    rows = await store.search(
+        ctx.session, statuses=filters.statuses, topic=filters.topic, rating=filters.rating
+    )
     if not rows:
         return ctx.reply(NONE_FOUND)
-    filters = ", ".join(statuses or ["all"]) + (f", {topic}" if topic else "")
-    filters += f", ★{rating}" if rating else ""
-    lines = [ctx.t(LISTED, filters=filters)]
+    shown = [", ".join(status_name(ctx, s) for s in filters.statuses) or ctx.t(EVERY_STATUS)]
+    shown += [await topic_name(ctx, filters.topic)] if filters.topic else []
+    shown += [f"★{filters.rating}"] if filters.rating else []
+    lines = [ctx.t(LISTED, filters=" · ".join(shown))]
     for row in rows:
         preview = " ".join(row.text.split())[:70]
         stars = f"★{row.rating}" if row.rating else "–"
+        status = status_name(ctx, row.status)
         lines.append(
-            f"{row.reference} · {ctx.when(row.created_at)} · {stars} · {row.status}: {preview}"
+            f"{row.reference} · {ctx.when(row.created_at)} · {stars} · {status}: {preview}"
         )
     return ctx.reply(
         "\n".join(lines), buttons=[[(r.reference, Show(r.reference).pack())] for r in rows]
@@ -116,17 +180,34 @@ async def _show(ctx: Context, reference: str) -> Reply:
         who = ctx.t(ANONYMOUS)
     if Role.STAFF in ctx.roles:
         store.set_status(row, "read")
-    return ctx.reply(
+    text = ctx.t(
         SHOWN,
         reference=row.reference,
         when=ctx.when(row.created_at),
         topic=await topic_name(ctx, row.topic),
         rating=row.rating or "–",
-        status=row.status,
+        status=status_name(ctx, row.status),
         who=who,
         body=row.text,
-        answer=ctx.t(ANSWERED_WITH, answer=row.answer) if row.answer else "",
     )
+    if row.about_entry:
+        text += "\n\n" + ctx.t(ABOUT_ANSWER, title=await _entry_title(ctx, row.about_entry))
+    history = (await store.answers_to(ctx.session, [row.id]))[row.id]
+    if history:
+        text += "\n\n" + "\n".join([ctx.t(ANSWERS), *(_answer_line(ctx, a) for a in history)])
+    return ctx.reply(text)
+
+
+async def _entry_title(ctx: Context, entry_id: str) -> str:
+    """The entry's title in the reader's language, or its id if it is gone meanwhile."""
+    loaded = await ctx.services.knowledge.current(ctx.session)
+    entry = loaded.kb.entry(entry_id)
+    return entries.title(entry, ctx.lang) if entry is not None else entry_id
+
+
+def _answer_line(ctx: Context, answer: FeedbackAnswer) -> str:
+    author = ctx.t(UNKNOWN_AUTHOR) if answer.author == store.UNKNOWN_AUTHOR else answer.author
+    return f"• {ctx.when(answer.created_at)} · {author}: {answer.text}"
 
 
 @router.command(
@@ -153,24 +234,30 @@ async def show_button(ctx: Context) -> Reply:
     usage=Text("/answer F-7K3QX2 Thanks!"),
 )
 async def answer(ctx: Context) -> Reply:
+    """Send an answer where the person allowed contact, and keep it in the history."""
     reference, _, text = ctx.args.partition(" ")
     if not text.strip():
-        return ctx.reply(Text("Example: {usage}"), usage="/answer F-7K3QX2 …")
+        return ctx.reply(EXAMPLE, usage="/answer F-7K3QX2 …")
     row = await _find(ctx, reference)
     if isinstance(row, Reply):
         return row
-    store.record_answer(row, text.strip())
-    identities = (
-        await store.identities_of(ctx.session, person_id=row.person_id)
-        if row.person_id is not None
-        else []
-    )
+    if row.status == "closed":
+        return ctx.reply(ANSWER_CLOSED, reference=row.reference)
+    if row.person_id is None:
+        return ctx.reply(UNREACHABLE, reference=row.reference)
+    if not row.may_contact:
+        return ctx.reply(NO_PERMISSION, reference=row.reference)
+    identities = await store.identities_of(ctx.session, person_id=row.person_id)
     same_platform = [i for i in identities if Identity.parse(i).platform == row.platform]
     chats = same_platform or identities[:1]
-    for chat in chats[:1]:
-        message = ANSWER_TO_CITIZEN(row.language, reference=row.reference, answer=row.answer)
-        await outbox.enqueue(ctx.session, chat=chat, text=message)
-    return ctx.reply(ANSWER_SENT if chats else ANSWER_STORED, reference=row.reference)
+    if not chats:
+        return ctx.reply(UNREACHABLE, reference=row.reference)
+    saved = await store.add_answer(
+        ctx.session, row, text=text.strip(), author=str(ctx.message.sender)
+    )
+    message = ANSWER_TO_CITIZEN(row.language, reference=row.reference, answer=saved.text)
+    await outbox.enqueue(ctx.session, chat=chats[0], text=message)
+    return ctx.reply(ANSWER_SENT, reference=row.reference)
 
 
 @router.command(
@@ -189,6 +276,23 @@ async def close(ctx: Context) -> Reply:
 
 
 @router.command(
+    "reopen",
+    description=Text("reopen closed feedback"),
+    roles=STAFF,
+    args=Args.REQUIRED,
+    usage=Text("/reopen F-7K3QX2"),
+)
+async def reopen(ctx: Context) -> Reply:
+    row = await _find(ctx, ctx.args.split()[0])
+    if isinstance(row, Reply):
+        return row
+    if row.status != "closed":
+        return ctx.reply(NOT_CLOSED, reference=row.reference, status=status_name(ctx, row.status))
+    await store.reopen(ctx.session, row)
+    return ctx.reply(REOPENED, reference=row.reference, status=status_name(ctx, row.status))
+
+
+@router.command(
     "fbstats",
     description=Text("feedback statistics"),
     roles=STAFF,
@@ -202,6 +306,10 @@ async def fbstats(ctx: Context) -> Reply:
         return ctx.reply(NONE_FOUND)
     lines = [ctx.t(STATS, days=days)]
     for entry in found:
-        average = f"{entry.average_rating:.1f}" if entry.average_rating is not None else "–"
+        average = (
+            format_decimal(entry.average_rating, format="0.0", locale=ctx.lang)
+            if entry.average_rating is not None
+            else "–"
+        )
         lines.append(f"{await topic_name(ctx, entry.topic)}: {entry.count} · {average}")
     return ctx.reply("\n".join(lines))

@@ -37,6 +37,7 @@ SECTIONS = {
     "roles": Text("Roles by invitation"),
     "subscriptions": Text("Subscriptions"),
     "feedback": Text("Feedback"),
+    "answers": Text("Answers to your feedback"),
     "conversations": Text("Running conversations"),
     "deliveries": Text("Messages to you"),
 }

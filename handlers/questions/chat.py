@@ -17,6 +17,7 @@ from bot.knowledge.service import Loaded
 from bot.knowledge.text import guess_language, normalise_question
 from handlers.catalogue import entries
 from handlers.catalogue.chat import GONE
+from handlers.feedback.chat import ask_what_was_missing
 from storage import knowledge as store
 
 router = Router("questions")
@@ -123,9 +124,15 @@ async def chosen(ctx: Context) -> Reply:
 
 @router.callback(Rating)
 async def rate(ctx: Context) -> Reply:
+    """👍 is thanked; 👎 asks what was missing (the reply becomes feedback on the answer)."""
     rating = ctx.pressed(Rating)
-    if rating.helpful in (0, 1):
-        await store.rate_answer(ctx.session, answer_id=rating.answer, helpful=rating.helpful == 1)
+    if rating.helpful not in (0, 1):
+        return ctx.reply(THANKS)
+    rated = await store.rate_answer(
+        ctx.session, answer_id=rating.answer, helpful=rating.helpful == 1
+    )
+    if rated and rating.helpful == 0:
+        return await ask_what_was_missing(ctx, rating.answer)
     return ctx.reply(THANKS)
 
 
