@@ -13,10 +13,11 @@ from bot.runtime.app import App
 from bot.runtime.config import Config
 from bot.runtime.membership import live_platforms
 from bot.runtime.scheduler import Scheduler
-from handlers.announcements import broadcast
+from handlers.announcements import broadcast, timing
 from handlers.announcements.timing import NotUnderstood, When, describe, understand
 from handlers.subscriptions.topics import known
 from storage import announcements, roles
+from storage.models import Announcement
 
 
 @click.command()
@@ -200,26 +201,47 @@ def _follow(config: Config, announcement_id: int, total: int) -> None:
 
 
 @click.command()
-@click.argument("announcement_id", type=int)
+@click.argument("announcement_id", type=int, required=False)
 @click.pass_obj
-def deliveries(config: Config, announcement_id: int) -> None:
-    """The delivery state of one announcement."""
+def deliveries(config: Config, announcement_id: int | None) -> None:
+    """The delivery state of one announcement; without a number, every pending one with
+    its time or rule and its next run."""
+    zone = ZoneInfo(config.bot.timezone)
 
-    async def work(app: App) -> str | None:
+    async def one(app: App) -> str | None:
+        assert announcement_id is not None
         async with app.sessions() as session:
             row = await announcements.get(session, announcement_id=announcement_id)
             if row is None:
                 return None
             done = await announcements.progress(session, announcement_id=announcement_id)
             return (
-                f"#{row.id} {row.audience} · {row.status} · recipients {done.recipients}, "
-                f"sent {done.sent}, failed {done.failed}, pending {done.pending}"
+                f"#{row.id} {row.audience} · {_when_in_words(row, zone)} · {row.status} · "
+                f"recipients {done.recipients}, sent {done.sent}, failed {done.failed}, "
+                f"pending {done.pending}"
             )
 
-    state = with_app(config, work)
+    async def pending(app: App) -> list[str]:
+        async with app.sessions() as session:
+            rows = await announcements.pending(session)
+        return [
+            f"#{row.id} {row.audience} · {_when_in_words(row, zone)} · {row.status} · "
+            f"{' '.join(row.text_de.split())[:50]}"
+            for row in rows
+        ]
+
+    if announcement_id is None:
+        click.echo("\n".join(with_app(config, pending)) or "no pending announcements")
+        return
+    state = with_app(config, one)
     if state is None:
         fail(f"there is no announcement #{announcement_id}")
     click.echo(state)
+
+
+def _when_in_words(row: Announcement, zone: ZoneInfo) -> str:
+    planned = timing.of(row)
+    return describe(planned, zone, "en") if planned else "at once"
 
 
 async def _audience(app: App, audience: str) -> tuple[str | None, list[str]]:

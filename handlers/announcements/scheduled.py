@@ -44,11 +44,6 @@ NOT_PENDING = {
 }
 
 
-def when_of(row: Announcement) -> timing.When | None:
-    """The announcement's time or rule; ``None`` for one sent at once."""
-    return timing.When(at=row.send_at, cron=row.cron) if row.send_at or row.cron else None
-
-
 async def _named(ctx: Context) -> tuple[str, Announcement | None]:
     """The announcement the command's argument names (``7`` or ``#7``), if there is one."""
     number = ctx.args.split()[0].lstrip("#") if ctx.args else ""
@@ -59,7 +54,7 @@ async def _named(ctx: Context) -> tuple[str, Announcement | None]:
 PENDING = Text("Pending announcements:")
 NOTHING_PENDING = Text("No pending announcements.")
 AT_ONCE = Text("at once")
-DELIVERED_SO_FAR = Text("{sent} of {count} delivered")
+DELIVERED_SO_FAR = Text("{sent} of {count} delivered so far")
 CANCELLED = Plural(
     "Announcement #{id} is cancelled; {count} undelivered message was dropped.",
     "Announcement #{id} is cancelled; {count} undelivered messages were dropped.",
@@ -84,7 +79,7 @@ async def approve(ctx: Context) -> Reply:
         return ctx.reply(NOTHING_TO_APPROVE, id=number)
     if row.author == ctx.chat:
         return ctx.reply(OWN_ANNOUNCEMENT)
-    when = when_of(row)
+    when = timing.of(row)
     if when is not None:
         row.status = "scheduled"
         await grants.audit(
@@ -112,12 +107,11 @@ async def scheduled(ctx: Context) -> Reply:
         return ctx.reply(NOTHING_PENDING)
     lines = [ctx.t(PENDING)]
     for row in rows:
-        when = when_of(row)
+        when = timing.of(row)
         state = ctx.t(STATES[row.status])
         if row.status == "sending":
             progress = await store.progress(ctx.session, announcement_id=row.id)
-            done = ctx.t(DELIVERED_SO_FAR, sent=progress.sent, count=progress.recipients)
-            state = f"{state}, {done}"
+            state = ctx.t(DELIVERED_SO_FAR, sent=progress.sent, count=progress.recipients)
         shown = timing.describe(when, ctx.zone, ctx.lang) if when else ctx.t(AT_ONCE)
         audience = await audience_name(ctx, row.audience)
         lines += [
@@ -197,7 +191,7 @@ async def edit(ctx: Context) -> Reply:
 
 async def _overview(ctx: Context, row: Announcement, *before: str) -> Reply:
     """The announcement as it stands, and buttons for what can be changed."""
-    when = when_of(row)
+    when = timing.of(row)
     head = ctx.t(
         OVERVIEW,
         id=row.id,

@@ -22,6 +22,7 @@ from babel.lists import format_list
 from bot.core.i18n import Text
 from bot.runtime.config import ConfigError
 from bot.runtime.scheduler import WEEKDAYS, trigger, weekday_names
+from storage.models import Announcement
 
 DEFAULT_TIME = time(9, 0)
 """The time of a day or a rule named without one ("Freitag", "monatlich am 1.")."""
@@ -59,6 +60,13 @@ class When:
 
     at: datetime | None = None
     cron: str | None = None
+
+
+def of(announcement: Announcement) -> When | None:
+    """An announcement's time or rule; ``None`` for one sent at once."""
+    if announcement.send_at is None and announcement.cron is None:
+        return None
+    return When(at=announcement.send_at, cron=announcement.cron)
 
 
 class NotUnderstood(ValueError):
