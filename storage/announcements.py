@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import storable
@@ -82,6 +82,23 @@ async def progress(session: AsyncSession, *, announcement_id: int) -> Progress:
         )
     ).one()
     return Progress(int(row[0]), int(row[1] or 0), int(row[2] or 0))
+
+
+async def undelivered_on(
+    session: AsyncSession, *, announcement_id: int, platforms: set[str]
+) -> int:
+    """How many of the announcement's messages to chats on ``platforms`` are still owed."""
+    if not platforms:
+        return 0
+    count = await session.scalar(
+        select(func.count()).where(
+            OutboxMessage.announcement_id == announcement_id,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed.is_(None),
+            or_(*(OutboxMessage.chat.startswith(f"{platform}:") for platform in platforms)),
+        )
+    )
+    return int(count or 0)
 
 
 def finish(announcement: Announcement) -> None:

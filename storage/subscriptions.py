@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import changed
-from storage.models import Subscription
+from storage.models import Person, Subscription
 
 ALL = "all"
 
@@ -43,8 +43,14 @@ async def topics_of(session: AsyncSession, *, chat: str) -> list[str]:
 
 async def recipients(session: AsyncSession, *, topic: str | None) -> dict[str, str]:
     """Chat → language of everyone subscribed to ``topic`` or to all news
-    (``None``: everyone subscribed to anything)."""
-    query = select(Subscription.chat, Subscription.language).order_by(Subscription.id)
+    (``None``: everyone subscribed to anything): the language the person chose, else the
+    one they subscribed in."""
+    language = func.coalesce(Person.language, Subscription.language)
+    query = (
+        select(Subscription.chat, language)
+        .join(Person, Person.id == Subscription.person_id)
+        .order_by(Subscription.id)
+    )
     if topic is not None:
         query = query.where(Subscription.topic.in_([topic, ALL]))
     return {chat: language for chat, language in await session.execute(query)}

@@ -92,7 +92,8 @@ async def test_cancel_before_delivery(dispatcher: Dispatcher) -> None:
     ana, staff = person(dispatcher, "ana"), person(dispatcher, "staff")
     await ana.ask("/subscribe alle")
     assert "an 1 Empfänger" in await announce(staff, "Alle Abonnenten", "Bald gibt es WLAN", None)
-    assert "#1 · all · sending · 0/1" in await staff.ask("/scheduled")
+    listing = await staff.ask("/scheduled")
+    assert "#1 · sofort · Alle Abonnenten · bisher 0 von 1 zugestellt" in listing
     assert "1 noch nicht zugestellte" in await staff.ask("/unschedule 1")
     assert "WLAN" not in await ana.ask("/start")
     assert "Keine offenen" in await staff.ask("/scheduled")
@@ -123,7 +124,7 @@ async def test_four_eyes_for_announcements_to_everyone(app: App, config: Config)
     assert "eigene Ankündigung" in await staff.ask("/approve 1")
     assert "an 1 Empfänger" in await sam.ask("/approve 1")
     assert "Wichtig für alle" in await ana.ask("/start")
-    assert "wartet auf keine Freigabe" in await sam.ask("/approve 1")
+    assert "#1 muss nicht freigegeben werden" in await sam.ask("/approve 1")
     # the board is no "everyone": no approval needed
     assert "an 0 Empfänger" in await announce(staff, "Beirat", "Nur für den Beirat", None)
 
@@ -154,3 +155,79 @@ async def test_counts_read_naturally_in_both_languages(dispatcher: Dispatcher) -
     await german.ask("/language de")
     await person(dispatcher, "ben").ask("/subscribe alle")
     assert "geht an 2 Empfänger." in await announce(german, "Alle Abonnenten", "Zwei", None)
+
+
+async def test_announcements_name_their_sender_and_how_to_unsubscribe(
+    app: App, dispatcher: Dispatcher
+) -> None:
+    ana, ben, bea = person(dispatcher, "ana"), person(dispatcher, "ben"), person(dispatcher, "bea")
+    staff = person(dispatcher, "staff")
+    await ana.ask("/subscribe alle")
+    await ben.ask("/subscribe alle")  # subscribed in German, then chose English
+    await ben.ask("/language en")
+    await announce(staff, "Alle Abonnenten", "Sprechstunde am Montag", "Office hours on Monday")
+    german = await ana.ask("/start")
+    assert (
+        "📣 KL.digital\n\nSprechstunde am Montag\n\nDu bekommst diese Nachricht, weil du " in german
+    )
+    assert "Abbestellen: /unsubscribe" in german
+    english = await ben.ask("/start")
+    assert (
+        "📣 KL.digital\n\nOffice hours on Monday\n\nYou get this because you subscribed" in english
+    )
+    assert "To stop: /unsubscribe" in english and "Sprechstunde" not in english
+    await announce(staff, "Beirat", "Sitzung am Dienstag", None)
+    board = await bea.ask("/start")
+    assert "📣 KL.digital\n\nSitzung am Dienstag" in board and "/unsubscribe" not in board
+
+
+async def test_the_sender_line_comes_from_the_config(app: App, config: Config) -> None:
+    named = config.announcements.model_copy(update={"sender": "📣 Stadt Kaiserslautern"})
+    staffed = with_roles(config, staff=[STAFF]).model_copy(update={"announcements": named})
+    dispatcher = dispatcher_for(app, staffed)
+    ana, staff = person(dispatcher, "ana"), person(dispatcher, "staff")
+    await ana.ask("/subscribe alle")
+    await staff.ask("/announce")
+    await staff.ask("1")
+    await staff.ask("Hallo")
+    preview = await staff.ask("1")
+    assert "🇩🇪 📣 Stadt Kaiserslautern\n\nHallo" in preview  # the preview shows it too
+    await staff.ask("1")
+    assert "📣 Stadt Kaiserslautern\n\nHallo" in await ana.ask("/start")
+
+
+@pytest.mark.parametrize(
+    ("language", "cancelled", "edited", "missing"),
+    [
+        (
+            "de",
+            "Ankündigung #1 lässt sich nicht mehr absagen: sie wurde bereits zugestellt.",
+            "Ankündigung #1 lässt sich nicht mehr ändern: sie wurde bereits zugestellt.",
+            "Eine Ankündigung #999 gibt es nicht.",
+        ),
+        (
+            "en",
+            "Announcement #1 cannot be cancelled: it was already delivered.",
+            "Announcement #1 can no longer be changed: it was already delivered.",
+            "There is no announcement #999.",
+        ),
+    ],
+)
+async def test_a_delivered_announcement_is_not_cancelled_and_a_missing_one_not_found(
+    app: App, dispatcher: Dispatcher, language: str, cancelled: str, edited: str, missing: str
+) -> None:
+    ana, staff = person(dispatcher, "ana"), person(dispatcher, "staff")
+    await staff.ask(f"/language {language}")
+    await ana.ask("/subscribe alle")
+    await staff.ask("/announce")
+    await staff.ask("1")
+    await staff.ask("Bald gibt es WLAN")
+    await staff.ask("1")
+    await staff.ask("1")  # send now
+    assert "WLAN" in await ana.ask("/start")
+    async with app.sessions() as session, session.begin():
+        assert await broadcast.finish_delivered(session, dispatcher.config) == [1]
+    assert (await staff.ask("/unschedule 1")).endswith(f"\n\n{cancelled}")  # after the report
+    assert edited in await staff.ask("/edit 1")
+    assert await staff.ask("/unschedule 999") == missing
+    assert await staff.ask("/edit 999") == missing

@@ -158,11 +158,11 @@ def test_announce_from_the_shell(env: dict[str, str]) -> None:
     assert "Hallo zusammen" in klbot(env, "ask", "--user", "ana", "/start").stdout
     assert "sent 1, failed 0, pending 0" in klbot(env, "deliveries", "1").stdout
     later = klbot(env, "announce", "--audience", "all", "--text", "x", "--at", "2099-01-01 09:00")
-    assert "scheduled (at 2099-01-01 09:00)" in later.stdout
+    assert "announcement #2 planned: Thu 1 Jan 2099 at 09:00" in later.stdout
     for wrong, message in [
         (["--audience", "nobody", "--text", "x"], "is not all, board, staff"),
-        (["--audience", "all", "--text", "x", "--at", "2001-01-01 09:00"], "in the past"),
-        (["--audience", "all", "--text", "x", "--cron", "bogus"], "not a valid cron"),
+        (["--audience", "all", "--text", "x", "--at", "2001-01-01 09:00"], "has passed"),
+        (["--audience", "all", "--text", "x", "--every", "bogus"], "did not understand the rule"),
         (["--audience", "all"], "exactly one of --text and --file"),
     ]:
         done = klbot(env, "announce", *wrong)

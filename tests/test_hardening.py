@@ -70,6 +70,12 @@ Action = tuple[str, str]  # ("text", …) or ("data", button data)
 ANNOUNCE = [("text", "/announce"), ("data", "ann:audience:all"), ("text", "Hallo Stadt")]
 ANNOUNCE_CONFIRM = [*ANNOUNCE, ("data", "ann:english:none")]
 FEEDBACK = [("text", "/feedback"), ("data", "fb:topic:general")]
+EDIT = [
+    *ANNOUNCE_CONFIRM,
+    ("data", "ann:confirm:later"),
+    ("text", "01.12.2099 09:00"),
+    ("text", "/edit {latest}"),
+]
 # A way into every step of every conversation; "{latest}" is the newest announcement.
 STATES: dict[tuple[str, str], list[Action]] = {
     ("feedback", "topic"): [("text", "/feedback")],
@@ -90,19 +96,11 @@ STATES: dict[tuple[str, str], list[Action]] = {
     ("announce", "confirm"): ANNOUNCE_CONFIRM,
     ("announce", "when"): [*ANNOUNCE_CONFIRM, ("data", "ann:confirm:later")],
     ("announce", "cron"): [*ANNOUNCE_CONFIRM, ("data", "ann:confirm:repeat")],
-    ("edit-announcement", "german"): [
-        *ANNOUNCE_CONFIRM,
-        ("data", "ann:confirm:later"),
-        ("text", "01.12.2099 09:00"),
-        ("text", "/edit {latest}"),
-    ],
-    ("edit-announcement", "english"): [
-        *ANNOUNCE_CONFIRM,
-        ("data", "ann:confirm:later"),
-        ("text", "01.12.2099 09:00"),
-        ("text", "/edit {latest}"),
-        ("text", "Neuer Text"),
-    ],
+    ("edit-announcement", "menu"): EDIT,
+    ("edit-announcement", "german"): [*EDIT, ("data", "annedit:german:")],
+    ("edit-announcement", "english"): [*EDIT, ("data", "annedit:english:")],
+    ("edit-announcement", "when"): [*EDIT, ("data", "annedit:when:")],
+    ("edit-announcement", "audience"): [*EDIT, ("data", "annedit:audience:")],
 }
 
 

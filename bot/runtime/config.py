@@ -180,6 +180,8 @@ class FeedbackSection(Section):
 class AnnouncementsSection(Section):
     misfire_grace: int = Field(default=300, ge=0, le=7 * 24 * 3600)
     four_eyes: bool = False
+    sender: str = Field(default="📣 KL.digital", max_length=100)
+    """The line above every announcement that names who sends it (empty: none)."""
 
 
 class RolesSection(Section):

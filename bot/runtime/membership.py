@@ -84,6 +84,12 @@ class Membership:
                     await workers.leave(session, name=self.name, before=before)
 
 
+async def live_platforms(session: AsyncSession) -> set[str]:
+    """The platforms some running sender serves now."""
+    counts = await workers.alive(session, since=utcnow() - timedelta(seconds=ALIVE_SECONDS))
+    return {platform for platform, count in counts.items() if count}
+
+
 async def wait(stop: asyncio.Event, seconds: float) -> bool:
     """Wait up to ``seconds``; True as soon as ``stop`` is set."""
     with contextlib.suppress(TimeoutError):

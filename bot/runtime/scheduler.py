@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 from zoneinfo import ZoneInfo
@@ -84,17 +85,26 @@ class Scheduler:
         *,
         at: datetime | None,
         crontab: str | None,
+        unless_held: bool = False,
     ) -> None:
-        """Store the announcement's job (one-off ``at`` or recurring ``crontab``)."""
-        when: Any = trigger(crontab, self.zone, "--cron") if crontab else "date"
-        options = {} if crontab else {"run_date": at}
+        """Store the announcement's job (one-off ``at`` or recurring ``crontab``), replacing
+        one planned differently (``unless_held``: keep a job with this very time)."""
+        from apscheduler.triggers.date import DateTrigger
+
+        when: Any = (
+            trigger(crontab, self.zone, "--cron")
+            if crontab
+            else DateTrigger(run_date=at and at.astimezone(self.zone), timezone=self.zone)
+        )
+        held = self._scheduler.get_job(f"announcement:{announcement_id}")
+        if unless_held and held is not None and str(held.trigger) == str(when):
+            return
         self._scheduler.add_job(
             "bot.runtime.scheduler:fire_announcement",
             when,
             args=[announcement_id],
             id=f"announcement:{announcement_id}",
             replace_existing=True,
-            **options,
         )
 
     def has_announcement(self, announcement_id: int) -> bool:
@@ -132,12 +142,28 @@ class Scheduler:
             )
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+"""Cron's weekday names, in APScheduler's order (Monday first)."""
+
+
+def weekday_names(field: str) -> str:
+    """A cron weekday field with names for numbers, as cron counts them (0 and 7: Sunday;
+    APScheduler would read 0 as Monday): ``1-5`` becomes ``mon-fri``."""
+    return re.sub(
+        r"(?<![/\d])[0-7](?!\d)", lambda found: (WEEKDAYS[-1], *WEEKDAYS)[int(found[0])], field
+    )
+
+
 def trigger(crontab: str, zone: ZoneInfo, key: str) -> Any:
-    """A cron trigger from five fields; a mistake names ``key``."""
+    """A cron trigger from five fields, weekdays counted as cron does; a mistake names
+    ``key``."""
     from apscheduler.triggers.cron import CronTrigger
 
+    fields = crontab.split()
+    if len(fields) == 5:
+        fields[4] = weekday_names(fields[4])
     try:
-        return CronTrigger.from_crontab(crontab, timezone=zone)
+        return CronTrigger.from_crontab(" ".join(fields), timezone=zone)
     except ValueError as exc:
         raise ConfigError(f"{key}: not a valid cron expression ({exc})") from None
 

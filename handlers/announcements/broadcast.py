@@ -25,6 +25,20 @@ REPORT = Plural(
 )
 
 
+UNSUBSCRIBE = Text("You get this because you subscribed to news. To stop: /unsubscribe")
+
+
+def message(*, text_de: str, text_en: str | None, audience: str, lang: str, config: Config) -> str:
+    """What one recipient reads: the sender, the text in their language (German where
+    there is no English one) and, for subscribers, how to unsubscribe."""
+    body = text_en if lang == "en" and text_en else text_de
+    sender = config.announcements.sender.strip()
+    parts = [sender, body] if sender else [body]
+    if audience not in ("board", "staff"):
+        parts.append(UNSUBSCRIBE(lang))
+    return "\n\n".join(parts)
+
+
 def needs_approval(announcement: Announcement, config: Config) -> bool:
     """The four-eyes rule: announcements to all subscribers need a second staff member."""
     return config.announcements.four_eyes and announcement.audience == "all"
@@ -60,16 +74,21 @@ async def fire(
     announcement.status = "sending"
     announcement.started_at = datetime.now(UTC)
     audience = await audience_of(session, announcement.audience, config)
-    english = announcement.text_en or announcement.text_de
+    texts = {
+        lang: message(
+            text_de=announcement.text_de,
+            text_en=announcement.text_en,
+            audience=announcement.audience,
+            lang=lang,
+            config=config,
+        )
+        for lang in set(audience.values())
+    }
     queued = await outbox.enqueue_many(
         session,
         (
-            outbox.Owed(
-                chat,
-                english if language == "en" else announcement.text_de,
-                f"announcement:{announcement.id}:{run}:{chat}",
-            )
-            for chat, language in audience.items()
+            outbox.Owed(chat, texts[lang], f"announcement:{announcement.id}:{run}:{chat}")
+            for chat, lang in audience.items()
         ),
         announcement_id=announcement.id,
     )

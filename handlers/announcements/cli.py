@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,10 +11,13 @@ import click
 from bot.cli.support import counted, default_user, fail, with_app
 from bot.runtime.app import App
 from bot.runtime.config import Config
-from bot.runtime.scheduler import Scheduler, trigger
-from handlers.announcements import broadcast
+from bot.runtime.membership import live_platforms
+from bot.runtime.scheduler import Scheduler
+from handlers.announcements import broadcast, timing
+from handlers.announcements.timing import NotUnderstood, When, describe, understand
 from handlers.subscriptions.topics import known
 from storage import announcements, roles
+from storage.models import Announcement
 
 
 @click.command()
@@ -35,10 +37,17 @@ from storage import announcements, roles
 @click.option(
     "--at",
     "send_at",
-    type=click.DateTime(["%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M"]),
-    help="Send at this time (Europe/Berlin), e.g. '2026-12-01 09:00'.",
+    metavar="WHEN",
+    help="Send at this time ([bot] timezone), in German or English words as in chat: "
+    "'morgen 9 Uhr', 'Friday 14:30', '2026-12-05 10:00', '05.12.2026 10:00'.",
 )
-@click.option("--cron", help="Send repeatedly, e.g. '0 9 * * mon'.")
+@click.option(
+    "--every",
+    metavar="RULE",
+    help="Send repeatedly: 'Monday 9:00', 'weekday at 8', 'jeden Montag 9 Uhr', "
+    "'monthly on the 1st', or cron fields such as '0 9 * * mon'.",
+)
+@click.option("--cron", "cron_text", hidden=True, help="The same as --every.")
 @click.option("--user", default=None, help="Console identity of the author (for the report).")
 @click.option("--wait/--no-wait", default=True, help="Show delivery progress until done.")
 @click.pass_obj
@@ -48,8 +57,9 @@ def announce(
     text: str | None,
     text_file: Path | None,
     text_en: str | None,
-    send_at: datetime | None,
-    cron: str | None,
+    send_at: str | None,
+    every: str | None,
+    cron_text: str | None,
     user: str | None,
     wait: bool,
 ) -> None:
@@ -63,20 +73,15 @@ def announce(
     audience = resolved
     if (text is None) == (text_file is None):
         fail("give the German text with exactly one of --text and --file")
-    if send_at and cron:
-        fail("give at most one of --at and --cron")
+    rule = every or cron_text
+    if send_at and rule:
+        fail("give at most one of --at and --every")
     zone = ZoneInfo(config.bot.timezone)
-    if cron:
-        try:
-            trigger(cron, zone, "--cron")
-        except Exception as exc:
-            fail(str(exc))
+    planned = _when(send_at, zone) if send_at else _rule(rule, zone) if rule else None
+    when, cron = (planned.at, planned.cron) if planned else (None, None)
     body = text if text is not None else text_file.read_text(encoding="utf-8").strip()  # type: ignore[union-attr]
     if not body:
         fail("the German text is empty")
-    when = send_at.replace(tzinfo=zone) if send_at else None
-    if when is not None and when <= datetime.now(zone):
-        fail(f"--at: {send_at:%Y-%m-%d %H:%M} is in the past")
     author = f"console:{user or default_user()}"
 
     async def work(app: App) -> tuple[int, int]:
@@ -124,57 +129,119 @@ def announce(
             f"member in chat: /approve {announcement_id}"
         )
         return
-    if when or cron:
-        click.echo(
-            f"announcement #{announcement_id} scheduled "
-            f"({f'at {when:%Y-%m-%d %H:%M}' if when else f'cron {cron!r}'})"
-        )
+    if planned:
+        click.echo(f"announcement #{announcement_id} planned: {describe(planned, zone, 'en')}")
         return
     click.echo(f"announcement #{announcement_id}: {counted(count, 'recipient')}")
     if wait and count:
         _follow(config, announcement_id, count)
 
 
-def _follow(config: Config, announcement_id: int, total: int) -> None:
-    """A progress bar fed by the delivery rows a running klbot works through."""
+def _when(text: str, zone: ZoneInfo) -> When:
+    """``--at``: a time, or a rule, in the words chat understands."""
+    try:
+        return understand(text, zone, "en")
+    except NotUnderstood as refusal:
+        fail(f"--at: {refusal}")
 
-    async def progress(app: App) -> int:
+
+def _rule(text: str, zone: ZoneInfo) -> When:
+    """``--every``: a rule, "every" understood ("Monday 9:00" is "every Monday 9:00")."""
+    try:
+        planned: When | None = understand(text, zone, "en")
+    except NotUnderstood:
+        planned = None
+    if planned is not None and planned.cron:
+        return planned
+    single = f"--every: {text!r} names a single time; use --at for that"
+    try:
+        again = understand(f"every {text}", zone, "en")
+    except NotUnderstood as refusal:
+        fail(single if planned else f"--every: {refusal}")
+    if again.cron is None:
+        fail(single)
+    return again
+
+
+QUEUED = (
+    "no klbot is running to send it: the messages are queued and go out when `klbot run` "
+    "runs (console chats see theirs with their next message)"
+)
+
+
+def _follow(config: Config, announcement_id: int, total: int) -> None:
+    """A progress bar fed by the delivery rows a running klbot works through, until no
+    running klbot serves the platforms of those still owed it."""
+
+    async def progress(app: App) -> tuple[int, int]:
         async with app.sessions() as session:
             done = await announcements.progress(session, announcement_id=announcement_id)
-            return done.sent + done.failed
+            platforms = await live_platforms(session)
+            sendable = await announcements.undelivered_on(
+                session, announcement_id=announcement_id, platforms=platforms
+            )
+            return done.sent + done.failed, sendable
 
+    seen, sendable = with_app(config, progress)
+    if seen < total and not sendable:
+        click.echo(QUEUED)
+        return
     click.echo("delivered by the running klbot; Ctrl-C stops watching, not delivering")
     with click.progressbar(length=total, label="delivering") as bar:
-        seen = 0
+        bar.update(seen)
         while seen < total:
-            current = with_app(config, progress)
+            time.sleep(1)
+            current, sendable = with_app(config, progress)
             bar.update(current - seen)
             seen = current
-            if seen < total:
-                time.sleep(1)
+            if seen < total and not sendable:
+                break
+    if seen < total:
+        click.echo(QUEUED)
 
 
 @click.command()
-@click.argument("announcement_id", type=int)
+@click.argument("announcement_id", type=int, required=False)
 @click.pass_obj
-def deliveries(config: Config, announcement_id: int) -> None:
-    """The delivery state of one announcement."""
+def deliveries(config: Config, announcement_id: int | None) -> None:
+    """The delivery state of one announcement; without a number, every pending one with
+    its time or rule and its next run."""
+    zone = ZoneInfo(config.bot.timezone)
 
-    async def work(app: App) -> str | None:
+    async def one(app: App) -> str | None:
+        assert announcement_id is not None
         async with app.sessions() as session:
             row = await announcements.get(session, announcement_id=announcement_id)
             if row is None:
                 return None
             done = await announcements.progress(session, announcement_id=announcement_id)
             return (
-                f"#{row.id} {row.audience} · {row.status} · recipients {done.recipients}, "
-                f"sent {done.sent}, failed {done.failed}, pending {done.pending}"
+                f"#{row.id} {row.audience} · {_when_in_words(row, zone)} · {row.status} · "
+                f"recipients {done.recipients}, sent {done.sent}, failed {done.failed}, "
+                f"pending {done.pending}"
             )
 
-    state = with_app(config, work)
+    async def pending(app: App) -> list[str]:
+        async with app.sessions() as session:
+            rows = await announcements.pending(session)
+        return [
+            f"#{row.id} {row.audience} · {_when_in_words(row, zone)} · {row.status} · "
+            f"{' '.join(row.text_de.split())[:50]}"
+            for row in rows
+        ]
+
+    if announcement_id is None:
+        click.echo("\n".join(with_app(config, pending)) or "no pending announcements")
+        return
+    state = with_app(config, one)
     if state is None:
         fail(f"there is no announcement #{announcement_id}")
     click.echo(state)
+
+
+def _when_in_words(row: Announcement, zone: ZoneInfo) -> str:
+    planned = timing.of(row)
+    return describe(planned, zone, "en") if planned else "at once"
 
 
 async def _audience(app: App, audience: str) -> tuple[str | None, list[str]]:

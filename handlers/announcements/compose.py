@@ -11,9 +11,7 @@ from bot.core.events import Reply
 from bot.core.i18n import Plural, Text
 from bot.core.roles import Role
 from bot.core.router import Router
-from bot.runtime.config import ConfigError
-from bot.runtime.scheduler import trigger
-from handlers.announcements import broadcast
+from handlers.announcements import broadcast, timing
 from handlers.subscriptions.chat import topics as subscription_topics
 from storage import announcements as store
 from storage import roles as grants
@@ -46,14 +44,13 @@ NO_ENGLISH = Text("No English text")
 PREVIEW = Text("Preview – this is what recipients get ({audience}):")
 SEND_NOW, DISCARD = Text("Send now"), Text("Discard")
 LATER, REPEAT = Text("Send later"), Text("Repeat")
-ASK_WHEN = Text("When? Date and time (Europe/Berlin), e.g. 01.12.2026 09:00")
-BAD_WHEN = Text("Like this, please: 01.12.2026 09:00")
-PAST_WHEN = Text("That time has passed.")
-ASK_CRON = Text(
-    "How often? As a cron expression (minute hour day month weekday), e.g. “0 9 * "
-    "* mon” = Mondays 9:00, “30 8 * * *” = daily 8:30."
+ASK_WHEN = Text(
+    "When should it go out? For example “tomorrow 9am”, “Friday 14:30” or “{date} 10:00”."
 )
-BAD_CRON = Text("That is not a valid cron expression; e.g. “0 9 * * mon”.")
+ASK_RULE = Text(
+    "How often? For example “every Monday at 9”, “every weekday at 8”, “every day at "
+    "7:30” or “monthly on the 1st” (cron fields work too, e.g. “0 9 * * mon”)."
+)
 PLANNED = Text(
     "Announcement #{id} is planned: {when}. /scheduled shows it, /unschedule {id} cancels it."
 )
@@ -99,19 +96,20 @@ async def button(ctx: Context) -> Reply:
         return await _preview(ctx)
     if value == "later":
         await ctx.goto("when")
-        return ctx.reply(ASK_WHEN)
+        return ctx.reply(ASK_WHEN, date=timing.example_date(ctx.lang, datetime.now(ctx.zone)))
     if value == "repeat":
         await ctx.goto("cron")
-        return ctx.reply(ASK_CRON)
+        return ctx.reply(ASK_RULE)
     if value != "send":
         await ctx.end_conversation()
         return ctx.reply(DISCARDED)
     return await _create(ctx)
 
 
-async def _create(ctx: Context, *, at: datetime | None = None, cron: str | None = None) -> Reply:
+async def _create(ctx: Context, when: timing.When | None = None) -> Reply:
     """File the announcement: out now, or stored for its time (the running klbot plans it)."""
     assert ctx.conversation is not None
+    at, cron = (when.at, when.cron) if when else (None, None)
     data = ctx.conversation.data
     await ctx.end_conversation()
     row = await store.create(
@@ -139,8 +137,8 @@ async def _create(ctx: Context, *, at: datetime | None = None, cron: str | None 
             action="announce",
             detail=f"#{row.id} to {row.audience}: {cron or at}",
         )
-        when = f"{at.astimezone(ctx.zone):%d.%m.%Y %H:%M}" if at else f"„{cron}“"
-        return ctx.reply(PLANNED, id=row.id, when=when)
+        assert when is not None
+        return ctx.reply(PLANNED, id=row.id, when=timing.describe(when, ctx.zone, ctx.lang))
     count = await broadcast.fire(ctx.session, row, ctx.config)
     await grants.audit(
         ctx.session,
@@ -152,25 +150,14 @@ async def _create(ctx: Context, *, at: datetime | None = None, cron: str | None 
 
 
 @router.step(CONVERSATION, "when", roles=STAFF)
-async def when_step(ctx: Context) -> Reply:
-    text = (ctx.message.text or "").strip()
-    try:
-        at = datetime.strptime(text, "%d.%m.%Y %H:%M").replace(tzinfo=ctx.zone)
-    except ValueError:
-        return ctx.reply(BAD_WHEN)
-    if at <= datetime.now(ctx.zone):
-        return ctx.reply(PAST_WHEN)
-    return await _create(ctx, at=at)
-
-
 @router.step(CONVERSATION, "cron", roles=STAFF)
-async def cron_step(ctx: Context) -> Reply:
-    text = " ".join((ctx.message.text or "").split())
+async def when_step(ctx: Context) -> Reply:
+    """A time or a rule, in words or as cron fields, whichever button led here."""
     try:
-        trigger(text, ctx.zone, "cron")
-    except ConfigError:
-        return ctx.reply(BAD_CRON)
-    return await _create(ctx, cron=text)
+        when = timing.understand(ctx.message.text or "", ctx.zone, ctx.lang)
+    except timing.NotUnderstood as refusal:
+        return ctx.reply(str(refusal))
+    return await _create(ctx, when)
 
 
 @router.step(CONVERSATION, "german", roles=STAFF)
@@ -185,13 +172,26 @@ async def english(ctx: Context) -> Reply:
     return await _preview(ctx)
 
 
+async def audience_name(ctx: Context, audience: str) -> str:
+    """A stored audience (``all``, ``topic:tag:Smart City``) as the buttons name it."""
+    return dict(await audience_choices(ctx)).get(audience, audience)
+
+
 async def _preview(ctx: Context) -> Reply:
     assert ctx.conversation is not None
     data = ctx.conversation.data
-    audience = dict(await audience_choices(ctx)).get(data["audience"], data["audience"])
-    parts = [ctx.t(PREVIEW, audience=audience), "", f"🇩🇪 {data['text_de']}"]
-    if data["text_en"]:
-        parts += ["", f"🇬🇧 {data['text_en']}"]
+    audience = await audience_name(ctx, data["audience"])
+    parts = [ctx.t(PREVIEW, audience=audience)]
+    for flag, lang in (("🇩🇪", "de"), ("🇬🇧", "en")):
+        if lang == "de" or data["text_en"]:
+            text = broadcast.message(
+                text_de=data["text_de"],
+                text_en=data["text_en"],
+                audience=data["audience"],
+                lang=lang,
+                config=ctx.config,
+            )
+            parts += ["", f"{flag} {text}"]
     buttons = [
         [(SEND_NOW, Choice("confirm", "send").pack()), (LATER, Choice("confirm", "later").pack())],
         [

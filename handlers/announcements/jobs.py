@@ -31,14 +31,13 @@ async def missed(sessions: Sessions, config: Config, announcement_id: int) -> No
 
 
 async def report_and_plan(sessions: Sessions, config: Config, scheduler: Scheduler | None) -> None:
-    """Report finished announcements; give ``scheduler`` those filed in chat for a time
-    or a schedule that it does not hold yet."""
+    """Report finished announcements; give ``scheduler`` those filed or changed in chat
+    whose time or schedule it does not hold yet."""
     async with sessions() as session, session.begin():
         await broadcast.finish_delivered(session, config)
         waiting = await announcements.pending(session)
     if scheduler is None:
         return
     for row in waiting:
-        timed = row.status == "scheduled" and (row.send_at or row.cron)
-        if timed and not scheduler.has_announcement(row.id):
-            scheduler.announcement(row.id, at=row.send_at, crontab=row.cron)
+        if row.status == "scheduled" and (row.send_at or row.cron):
+            scheduler.announcement(row.id, at=row.send_at, crontab=row.cron, unless_held=True)

@@ -1,8 +1,9 @@
-"""Announcements waiting to go out: /approve (four eyes), /scheduled, /unschedule."""
+"""Announcements waiting to go out: /approve (four eyes), /scheduled, /unschedule, /edit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
@@ -10,8 +11,14 @@ from bot.core.events import Reply
 from bot.core.i18n import Plural, Text
 from bot.core.roles import Role
 from bot.core.router import Args, Router
-from handlers.announcements import broadcast
-from handlers.announcements.compose import QUEUED
+from handlers.announcements import broadcast, timing
+from handlers.announcements.compose import (
+    AWAITING,
+    PLANNED,
+    QUEUED,
+    audience_choices,
+    audience_name,
+)
 from storage import announcements as store
 from storage import outbox
 from storage import roles as grants
@@ -19,34 +26,41 @@ from storage.models import Announcement
 
 router = Router("scheduled")
 
-
-@dataclass(frozen=True)
-class NoEnglish(ButtonData, prefix="annedit"):
-    """While editing an announcement: keep it without an English text."""
-
-    choice: str = "none"
-
-
 STAFF = [Role.STAFF]
 EDITABLE = ("scheduled", "approval")
 
+NO_SUCH = Text("There is no announcement #{id}.")
+STATES = {
+    "approval": Text("awaits approval"),
+    "scheduled": Text("planned"),
+    "sending": Text("being delivered"),
+}
+NOT_PENDING = {
+    "sending": Text("it is being delivered right now"),
+    "done": Text("it was already delivered"),
+    "cancelled": Text("it was cancelled"),
+    "skipped": Text("it was skipped"),
+}
 
-async def _named(ctx: Context, *statuses: str) -> tuple[str, Announcement | None]:
-    """The announcement the command's argument names (``7`` or ``#7``), if in ``statuses``."""
+
+async def _named(ctx: Context) -> tuple[str, Announcement | None]:
+    """The announcement the command's argument names (``7`` or ``#7``), if there is one."""
     number = ctx.args.split()[0].lstrip("#") if ctx.args else ""
     row = await store.get(ctx.session, announcement_id=int(number)) if number.isdecimal() else None
-    return number, row if row is not None and row.status in statuses else None
+    return number, row
 
 
 PENDING = Text("Pending announcements:")
 NOTHING_PENDING = Text("No pending announcements.")
+AT_ONCE = Text("at once")
+DELIVERED_SO_FAR = Text("{sent} of {count} delivered so far")
 CANCELLED = Plural(
     "Announcement #{id} is cancelled; {count} undelivered message was dropped.",
     "Announcement #{id} is cancelled; {count} undelivered messages were dropped.",
 )
-NOTHING_TO_APPROVE = Text("Announcement #{id} awaits no approval.")
+CANNOT_CANCEL = Text("Announcement #{id} cannot be cancelled: {state}.")
+NOTHING_TO_APPROVE = Text("Announcement #{id} does not need approval.")
 OWN_ANNOUNCEMENT = Text("You cannot approve your own announcement – that takes a second person.")
-NO_SUCH = Text("There is no pending announcement #{id}.")
 
 
 @router.command(
@@ -57,11 +71,20 @@ NO_SUCH = Text("There is no pending announcement #{id}.")
     usage=Text("/approve 7"),
 )
 async def approve(ctx: Context) -> Reply:
-    number, row = await _named(ctx, "approval")
+    number, row = await _named(ctx)
     if row is None:
+        return ctx.reply(NO_SUCH, id=number)
+    if row.status != "approval":
         return ctx.reply(NOTHING_TO_APPROVE, id=number)
     if row.author == ctx.chat:
         return ctx.reply(OWN_ANNOUNCEMENT)
+    when = timing.of(row)
+    if when is not None:
+        row.status = "scheduled"
+        await grants.audit(
+            ctx.session, actor=ctx.chat, action="approve", detail=f"#{row.id}: planned"
+        )
+        return ctx.reply(PLANNED, id=row.id, when=timing.describe(when, ctx.zone, ctx.lang))
     count = await broadcast.fire(ctx.session, row, ctx.config)
     await grants.audit(
         ctx.session,
@@ -83,11 +106,18 @@ async def scheduled(ctx: Context) -> Reply:
         return ctx.reply(NOTHING_PENDING)
     lines = [ctx.t(PENDING)]
     for row in rows:
-        progress = await store.progress(ctx.session, announcement_id=row.id)
-        lines.append(
-            f"#{row.id} · {row.audience} · {row.status} · {progress.sent}/"
-            f"{progress.recipients} · {' '.join(row.text_de.split())[:50]}"
-        )
+        when = timing.of(row)
+        state = ctx.t(STATES[row.status])
+        if row.status == "sending":
+            progress = await store.progress(ctx.session, announcement_id=row.id)
+            state = ctx.t(DELIVERED_SO_FAR, sent=progress.sent, count=progress.recipients)
+        shown = timing.describe(when, ctx.zone, ctx.lang) if when else ctx.t(AT_ONCE)
+        audience = await audience_name(ctx, row.audience)
+        lines += [
+            "",
+            f"#{row.id} · {shown} · {audience} · {state}",
+            f"„{' '.join(row.text_de.split())[:60]}“",
+        ]
     return ctx.reply("\n".join(lines))
 
 
@@ -99,20 +129,47 @@ async def scheduled(ctx: Context) -> Reply:
     usage=Text("/unschedule 7"),
 )
 async def unschedule(ctx: Context) -> Reply:
-    number, row = await _named(ctx, "scheduled", "sending", "approval")
+    number, row = await _named(ctx)
     if row is None:
         return ctx.reply(NO_SUCH, id=number)
+    if row.status not in ("scheduled", "sending", "approval"):
+        return ctx.reply(CANNOT_CANCEL, id=row.id, state=ctx.t(NOT_PENDING[row.status]))
     row.status = "cancelled"
     dropped = await outbox.give_up_announcement(ctx.session, announcement_id=row.id)
+    await grants.audit(ctx.session, actor=ctx.chat, action="unschedule", detail=f"#{row.id}")
     return ctx.reply(CANCELLED, id=row.id, count=dropped)
 
 
 EDIT = "edit-announcement"
-EDIT_GERMAN = Text("New German text for #{id} (so far: “{current}”):")
-EDIT_ENGLISH = Text("New English text:")
-KEEP_NO_ENGLISH = Text("No English text")
-EDITED = Text("Announcement #{id} is changed.")
-NOT_EDITABLE = Text("#{id} can no longer be changed (already going out, done or cancelled).")
+router.choices(EDIT, "menu", "audience")
+
+
+@dataclass(frozen=True)
+class Change(ButtonData, prefix="annedit"):
+    """While editing an announcement: what to change (``value``: the new audience)."""
+
+    what: str
+    value: str = ""
+
+
+NOT_EDITABLE = Text("Announcement #{id} can no longer be changed: {state}.")
+OVERVIEW = Text("Announcement #{id}\nTo: {audience}\nWhen: {when}\nState: {state}")
+NO_ENGLISH_YET = Text("(no English text: everyone gets the German one)")
+WHAT_TO_CHANGE = Text("What would you like to change?")
+CHANGE_GERMAN, CHANGE_ENGLISH = Text("German text"), Text("English text")
+CHANGE_WHEN, CHANGE_AUDIENCE = Text("Time"), Text("Recipients")
+REMOVE_ENGLISH, FINISHED = Text("Remove the English text"), Text("Done")
+ASK_NEW_GERMAN = Text("The new German text:")
+ASK_NEW_ENGLISH = Text("The new English text:")
+ASK_NEW_WHEN = Text(
+    "When should it go out? A time such as “tomorrow 9am” or “{date} 10:00”, or a rule "
+    "such as “every Monday at 9”."
+)
+ASK_NEW_AUDIENCE = Text("Who is the announcement for?")
+SAVED = Text("Saved.")
+ENGLISH_REMOVED = Text("The English text is removed; everyone gets the German one.")
+EDIT_DONE = Text("Announcement #{id} is ready. /scheduled shows every pending announcement.")
+EDIT_STALE = Text("That change is no longer possible; /edit starts again.")
 
 
 @router.command(
@@ -123,36 +180,120 @@ NOT_EDITABLE = Text("#{id} can no longer be changed (already going out, done or 
     usage=Text("/edit 7"),
 )
 async def edit(ctx: Context) -> Reply:
-    number, row = await _named(ctx, *EDITABLE)
+    number, row = await _named(ctx)
     if row is None:
-        return ctx.reply(NOT_EDITABLE, id=number)
-    await ctx.start_conversation(EDIT, "german", id=row.id)
-    return ctx.reply(EDIT_GERMAN, id=row.id, current=" ".join(row.text_de.split())[:80])
+        return ctx.reply(NO_SUCH, id=number)
+    if row.status not in EDITABLE:
+        return ctx.reply(NOT_EDITABLE, id=row.id, state=ctx.t(NOT_PENDING[row.status]))
+    await ctx.start_conversation(EDIT, "menu", id=row.id)
+    return await _overview(ctx, row)
+
+
+async def _overview(ctx: Context, row: Announcement, *before: str) -> Reply:
+    """The announcement as it stands, and buttons for what can be changed."""
+    when = timing.of(row)
+    head = ctx.t(
+        OVERVIEW,
+        id=row.id,
+        audience=await audience_name(ctx, row.audience),
+        when=timing.describe(when, ctx.zone, ctx.lang) if when else ctx.t(AT_ONCE),
+        state=ctx.t(STATES[row.status]),
+    )
+    english = row.text_en if row.text_en else ctx.t(NO_ENGLISH_YET)
+    parts = [*before, head, "", f"🇩🇪 {row.text_de}", "", f"🇬🇧 {english}", ""]
+    buttons = [
+        [(CHANGE_GERMAN, Change("german").pack()), (CHANGE_ENGLISH, Change("english").pack())],
+        [(CHANGE_WHEN, Change("when").pack()), (CHANGE_AUDIENCE, Change("audience").pack())],
+    ]
+    if row.text_en:
+        buttons.append([(REMOVE_ENGLISH, Change("remove-english").pack())])
+    buttons.append([(FINISHED, Change("done").pack())])
+    return ctx.reply("\n".join([*parts, ctx.t(WHAT_TO_CHANGE)]), buttons=buttons)
+
+
+async def _editing(ctx: Context) -> Announcement | Reply:
+    """The announcement being edited, or the reply that it can no longer be changed."""
+    assert ctx.conversation is not None
+    number = ctx.conversation.data["id"]
+    row = await store.get(ctx.session, announcement_id=number)
+    if row is None or row.status not in EDITABLE:
+        await ctx.end_conversation()
+        state = ctx.t(NOT_PENDING.get(row.status if row else "cancelled", NOT_PENDING["done"]))
+        return ctx.reply(NOT_EDITABLE, id=number, state=state)
+    return row
+
+
+@router.callback(Change, roles=STAFF, conversation=EDIT, stale=EDIT_STALE)
+async def change(ctx: Context) -> Reply:
+    row = await _editing(ctx)
+    if isinstance(row, Reply):
+        return row
+    choice = ctx.pressed(Change)
+    if choice.what == "german":
+        await ctx.goto("german")
+        return ctx.reply(ASK_NEW_GERMAN)
+    if choice.what == "english":
+        await ctx.goto("english")
+        return ctx.reply(ASK_NEW_ENGLISH)
+    if choice.what == "when":
+        await ctx.goto("when")
+        example = timing.example_date(ctx.lang, datetime.now(ctx.zone))
+        return ctx.reply(ASK_NEW_WHEN, date=example)
+    if choice.what == "audience" and not choice.value:
+        await ctx.goto("audience")
+        choices = await audience_choices(ctx)
+        buttons = [[(name, Change("audience", key).pack())] for key, name in choices]
+        return ctx.reply(ASK_NEW_AUDIENCE, buttons=buttons)
+    if choice.what == "audience":
+        return await _new_audience(ctx, row, choice.value)
+    if choice.what == "remove-english":
+        row.text_en = None
+        return await _saved(ctx, row, ctx.t(ENGLISH_REMOVED))
+    await ctx.end_conversation()
+    return ctx.reply(EDIT_DONE, id=row.id)
+
+
+async def _new_audience(ctx: Context, row: Announcement, audience: str) -> Reply:
+    if audience not in dict(await audience_choices(ctx)):  # the topic is gone meanwhile
+        return ctx.reply(EDIT_STALE)
+    row.audience = audience
+    notes = [ctx.t(SAVED)]
+    if row.status == "scheduled" and broadcast.needs_approval(row, ctx.config):
+        row.status = "approval"
+        notes = [ctx.t(AWAITING, id=row.id)]
+    return await _saved(ctx, row, *notes)
+
+
+async def _saved(ctx: Context, row: Announcement, *notes: str) -> Reply:
+    """Record the change and show the announcement again."""
+    await grants.audit(ctx.session, actor=ctx.chat, action="edit", detail=f"#{row.id}")
+    await ctx.goto("menu")
+    return await _overview(ctx, row, *(notes or [ctx.t(SAVED)]), "")
 
 
 @router.step(EDIT, "german", roles=STAFF)
-async def edit_german(ctx: Context) -> Reply:
-    await ctx.goto("english", text_de=(ctx.message.text or "").strip())
-    return ctx.reply(EDIT_ENGLISH, buttons=[[(KEEP_NO_ENGLISH, NoEnglish().pack())]])
-
-
 @router.step(EDIT, "english", roles=STAFF)
-async def edit_english(ctx: Context) -> Reply:
-    return await _save_edit(ctx, (ctx.message.text or "").strip() or None)
-
-
-@router.callback(NoEnglish, roles=STAFF, conversation=EDIT, step="english")
-async def edit_without_english(ctx: Context) -> Reply:
-    return await _save_edit(ctx, None)
-
-
-async def _save_edit(ctx: Context, text_en: str | None) -> Reply:
+async def new_text(ctx: Context) -> Reply:
+    row = await _editing(ctx)
+    if isinstance(row, Reply):
+        return row
     assert ctx.conversation is not None
-    data = ctx.conversation.data
-    await ctx.end_conversation()
-    row = await store.get(ctx.session, announcement_id=data["id"])
-    if row is None or row.status not in EDITABLE:
-        return ctx.reply(NOT_EDITABLE, id=data["id"])
-    row.text_de, row.text_en = data["text_de"], text_en
-    await grants.audit(ctx.session, actor=ctx.chat, action="edit", detail=f"#{row.id}")
-    return ctx.reply(EDITED, id=row.id)
+    text = (ctx.message.text or "").strip()
+    if ctx.conversation.step == "german":
+        row.text_de = text
+    else:
+        row.text_en = text
+    return await _saved(ctx, row)
+
+
+@router.step(EDIT, "when", roles=STAFF)
+async def new_when(ctx: Context) -> Reply:
+    row = await _editing(ctx)
+    if isinstance(row, Reply):
+        return row
+    try:
+        when = timing.understand(ctx.message.text or "", ctx.zone, ctx.lang)
+    except timing.NotUnderstood as refusal:
+        return ctx.reply(str(refusal))
+    row.send_at, row.cron = when.at, when.cron
+    return await _saved(ctx, row)

@@ -23,10 +23,10 @@ def parse_duration(text: str) -> timedelta:
     """``1w``, ``7d``, ``12h``, ``90m`` or combinations (``1d 12h``); a bare number has no
     unit and is refused."""
     words = text.strip()
-    valid = None if words.isdecimal() else parse_time(words, as_timedelta=True)
-    if not isinstance(valid, timedelta) or valid < timedelta(minutes=1):
+    seconds = None if words.isdecimal() else parse_time(words)  # seconds, or None
+    if seconds is None or seconds < 60:
         raise click.BadParameter(f"{text!r} is not {DURATION_HINT}")
-    return valid
+    return timedelta(seconds=seconds)
 
 
 def role_named(word: str) -> Role:

@@ -159,7 +159,10 @@ async def test_subscribe_and_receive_an_announcement(matrix: MatrixWorld) -> Non
     await staff.press("Ohne englischen Text")
     assert "an 1 Empfänger" in await staff.press("Jetzt senden")
     received = await ida.replies(1, timeout=30)
-    assert received[0].body == "Sprechstunde des CDO am Freitag."
+    assert received[0].body == (
+        "📣 KL.digital\n\nSprechstunde des CDO am Freitag.\n\nDu bekommst diese Nachricht, "
+        "weil du Neuigkeiten abonniert hast. Abbestellen: /unsubscribe"
+    )
 
 
 @pytest.mark.parametrize("encrypted", [False, True], ids=["plain", "encrypted"])

@@ -149,7 +149,10 @@ async def test_subscribe_and_receive_an_announcement(telegram: TelegramWorld) ->
     await staff.ask("The new citizens' portal is online.")
     assert "an 1 Empfänger" in await staff.press("Jetzt senden")
     received = await hugo.replies(timeout=30)
-    assert received[0]["text"] == "The new citizens' portal is online."
+    assert received[0]["text"] == (
+        "📣 KL.digital\n\nThe new citizens' portal is online.\n\n"
+        "You get this because you subscribed to news. To stop: /unsubscribe"
+    )
 
 
 async def test_mydata_arrives_as_a_json_document(telegram: TelegramWorld) -> None:
