@@ -37,6 +37,13 @@ async def get_or_create_person(session: AsyncSession, *, identity: str) -> Perso
     return winner
 
 
+async def language_of(session: AsyncSession, *, identity: str, default: str) -> str:
+    """The language to write to ``identity`` in: chosen, else last written in, else
+    ``default``."""
+    person = await find_person(session, identity=identity)
+    return person.language_or(default) if person is not None else default
+
+
 async def set_language(session: AsyncSession, *, person_id: int, language: str | None) -> None:
     """Remember the language a person chose (``None`` follows the platform again)."""
     person = await session.get_one(Person, person_id)

@@ -44,8 +44,8 @@ async def topics_of(session: AsyncSession, *, chat: str) -> list[str]:
 async def recipients(session: AsyncSession, *, topic: str | None) -> dict[str, str]:
     """Chat → language of everyone subscribed to ``topic`` or to all news
     (``None``: everyone subscribed to anything): the language the person chose, else the
-    one they subscribed in."""
-    language = func.coalesce(Person.language, Subscription.language)
+    one they last wrote in, else the one they subscribed in."""
+    language = func.coalesce(Person.language, Person.spoken_language, Subscription.language)
     query = (
         select(Subscription.chat, language)
         .join(Person, Person.id == Subscription.person_id)

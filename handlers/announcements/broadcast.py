@@ -11,7 +11,7 @@ from bot.knowledge.schema import KnowledgeBase
 from bot.runtime.config import Config
 from handlers.roles.service import holders, language_of
 from handlers.subscriptions.topics import topic_key
-from storage import Session, announcements, outbox, people, subscriptions
+from storage import Session, announcements, outbox, subscriptions
 from storage.models import Announcement
 
 log = logging.getLogger(__name__)
@@ -108,8 +108,7 @@ async def skipped(session: Session, announcement: Announcement, config: Config) 
     """Tell the author a run was missed; a one-off announcement ends as skipped."""
     if not announcement.cron:
         announcement.status = "skipped"
-    person = await people.find_person(session, identity=announcement.author)
-    lang = (person.language if person else None) or config.bot.default_language
+    lang = await language_of(session, config, announcement.author)
     await outbox.enqueue(session, chat=announcement.author, text=SKIPPED(lang, id=announcement.id))
 
 
@@ -121,8 +120,7 @@ async def finish_delivered(session: Session, config: Config) -> list[int]:
         if progress.pending:
             continue
         announcements.finish(announcement)
-        person = await people.find_person(session, identity=announcement.author)
-        lang = (person.language if person else None) or config.bot.default_language
+        lang = await language_of(session, config, announcement.author)
         started = announcement.started_at or announcement.created_at
         seconds = (datetime.now(UTC) - started).total_seconds()
         report = REPORT(

@@ -41,7 +41,10 @@ ASK_AUDIENCE = Text("Who is the announcement for?")
 ASK_GERMAN = Text("The text in German:")
 ASK_ENGLISH = Text("And in English (for recipients who chose English)?")
 NO_ENGLISH = Text("No English text")
-PREVIEW = Text("Preview – this is what recipients get ({audience}):")
+PREVIEW = Plural(
+    "Preview – this is what {count} recipient gets ({audience}):",
+    "Preview – this is what {count} recipients get ({audience}):",
+)
 SEND_NOW, DISCARD = Text("Send now"), Text("Discard")
 LATER, REPEAT = Text("Send later"), Text("Repeat")
 ASK_WHEN = Text(
@@ -181,7 +184,8 @@ async def _preview(ctx: Context) -> Reply:
     assert ctx.conversation is not None
     data = ctx.conversation.data
     audience = await audience_name(ctx, data["audience"])
-    parts = [ctx.t(PREVIEW, audience=audience)]
+    count = len(await broadcast.audience_of(ctx.session, data["audience"], ctx.config))
+    parts = [ctx.t(PREVIEW, count=count, audience=audience)]
     for flag, lang in (("🇩🇪", "de"), ("🇬🇧", "en")):
         if lang == "de" or data["text_en"]:
             text = broadcast.message(

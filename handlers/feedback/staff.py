@@ -17,7 +17,7 @@ from bot.core.router import Args, Router
 from handlers.catalogue import entries
 from handlers.feedback.chat import BOT, GENERAL, topic_name
 from storage import feedback as store
-from storage import outbox
+from storage import outbox, people
 from storage.models import Feedback, FeedbackAnswer
 
 router = Router("feedback_staff")
@@ -255,7 +255,8 @@ async def answer(ctx: Context) -> Reply:
     saved = await store.add_answer(
         ctx.session, row, text=text.strip(), author=str(ctx.message.sender)
     )
-    message = ANSWER_TO_CITIZEN(row.language, reference=row.reference, answer=saved.text)
+    lang = await people.language_of(ctx.session, identity=chats[0], default=row.language)
+    message = ANSWER_TO_CITIZEN(lang, reference=row.reference, answer=saved.text)
     await outbox.enqueue(ctx.session, chat=chats[0], text=message)
     return ctx.reply(ANSWER_SENT, reference=row.reference)
 
