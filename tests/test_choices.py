@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.core.choices import Choice, chosen
 from bot.core.events import Surface
 from bot.runtime.app import App
 from storage import knowledge
@@ -104,3 +105,30 @@ async def test_the_same_in_english(person: Chat) -> None:
     assert "Back to /feedback:" in answer and "Rombach" in answer
     left = await person.ask("what now")
     assert left.startswith("I have stopped /feedback here; send /feedback to start again.")
+
+
+EDIT_MENU = [
+    Choice(label, str(number))
+    for number, label in enumerate(
+        ["Deutscher Text", "Englischer Text", "Zeitpunkt", "Empfänger", "Fertig"], 1
+    )
+]
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("zeit", "Zeitpunkt"),  # the start of a word
+        ("empfaenger", "Empfänger"),
+        ("Empfanger", "Empfänger"),
+        ("englisch", "Englischer Text"),
+        ("fertig!", "Fertig"),
+        ("5", "Fertig"),
+        ("text", None),  # two labels say "Text": ask again
+        ("6", None),
+        ("Ich möchte bitte den Zeitpunkt ändern", None),  # a sentence is not a button
+    ],
+)
+def test_which_button_a_typed_word_means(typed: str, meant: str | None) -> None:
+    found = chosen(typed, EDIT_MENU)
+    assert (found.label if found else None) == meant

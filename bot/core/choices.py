@@ -35,6 +35,8 @@ MOST_WORDS = 4
 """A longer message is something said, not a button typed out."""
 TYPO_SIMILARITY = 85
 """How alike (0–100) a typed word and a label's word must be to count as the same."""
+SHORTEST_GUESS = 4
+"""Shorter words must match a label's word exactly."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,12 +87,17 @@ def chosen(text: str, offered: Sequence[Choice]) -> Choice | None:
 
 
 def _alike(said: frozenset[str], offered: Sequence[Choice]) -> Choice | None:
-    """The one choice whose label has, for each word said, a word spelt almost alike."""
+    """The one choice whose label has, for each word said, a word spelt almost alike or
+    beginning with it."""
     labels = [spelling(choice.label) for choice in offered]
 
     def near(word: str, label: frozenset[str]) -> bool:
-        best = process.extractOne(word, label, scorer=fuzz.ratio) if label else None
-        return best is not None and len(word) >= 4 and best[1] >= TYPO_SIMILARITY
+        if len(word) < SHORTEST_GUESS or not label:
+            return False
+        if any(known.startswith(word) for known in label):  # "zeit" for "Zeitpunkt"
+            return True
+        best = process.extractOne(word, label, scorer=fuzz.ratio)
+        return best is not None and best[1] >= TYPO_SIMILARITY
 
     found = [
         choice

@@ -54,9 +54,7 @@ async def holders(session: Session, config: Config, role: Role) -> list[str]:
 async def language_of(session: Session, config: Config, identity: str) -> str:
     """The language to write to ``identity`` in (``Person.language_or``), else the
     configured default."""
-    return await people.language_of(
-        session, identity=identity, default=config.bot.default_language
-    )
+    return await people.language_of(session, identity=identity, default=config.bot.default_language)
 
 
 def granted_how(grant: RoleGrant, lang: str, zone: ZoneInfo) -> str:
