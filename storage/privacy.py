@@ -79,7 +79,12 @@ async def collect(session: AsyncSession, *, person_id: int, chat: str | None = N
     names = [row.identity for row in identities]
     own_chats = _chats(names, chat)
     data = PersonData(
-        person={"id": person.id, "language": person.language, "since": (person.created_at)}
+        person={
+            "id": person.id,
+            "language": person.language,
+            "spoken_language": person.spoken_language,
+            "since": person.created_at,
+        }
     )
     data.identities = [{"identity": i.identity, "since": (i.created_at)} for i in identities]
     grants = await session.scalars(select(RoleGrant).where(RoleGrant.identity.in_(names)))

@@ -80,3 +80,13 @@ async def test_announcements_follow_the_language_last_written_in(app: App, confi
     delivered = await ana.ask("/start")
     assert "The citizens' portal is online." in delivered
     assert "Bürgerportal" not in delivered
+
+
+async def test_mydata_shows_the_language_remembered(app: App) -> None:
+    eve = Chat(app.dispatcher, user="console:eve", surface=CONSOLE)
+    await eve.ask("Who is the CDO?")
+    assert "automatic: English, the language you last wrote in" in await eve.ask("/mydata")
+    await eve.ask("Wer ist der CDO?")
+    assert "automatisch: Deutsch, die Sprache deiner letzten Nachricht" in await eve.ask("/mydata")
+    await eve.ask("/language en")
+    assert "Language: English ·" in await eve.ask("/mydata")

@@ -43,6 +43,8 @@ SECTIONS = {
 }
 LANGUAGE = Text("Language: {value} · known since {since}")
 AUTOMATIC = Text("automatic")
+AUTOMATIC_LAST = Text("automatic: {language}, the language you last wrote in")
+LANGUAGE_NAMES = {"de": Text("German"), "en": Text("English")}
 NOTHING = Text("none")
 MORE = Text("  … and {count} more")
 ASK = Text(
@@ -109,7 +111,14 @@ async def mydata(ctx: Context) -> Reply:
     since = data.person["since"].astimezone(ctx.zone).strftime("%d.%m.%Y")
     name = "klbot-mydata.json"
     lines = [ctx.t(HEADER, file=name), ""]
-    lines.append(ctx.t(LANGUAGE, value=data.person["language"] or ctx.t(AUTOMATIC), since=since))
+    chosen, spoken = data.person["language"], data.person["spoken_language"]
+    if chosen:
+        value = ctx.t(LANGUAGE_NAMES[chosen])
+    elif spoken:
+        value = ctx.t(AUTOMATIC_LAST, language=ctx.t(LANGUAGE_NAMES[spoken]))
+    else:
+        value = ctx.t(AUTOMATIC)
+    lines.append(ctx.t(LANGUAGE, value=value, since=since))
     content = asdict(data)
     for key, title in SECTIONS.items():
         rows: list[dict[str, Any]] = content[key]
