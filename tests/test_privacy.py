@@ -136,7 +136,7 @@ async def test_mydata_shows_everything_stored_as_text_and_as_a_json_file(
     assert "telegram:1001" in reply.text and "The bus stop app is great" in reply.text
     assert "Subscriptions: 1" in reply.text and "Running conversations: 1" in reply.text
     assert "Ben" not in reply.text
-    assert "Language: English · known since" in reply.text
+    assert "Language: English · first contact on " in reply.text
     assert "  • All news · in telegram:1001 · in English · since " in reply.text
     assert "/feedback in telegram:1001, not finished yet" in reply.text
     assert "· KL.digital in general · rating: – · contact allowed: No · status: new ·" in reply.text
@@ -155,7 +155,7 @@ async def test_mydata_names_topics_statuses_and_languages_in_words(dispatcher: D
     await ana.ask("/feedback Die Haltestellen-App ist prima")
     await ana.ask("/subscribe Smart City")
     text = await ana.ask("/mydata")
-    assert "Sprache: automatisch · bekannt seit " in text
+    assert "Sprache: automatisch · erster Kontakt am " in text
     assert "  • # Smart City · in telegram:1001 · auf Deutsch · seit " in text
     assert (
         "· KL.digital allgemein · Bewertung: – · Kontakt erlaubt: Nein · Status: neu · "

@@ -178,7 +178,7 @@ def test_the_shell_invites_for_a_duration_and_acts_as_the_person_at_it(
     assert "Rolle „Beirat“" in klbot(ana, "ask", f"/join {code.lower()}").stdout
     today = datetime.now(ZoneInfo("Europe/Berlin")).strftime("%d.%m.%Y")
     listing = klbot(ana, "roles").stdout
-    assert f"board member\tconsole:ana\tby invitation of {today}" in listing
+    assert f"board member\tconsole:ana\tby invitation on {today}" in listing
 
     root_for_bea = {**env, "SUDO_USER": "bea", "LOGNAME": "root", "USER": "root"}
     done = klbot(root_for_bea, "roles", "--revoke", "console:ana", "Beirat")
