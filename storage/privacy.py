@@ -140,6 +140,7 @@ async def collect(session: AsyncSession, *, person_id: int, chat: str | None = N
             "failed": d.failed,
             "announcement": d.announcement_id,
             "text": d.text,
+            "attachment": d.attachment_name,
         }
         for d in deliveries
     ]

@@ -31,13 +31,13 @@ async def test_subscribe_list_and_unsubscribe(dispatcher: Dispatcher) -> None:
     assert "1) Alle Neuigkeiten" in (await ana.ask("/subscribe")) + "\n".join(
         f"{n}) {label}" for n, label in enumerate(ana.buttons(), 1)
     )
-    assert "Angemeldet: Alle Neuigkeiten" in await ana.ask("1")
-    assert "schon angemeldet" in await ana.ask("/subscribe alle")
-    assert "Angemeldet: Projekte aus der Bewerbung" in await ana.ask("/subscribe Digitale Stadt")
+    assert "Abonniert: Alle Neuigkeiten" in await ana.ask("1")
+    assert "schon abonniert" in await ana.ask("/subscribe alle")
+    assert "Abonniert: Projekte aus der Bewerbung" in await ana.ask("/subscribe Digitale Stadt")
     listing = await ana.ask("/subscriptions")
     assert "Alle Neuigkeiten" in listing and "Digitale Stadt" in listing
-    assert "Abgemeldet: Projekte" in await ana.ask("/unsubscribe digitale stadt")
-    assert "nicht angemeldet" in await ana.ask("/unsubscribe digitale stadt")
+    assert "Abbestellt: Projekte" in await ana.ask("/unsubscribe digitale stadt")
+    assert "nicht abonniert" in await ana.ask("/unsubscribe digitale stadt")
     await ana.ask("/subscribe Digitale Stadt")
     assert "Welche Neuigkeiten" in await ana.ask("/unsubscribe")  # asks, removes nothing yet
     assert ana.buttons() == [
@@ -45,9 +45,9 @@ async def test_subscribe_list_and_unsubscribe(dispatcher: Dispatcher) -> None:
         "Projekte aus der Bewerbung „Digitale Stadt“",
         "Alle",
     ]
-    assert "von allen Neuigkeiten abgemeldet" in await ana.press("Alle")
-    assert "keine Neuigkeiten abonniert" in await ana.ask("/unsubscribe")
-    assert "keine Neuigkeiten abonniert" in await ana.ask("/subscriptions")
+    assert "alle Neuigkeiten abbestellt" in await ana.press("Alle")
+    assert "noch nichts abonniert" in await ana.ask("/unsubscribe")
+    assert "noch nichts abonniert" in await ana.ask("/subscriptions")
     assert "kenne ich nicht" in await ana.ask("/subscribe Mondlandung")
 
 
@@ -135,7 +135,7 @@ async def test_topic_tags(dispatcher: Dispatcher) -> None:
         person(dispatcher, "ben"),
         person(dispatcher, "staff"),
     )
-    assert "Angemeldet: # Smart City" in await ana.ask("/subscribe #Smart City")
+    assert "Abonniert: # Smart City" in await ana.ask("/subscribe #Smart City")
     await ben.ask("/subscribe Digitale Stadt")
     assert "an 1 Empfänger" in await announce(staff, "Abonnenten: # Smart City", "Smart!", None)
     assert "Smart!" in await ana.ask("/start")

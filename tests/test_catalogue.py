@@ -37,16 +37,34 @@ async def test_project_and_link_to_its_officer(chat: Chat) -> None:
     assert "kein Projekt" in await chat.ask("/project Mondlandung")
 
 
+async def test_lists_and_cards_read_as_sentences_in_both_languages(chat: Chat) -> None:
+    assert (await chat.ask("/projects")).startswith("1 Projekt im Katalog:\n")
+    assert "\nStatus: geplant (Stand 15.11.2017)\n" in await chat.ask("/project Digitale Stadt")
+    assert "\nAnbindung: Stabsstelle beim Oberbürgermeister\n" in await chat.ask("/officer CDO")
+    await chat.ask("/language en")
+    assert (await chat.ask("/projects")).startswith("1 project in the catalogue:\n")
+    mayor = await chat.ask("/officer mayor")
+    assert "\nPosition: City of Kaiserslautern; the CDO's post is a staff unit attached" in mayor
+
+
+async def test_reload_names_the_built_in_file_in_words(app: App, config: Config) -> None:
+    staff = Chat(staff_dispatcher(app, config), user="console:staff")
+    reply = await staff.ask("/reload")
+    assert "aus der mitgelieferten Datei (11 Einträge)." in reply and "default" not in reply
+    await staff.ask("/language en")
+    assert "from the built-in file (11 entries)." in await staff.ask("/reload")
+
+
 async def test_projects_are_paginated_with_buttons(app: App, config: Config) -> None:
     text, _ = generated_text(23)  # 11 default entries + 12 generated projects
     async with app.sessions() as session, session.begin():
         await app.services.knowledge.import_text(session, source="test", text=text)
     chat = Chat(app.dispatcher)
     first = await chat.ask("/projects")
-    assert first.startswith("Projekte (1–5 von 13):")
+    assert first.startswith("Projekte 1 bis 5 von 13:")
     assert chat.buttons()[-1] == "Weiter »" and "« Zurück" not in chat.buttons()
     second = await chat.press("Weiter »")
-    assert second.startswith("Projekte (6–10 von 13):")
+    assert second.startswith("Projekte 6 bis 10 von 13:")
     assert chat.buttons()[-2:] == ["« Zurück", "Weiter »"]
     await chat.press("Weiter »")
     assert chat.buttons()[-1] == "« Zurück"

@@ -47,9 +47,9 @@ async def test_the_board_reads_the_digest_on_demand_and_opens_what_it_names(
     reference = await feedback_from_a_citizen(dispatcher, "Die Antworten sind zu langsam")
     bea = Chat(dispatcher, user=BOARD)
     digest = await bea.ask("/digest")
-    assert "Rückmeldungs-Digest: 1 Rückmeldung in den letzten 7 Tagen" in digest
+    assert "Rückmeldungen im Überblick: 1 in den letzten 7 Tagen." in digest
     assert f"{reference}: „Die Antworten sind zu langsam“" in digest
-    assert f"schick /show {reference}" in digest and bea.buttons() == [reference]
+    assert f"mit /show {reference} oder über ihren Knopf" in digest and bea.buttons() == [reference]
     shown = await bea.press(reference)
     assert "Die Antworten sind zu langsam" in shown and "für den Beirat nicht sichtbar" in shown
     assert "telegram:42" not in shown
@@ -86,7 +86,9 @@ async def test_an_invited_board_member_gets_the_weekly_digest_and_citizens_none(
 
 
 async def test_an_empty_week_says_so(dispatcher: Dispatcher) -> None:
-    assert "keine neuen Rückmeldungen" in await Chat(dispatcher, user=STAFF).ask("/digest")
+    assert "In den letzten 7 Tagen kam keine neue Rückmeldung." in await Chat(
+        dispatcher, user=STAFF
+    ).ask("/digest")
     english = Chat(dispatcher, user=BOARD, language="en")
     await english.ask("/language en")
     assert "no new feedback in the last 7 days" in await english.ask("/digest")

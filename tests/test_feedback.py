@@ -73,7 +73,7 @@ async def test_guided_feedback_survives_a_restart(config: Config) -> None:
         assert "Kontakt erlaubt: Nein" in summary
         confirmation = chat.last
         done = await chat.press("Absenden")
-        assert "gespeichert unter der Nummer F-" in done
+        assert "ist gespeichert und hat die Nummer F-" in done
         assert "nichts" in await chat.ask("/cancel")  # the conversation is over
         rows = await stored(app)
         assert len(rows) == 1 and rows[0].reference in done
@@ -222,8 +222,8 @@ async def test_board_digest_once_per_period(app: App, config: Config) -> None:
         assert await board_app.send_digest(now) == 0  # a second process firing: no duplicate
         bea = Chat(board_app.dispatcher, user=BOARD, surface=Surface(buttons=False, push=False))
         digest = await bea.ask("/start")
-    assert "Rückmeldungs-Digest: 1 Rückmeldung in den letzten 7 Tagen" in digest
-    assert "Dieser Bot: 1 · 2.0" in digest and "Zu langsam" in digest
+    assert "Rückmeldungen im Überblick: 1 in den letzten 7 Tagen." in digest
+    assert "Dieser Bot: 1 · 2,0" in digest and "Zu langsam" in digest
 
 
 def test_export_command_writes_a_spreadsheet_safe_file(tmp_path: Path) -> None:
@@ -510,7 +510,7 @@ async def test_the_missing_part_can_be_skipped_and_thumbs_up_just_thanks(
     assert "Rombach" in await citizen.ask(question)
     assert await stored(app) == []
     ratings = await Chat(dispatcher, user=STAFF).ask("/ratings")
-    assert "rombach: 4 · 1 · 1" in ratings  # both 👎 kept; the 👍 replaced the first
+    assert "Prof. Dieter Rombach: 4 · 1 · 1" in ratings  # both 👎 kept; the 👍 replaced the first
 
 
 async def file_three(dispatcher: Dispatcher) -> str:

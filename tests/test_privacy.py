@@ -136,6 +136,10 @@ async def test_mydata_shows_everything_stored_as_text_and_as_a_json_file(
     assert "telegram:1001" in reply.text and "The bus stop app is great" in reply.text
     assert "Subscriptions: 1" in reply.text and "Running conversations: 1" in reply.text
     assert "Ben" not in reply.text
+    assert "Language: English · first contact on " in reply.text
+    assert "  • All news · in telegram:1001 · in English · since " in reply.text
+    assert "/feedback in telegram:1001, not finished yet" in reply.text
+    assert "· KL.digital in general · rating: – · contact allowed: No · status: new ·" in reply.text
     assert reply.attachment is not None and reply.attachment.name.endswith(".json")
     data = json.loads(reply.attachment.data)
     assert data["person"]["language"] == "en"
@@ -144,6 +148,22 @@ async def test_mydata_shows_everything_stored_as_text_and_as_a_json_file(
     assert data["subscriptions"][0]["topic"] == "all"
     assert data["conversations"][0]["name"] == "feedback"
     assert data["feedback"][0]["created_at"].endswith("+01:00")  # Europe/Berlin in November
+
+
+async def test_mydata_names_topics_statuses_and_languages_in_words(dispatcher: Dispatcher) -> None:
+    ana = Chat(dispatcher, user=ANA)
+    await ana.ask("/feedback Die Haltestellen-App ist prima")
+    await ana.ask("/subscribe Smart City")
+    text = await ana.ask("/mydata")
+    assert "Sprache: automatisch · erster Kontakt am " in text
+    assert "  • # Smart City · in telegram:1001 · auf Deutsch · seit " in text
+    assert (
+        "· KL.digital allgemein · Bewertung: – · Kontakt erlaubt: Nein · Status: neu · "
+        "„Die Haltestellen-App ist prima“"
+    ) in text
+    assert "zugestellt: „Abonniert: # Smart City." in text
+    for internal in ("general", "tag:", "· new", "· de ·"):
+        assert internal not in text
 
 
 async def test_on_telegram_and_matrix_the_json_file_waits_in_the_outbox(

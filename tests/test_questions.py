@@ -139,7 +139,8 @@ async def test_rating_is_stored_and_summarised_for_staff(app: App, config: Confi
     await citizen.press("👎 Not helpful")
     staff = Chat(staff_dispatcher(app, config), user="console:staff")
     summary = await staff.ask("/ratings")
-    assert "rombach: 1 · 1 · 0" in summary and "steinebach: 1 · 0 · 1" in summary
+    assert "Prof. Dieter Rombach: 1 · 1 · 0" in summary
+    assert "Prof. Gerhard Steinebach: 1 · 0 · 1" in summary
 
 
 def staff_dispatcher(app: App, config: Config) -> Dispatcher:

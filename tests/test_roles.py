@@ -57,7 +57,7 @@ async def test_codes_have_no_look_alikes_and_forgive_case_spaces_and_dashes(
         code = await new_code(app)
         assert not set(code) & set("0O1IL"), code
     typed = code.lower().replace("-", " ")
-    assert "Rolle „Mitarbeiterin/Mitarbeiter“" in await Chat(dispatcher).ask(f"/join {typed}")
+    assert "Rolle „Mitarbeitende“" in await Chat(dispatcher).ask(f"/join {typed}")
     board_code = await new_code(app, "board")
     ben = Chat(dispatcher, user="telegram:12", language="en")
     joined = await ben.ask(f"/join {board_code.replace('-', '')}")
@@ -102,20 +102,20 @@ async def test_admin_lists_and_revokes_and_everything_is_audited(
     listing = await admin.ask("/roles")
     today = datetime.now(ZoneInfo("Europe/Berlin")).strftime("%d.%m.%Y")
     assert f"• Administration: {ADMIN} (aus der Konfiguration)" in listing
-    assert f"• Mitarbeiterin/Mitarbeiter: telegram:50 (per Einladung vom {today})" in listing
+    assert f"• Mitarbeitende: telegram:50 (per Einladung vom {today})" in listing
     assert "invite:" not in listing and "staff" not in listing
     revoked = await admin.ask("/revoke telegram:50 staff")
-    assert revoked == "telegram:50 hat die Rolle „Mitarbeiterin/Mitarbeiter“ nicht mehr."
+    assert revoked == "telegram:50 hat die Rolle „Mitarbeitende“ nicht mehr."
     assert "nur Mitarbeitenden" in await zoe.ask("/inbox")
-    assert "„Mitarbeiterin/Mitarbeiter“ nicht per Einladung" in await admin.ask(
-        f"/revoke {STAFF} Mitarbeiterin/Mitarbeiter"
+    assert "„Mitarbeitende“ nicht per Einladung" in await admin.ask(
+        f"/revoke {STAFF} Mitarbeitende"
     )
     how = await admin.ask("/revoke nonsense")
     assert how.startswith("Nenn die Person und die Rolle") and "Beirat" in how
     admin.language = "en"
     await admin.ask("/language en")
     listing = await admin.ask("/roles")
-    assert f"• administrator: {ADMIN} (from the configuration)" in listing
+    assert f"• Administrator: {ADMIN} (from the configuration)" in listing
     assert "Name the person and the role" in await admin.ask("/revoke telegram:50")
     async with app.sessions() as session:
         actions = [e.action for e in await session.scalars(select(AuditEntry))]
@@ -132,7 +132,7 @@ async def test_a_revoked_board_member_is_told_in_their_language(
     await admin.ask("/revoke console:bea Beirat")
     told = await bea.ask("/start")
     assert "Du hast die Rolle „Beirat“ nicht mehr." in told
-    assert "keinen wöchentlichen Rückmeldungs-Digest" in told and "/digest" in told
+    assert "Den wöchentlichen Überblick über die Rückmeldungen" in told and "/digest" in told
     assert "/digest" not in await bea.ask("/help")
     assert "Beirat" not in await bea.ask("/start")  # told once
 
@@ -178,7 +178,7 @@ def test_the_shell_invites_for_a_duration_and_acts_as_the_person_at_it(
     assert "Rolle „Beirat“" in klbot(ana, "ask", f"/join {code.lower()}").stdout
     today = datetime.now(ZoneInfo("Europe/Berlin")).strftime("%d.%m.%Y")
     listing = klbot(ana, "roles").stdout
-    assert f"board member\tconsole:ana\tby invitation of {today}" in listing
+    assert f"board member\tconsole:ana\tby invitation on {today}" in listing
 
     root_for_bea = {**env, "SUDO_USER": "bea", "LOGNAME": "root", "USER": "root"}
     done = klbot(root_for_bea, "roles", "--revoke", "console:ana", "Beirat")

@@ -69,8 +69,8 @@ async def test_board_and_staff_each_get_their_own_help(app: App, config: Config)
     board = await Chat(dispatcher, user="telegram:5").ask("/help")
     everyone, own = board.split("Für den Beirat:")
     assert "/start – " in everyone and "/digest" not in everyone
-    assert "/digest – der Rückmeldungs-Digest der letzten 7 Tage" in own
-    assert "/show – " in own and "jede Woche den Rückmeldungs-Digest" in own
+    assert "/digest – die Rückmeldungen der letzten 7 Tage im Überblick" in own
+    assert "/show – " in own and "jede Woche einen Überblick über die Rückmeldungen" in own
     assert "/inbox" not in board and "Für Mitarbeitende" not in board
     assert "/show F-" in await Chat(dispatcher, user="telegram:5").ask("/help show")
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
-from bot.core.i18n import Text
+from bot.core.i18n import Plural, Text, number
 from bot.core.router import Args, Router
 from bot.knowledge.fields import AnyEntry
 from bot.knowledge.service import Loaded
@@ -28,7 +28,8 @@ class Officers(ButtonData, prefix="officers"):
 
 PAGE_SIZE = 5
 
-PROJECTS = Text("Projects ({first}–{last} of {count}):")
+PROJECTS = Plural("{count} project in the catalogue:", "{count} projects in the catalogue:")
+PROJECTS_PAGE = Text("Projects {first} to {last} of {count}:")
 NO_PROJECTS = Text("There are no projects in the catalogue yet.")
 OFFICERS = Text("Officers and contacts:")
 PREVIOUS = Text("« Back")
@@ -82,11 +83,15 @@ async def _projects_page(ctx: Context, page: int) -> Reply:
     pages = (len(catalogue) + PAGE_SIZE - 1) // PAGE_SIZE
     page = min(max(page, 0), pages - 1)
     shown = catalogue[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
-    heading = ctx.t(
-        PROJECTS,
-        first=page * PAGE_SIZE + 1,
-        last=page * PAGE_SIZE + len(shown),
-        count=len(catalogue),
+    heading = (
+        ctx.t(PROJECTS, count=len(catalogue))
+        if pages == 1
+        else ctx.t(
+            PROJECTS_PAGE,
+            first=number(page * PAGE_SIZE + 1, ctx.lang),
+            last=number(page * PAGE_SIZE + len(shown), ctx.lang),
+            count=number(len(catalogue), ctx.lang),
+        )
     )
     lines = [heading, *(f"• {p.name.get(ctx.lang)} – {p.status.get(ctx.lang)}" for p in shown)]
     buttons = [[(p.name.get(ctx.lang), entries.Show(p.id).pack())] for p in shown]

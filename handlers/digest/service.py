@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.core.i18n import Plural, Text
+from bot.core.i18n import Plural, Text, number
 from bot.core.roles import Role
 from bot.knowledge.service import Knowledge
 from bot.runtime.config import Config
 from handlers.feedback.chat import TOPIC_NAMES
-from handlers.feedback.staff import Show
+from handlers.feedback.staff import Show, average_rating
 from handlers.roles.service import holders, language_of
 from storage import Session, Sessions, outbox
 from storage import feedback as store
@@ -53,8 +53,9 @@ async def compose(
     names |= {topic: name(lang) for topic, name in TOPIC_NAMES.items()}
     lines = [HEADER(lang, count=total, days=days), "", PER_TOPIC(lang)]
     for entry in stats:
-        average = f"{entry.average_rating:.1f}" if entry.average_rating is not None else "–"
-        lines.append(f"• {names.get(entry.topic, entry.topic)}: {entry.count} · {average}")
+        average = average_rating(entry.average_rating, lang)
+        count = number(entry.count, lang)
+        lines.append(f"• {names.get(entry.topic, entry.topic)}: {count} · {average}")
     latest = await store.search(session, since=since, limit=recent)
     if latest:
         lines += ["", RECENT(lang)]

@@ -11,7 +11,7 @@ from babel.numbers import format_decimal
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Identity, Reply
-from bot.core.i18n import LANGUAGES, Text
+from bot.core.i18n import LANGUAGES, Text, number
 from bot.core.roles import Role
 from bot.core.router import Args, Router
 from handlers.catalogue import entries
@@ -78,6 +78,11 @@ KEYS = {"status": "status", "topic": "topic", "thema": "topic", "rating": "ratin
 KEYS |= {"bewertung": "rating"}
 EVERYTHING = {"all", "alle"}
 TOPIC_WORDS = {GENERAL: GENERAL, "allgemein": GENERAL, BOT: BOT}
+
+
+def average_rating(value: float | None, lang: str) -> str:
+    """An average rating as people in ``lang`` write it (``4,5`` in German), ``–`` for none."""
+    return "–" if value is None else format_decimal(value, format="0.0", locale=lang)
 
 
 def status_name(ctx: Context, status: str) -> str:
@@ -307,10 +312,7 @@ async def fbstats(ctx: Context) -> Reply:
         return ctx.reply(NONE_FOUND)
     lines = [ctx.t(STATS, days=days)]
     for entry in found:
-        average = (
-            format_decimal(entry.average_rating, format="0.0", locale=ctx.lang)
-            if entry.average_rating is not None
-            else "–"
-        )
-        lines.append(f"{await topic_name(ctx, entry.topic)}: {entry.count} · {average}")
+        average = average_rating(entry.average_rating, ctx.lang)
+        count = number(entry.count, ctx.lang)
+        lines.append(f"{await topic_name(ctx, entry.topic)}: {count} · {average}")
     return ctx.reply("\n".join(lines))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import textwrap
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -12,8 +13,12 @@ from zoneinfo import ZoneInfo
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Attachment, Reply
-from bot.core.i18n import Plural, Text
+from bot.core.i18n import Plural, Text, number
+from bot.core.roles import ROLE_NAMES, Role
 from bot.core.router import Router
+from handlers.feedback.chat import NO, YES, topic_name
+from handlers.feedback.staff import status_name
+from handlers.subscriptions.chat import label as subscription_label
 from storage import privacy as store
 
 router = Router("privacy_data")
@@ -45,6 +50,21 @@ LANGUAGE = Text("Language: {value} · known since {since}")
 AUTOMATIC = Text("automatic")
 AUTOMATIC_LAST = Text("automatic: {language}, the language you last wrote in")
 LANGUAGE_NAMES = {"de": Text("German"), "en": Text("English")}
+IDENTITY_ROW = Text("{identity}, since {since}")
+ROLE_ROW = Text("{role} for {identity}, since {since}")
+SUBSCRIPTION_ROW = Text("{topic} · in {chat} · in {language} · since {since}")
+FEEDBACK_ROW = Text(
+    "{reference} · {when} · {topic} · rating: {rating} · contact allowed: {contact} · "
+    "status: {status} · “{content}”"
+)
+ANSWER_ROW = Text("{when} · to {reference}: “{content}”")
+CONVERSATION_ROW = Text("/{command} in {chat}, not finished yet")
+DELIVERY_ROW = Text("{when} · {state}: “{content}”")
+DELIVERY_STATES = {
+    "sent": Text("delivered"),
+    "failed": Text("undeliverable"),
+    "waiting": Text("not delivered yet"),
+}
 NOTHING = Text("none")
 MORE = Text("  … and {count} more")
 ASK = Text(
@@ -82,13 +102,54 @@ STALE = Text("That question has expired. Send /deleteme to start again.")
 CONFIRM_OR_KEEP = [[(CONFIRM, Erase("yes").pack())], [(KEEP, Erase("no").pack())]]
 
 
-def _line(ctx: Context, row: dict[str, Any]) -> str:
-    shown = [
-        ctx.when(value) if isinstance(value, datetime) else " ".join(str(value).split())[:80]
-        for value in row.values()
-        if value not in (None, "", {}) and not isinstance(value, bool)
-    ]
-    return "  • " + " · ".join(shown)
+def _short(value: object) -> str:
+    """A stored text on one line, cut at a word after about 80 characters."""
+    return textwrap.shorten(str(value), 80, placeholder=" …")
+
+
+async def _line(ctx: Context, kind: str, row: dict[str, Any]) -> str:
+    """One stored row in words: names for topics, roles, statuses and languages."""
+    text = ""
+    if kind == "identities":
+        text = ctx.t(IDENTITY_ROW, identity=row["identity"], since=ctx.when(row["since"]))
+    elif kind == "roles":
+        role = ctx.t(ROLE_NAMES[Role(row["role"])])
+        text = ctx.t(ROLE_ROW, role=role, identity=row["identity"], since=ctx.when(row["since"]))
+    elif kind == "subscriptions":
+        language = LANGUAGE_NAMES.get(row["language"])
+        text = ctx.t(
+            SUBSCRIPTION_ROW,
+            topic=await subscription_label(ctx, row["topic"]),
+            chat=row["chat"],
+            language=ctx.t(language) if language else row["language"],
+            since=ctx.when(row["since"]),
+        )
+    elif kind == "feedback":
+        text = ctx.t(
+            FEEDBACK_ROW,
+            reference=row["reference"],
+            when=ctx.when(row["created_at"]),
+            topic=await topic_name(ctx, row["topic"]),
+            rating=row["rating"] or "–",
+            contact=ctx.t(YES if row["may_contact"] else NO),
+            status=status_name(ctx, row["status"]),
+            content=_short(row["text"]),
+        )
+    elif kind == "answers":
+        when = ctx.when(row["created_at"])
+        text = ctx.t(ANSWER_ROW, when=when, reference=row["reference"], content=_short(row["text"]))
+    elif kind == "conversations":
+        command = str(row["name"]).partition("-")[0]
+        text = ctx.t(CONVERSATION_ROW, command=command, chat=row["chat"])
+    elif kind == "deliveries":
+        state = "sent" if row["sent_at"] else "failed" if row["failed"] else "waiting"
+        text = ctx.t(
+            DELIVERY_ROW,
+            when=ctx.when(row["created_at"]),
+            state=ctx.t(DELIVERY_STATES[state]),
+            content=_short(row["text"] or row["attachment"] or ""),
+        )
+    return "  • " + text
 
 
 def _as_json(content: dict[str, Any], zone: ZoneInfo) -> bytes:
@@ -122,10 +183,11 @@ async def mydata(ctx: Context) -> Reply:
     content = asdict(data)
     for key, title in SECTIONS.items():
         rows: list[dict[str, Any]] = content[key]
-        lines.append(f"{ctx.t(title)}: {len(rows) or ctx.t(NOTHING)}")
-        lines += [_line(ctx, row) for row in rows[-SHOWN_PER_KIND:]]
+        count = number(len(rows), ctx.lang) if rows else ctx.t(NOTHING)
+        lines.append(f"{ctx.t(title)}: {count}")
+        lines += [await _line(ctx, key, row) for row in rows[-SHOWN_PER_KIND:]]
         if len(rows) > SHOWN_PER_KIND:
-            lines.append(ctx.t(MORE, count=len(rows) - SHOWN_PER_KIND))
+            lines.append(ctx.t(MORE, count=number(len(rows) - SHOWN_PER_KIND, ctx.lang)))
     document = _as_json(content, ctx.zone)
     return Reply("\n".join(lines), attachment=Attachment(name, document))
 

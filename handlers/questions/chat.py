@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Reply
-from bot.core.i18n import Plural, Text
+from bot.core.i18n import Plural, Text, number
 from bot.core.roles import Role
 from bot.core.router import Args, Router
 from bot.knowledge.fields import AnyEntry
 from bot.knowledge.schema import KnowledgeError
-from bot.knowledge.service import Loaded
+from bot.knowledge.service import DEFAULT_SOURCE, Loaded
 from bot.knowledge.text import guess_language, normalise_question
 from handlers.catalogue import entries
 from handlers.catalogue.chat import GONE
@@ -62,6 +62,7 @@ RELOADED = Plural(
     "Knowledge base reloaded: version {version} from {source} ({count} entry).",
     "Knowledge base reloaded: version {version} from {source} ({count} entries).",
 )
+BUILT_IN = Text("the built-in file")
 RELOAD_FAILED = Text("The file has errors; the current knowledge base stays active:\n{problems}")
 
 
@@ -157,8 +158,13 @@ async def ratings(ctx: Context) -> Reply:
     found = await store.ratings(ctx.session, since=since)
     if not found:
         return ctx.reply(NO_RATINGS, days=days)
+    kb = (await ctx.services.knowledge.current(ctx.session)).kb
     lines = [ctx.t(RATINGS, days=days)]
-    lines += [f"{r.entry_id}: {r.answers} · {r.helpful} · {r.unhelpful}" for r in found]
+    for row in found:
+        entry = kb.entry(row.entry_id)
+        name = entries.title(entry, ctx.lang) if entry is not None else row.entry_id
+        counts = (number(n, ctx.lang) for n in (row.answers, row.helpful, row.unhelpful))
+        lines.append(f"{name}: {' · '.join(counts)}")
     return ctx.reply("\n".join(lines))
 
 
@@ -172,6 +178,7 @@ async def reload(ctx: Context) -> Reply:
         loaded = await ctx.services.knowledge.reload(ctx.session)
     except KnowledgeError as exc:
         return ctx.reply(RELOAD_FAILED, problems="\n".join(exc.problems[:10]))
+    source = ctx.t(BUILT_IN) if loaded.source == DEFAULT_SOURCE else loaded.source
     return ctx.reply(
-        RELOADED, version=loaded.version, source=loaded.source, count=len(loaded.kb.entries())
+        RELOADED, version=loaded.version, source=source, count=len(loaded.kb.entries())
     )

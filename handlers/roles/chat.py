@@ -60,13 +60,17 @@ async def join(ctx: Context) -> Reply:
     roles=[Role.ADMIN],
 )
 async def roles(ctx: Context) -> Reply:
+    def named(role: Role) -> str:
+        name = ctx.t(ROLE_NAMES[role])
+        return name[:1].upper() + name[1:]  # a list item starts with a capital
+
     lines = [ctx.t(LIST)]
     for role in ROLE_NAMES:
         for identity in getattr(ctx.config.roles, role.value):
-            lines.append(f"• {ctx.t(ROLE_NAMES[role])}: {identity} ({ctx.t(service.FROM_CONFIG)})")
+            lines.append(f"• {named(role)}: {identity} ({ctx.t(service.FROM_CONFIG)})")
     for grant in await store.grants(ctx.session):
         how = service.granted_how(grant, ctx.lang, ctx.zone)
-        lines.append(f"• {ctx.t(ROLE_NAMES[Role(grant.role)])}: {grant.identity} ({how})")
+        lines.append(f"• {named(Role(grant.role))}: {grant.identity} ({how})")
     return ctx.reply("\n".join(lines))
 
 

@@ -82,7 +82,7 @@ async def help_(ctx: Context) -> Reply:
         lines += ["", ctx.t(heading), *(_listed(ctx, c) for c in own)]
         shown |= {c.name for c in own}
         if role is Role.BOARD and ctx.config.feedback.digest:
-            lines.append(ctx.t(BOARD_RECEIVES))
+            lines += ["", ctx.t(BOARD_RECEIVES)]
     lines += ["", ctx.t(HELP_FOOTER)]
     return ctx.reply("\n".join(lines))
 

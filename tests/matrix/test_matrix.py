@@ -36,7 +36,7 @@ async def test_feedback_by_numbers(matrix: MatrixWorld) -> None:
     assert "Mehr <b>Bänke</b> bitte" in summary
     formatted = ben.notices[-1].source["content"]["formatted_body"]
     assert "&lt;b&gt;Bänke&lt;/b&gt;" in formatted and "<br>" in formatted
-    assert "gespeichert unter der Nummer F-" in await ben.ask("1")
+    assert "gespeichert und hat die Nummer F-" in await ben.ask("1")
 
 
 async def test_restart_replays_nothing_and_misses_nothing(matrix: MatrixWorld) -> None:
@@ -150,7 +150,7 @@ async def test_subscribe_and_receive_an_announcement(matrix: MatrixWorld) -> Non
     ida = await matrix.citizen("ida")
     await ida.open_chat(matrix.bot)
     assert "1) Alle Neuigkeiten" in await ida.ask("/subscribe")
-    assert "Angemeldet: Alle Neuigkeiten" in await ida.ask("1")
+    assert "Abonniert: Alle Neuigkeiten" in await ida.ask("1")
     assert matrix.app is not None
     staff = Chat(matrix.app.dispatcher, user="console:staff")
     await staff.ask("/announce")
