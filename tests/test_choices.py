@@ -30,6 +30,7 @@ async def test_numbers_still_work_after_a_typed_word(person: Chat) -> None:
     again = await person.ask("hallo")
     assert again.startswith("Das habe ich nicht verstanden")
     assert "Worum geht es?" in again  # the question is asked again, with its buttons
+    assert "ℹ️" not in again  # the first-time line on what klbot stores is not repeated
     assert person.buttons()[-1] == "Dieser Bot"
     assert RATING_DE in await person.ask("3")
 
@@ -58,6 +59,17 @@ async def test_the_language_typed_out_is_chosen_and_no_gap(app: App, person: Cha
     assert gaps == []
 
 
+async def test_numbers_outlive_a_reply_without_buttons(person: Chat) -> None:
+    await person.ask("/language")
+    assert "keine Informationen" in await person.ask("foo bar")  # no buttons with it
+    assert await person.ask("2") == "All right, I will write to you in English from now on."
+
+
+async def test_a_whole_label_typed_out_is_a_press(person: Chat) -> None:
+    await person.ask("/feedback")
+    assert RATING_DE in await person.ask("Projekte aus der Bewerbung „Digitale Stadt“")
+
+
 async def test_a_question_in_the_middle_is_answered_and_the_flow_offered_again(
     person: Chat,
 ) -> None:
@@ -76,10 +88,29 @@ async def test_a_question_in_the_middle_is_answered_and_the_flow_offered_again(
 async def test_the_second_miss_leaves_the_flow_and_is_answered(person: Chat) -> None:
     await person.ask("/feedback")
     await person.ask("hallo")
-    answer = await person.ask("Wer ist der CDO?")
+    answer = await person.ask("moin moin")
     assert answer.startswith("Ich habe /feedback hier beendet; mit /feedback fängst du neu an.")
-    assert "Rombach" in answer
+    assert "Hallo! Frag mich etwas" in answer
     assert "Es läuft gerade nichts" in await person.ask("/cancel")
+
+
+async def test_questions_are_answered_twice_then_the_flow_ends(person: Chat) -> None:
+    await person.ask("/feedback")
+    assert "Zurück zu /feedback:" in await person.ask("Wer ist der CDO?")
+    assert "Zurück zu /feedback:" in await person.ask("Wer ist der CUO?")
+    left = await person.ask("Was macht KL.digital?")
+    assert left.startswith("Ich habe /feedback hier beendet")
+    assert "Zurück" not in left
+
+
+async def test_a_question_answered_by_a_choice_ends_the_flow_with_that_choice(
+    person: Chat,
+) -> None:
+    await person.ask("/feedback")
+    answer = await person.ask("Wie alt ist Rombach?")
+    assert answer.startswith("Ich habe /feedback hier beendet")
+    assert "Prof. Dieter Rombach" in person.buttons()  # "maybe one of these" keeps its buttons
+    assert "Rombach" in await person.ask("Prof. Dieter Rombach")
 
 
 async def test_cancel_typed_out_leaves_any_flow(person: Chat) -> None:
@@ -103,7 +134,7 @@ async def test_the_same_in_english(person: Chat) -> None:
     assert "stopped" not in await person.ask("/help")
     answer = await person.ask("Who is the CDO?")
     assert "Back to /feedback:" in answer and "Rombach" in answer
-    left = await person.ask("what now")
+    left = await person.ask("whatever")
     assert left.startswith("I have stopped /feedback here; send /feedback to start again.")
 
 

@@ -576,3 +576,32 @@ async def test_staff_read_statuses_in_english_and_filter_with_them(
     refused = await staff.ask("/inbox rating:9")
     assert refused.startswith("Unknown filter “rating:9”") and "status:closed" in refused
     assert "This bot: 1 · 4.0" in await staff.ask("/fbstats")
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "unhelpful", "again", "answer", "thanks", "welcome"),
+    [
+        ("de", "Wer ist der CDO?", "👎 Nicht hilfreich", "Wer ist der CUO?", "Steinebach",
+         "danke", "Gern geschehen"),
+        ("en", "Who is the CDO?", "👎 Not helpful", "Who is the CUO?", "Steinebach",
+         "thanks", "You're welcome"),
+    ],
+)  # fmt: skip
+async def test_after_a_thumbs_down_a_new_question_or_thanks_is_no_feedback(
+    app: App,
+    dispatcher: Dispatcher,
+    lang: str,
+    question: str,
+    unhelpful: str,
+    again: str,
+    answer: str,
+    thanks: str,
+    welcome: str,
+) -> None:
+    citizen = Chat(dispatcher, user="telegram:52", language=lang)
+    await citizen.ask(question)
+    await citizen.press(unhelpful)
+    assert answer in await citizen.ask(again)  # asked anew, answered
+    await citizen.press(unhelpful)
+    assert welcome in await citizen.ask(thanks)
+    assert await stored(app) == []

@@ -90,3 +90,11 @@ async def test_mydata_shows_the_language_remembered(app: App) -> None:
     assert "automatisch: Deutsch, die Sprache deiner letzten Nachricht" in await eve.ask("/mydata")
     await eve.ask("/language en")
     assert "Language: English ·" in await eve.ask("/mydata")
+
+
+async def test_a_few_words_of_unclear_language_change_nothing(app: App) -> None:
+    ana = Chat(app.dispatcher, language="en")  # an English app, a German speaker
+    await ana.ask("Wer ist der CDO?")
+    await ana.ask("ok danke")
+    await ana.ask("Open Data Portal")
+    assert (await ana.ask("/help")).startswith("Das kann ich für dich tun:")

@@ -155,7 +155,7 @@ async def test_mydata_names_topics_statuses_and_languages_in_words(dispatcher: D
     await ana.ask("/feedback Die Haltestellen-App ist prima")
     await ana.ask("/subscribe Smart City")
     text = await ana.ask("/mydata")
-    assert "Sprache: automatisch · erster Kontakt am " in text
+    assert "Sprache: automatisch: Deutsch, die Sprache deiner letzten Nachricht · erster" in text
     assert "  • # Smart City · in telegram:1001 · auf Deutsch · seit " in text
     assert (
         "· KL.digital allgemein · Bewertung: – · Kontakt erlaubt: Nein · Status: neu · "
@@ -204,7 +204,7 @@ async def test_deleteme_asks_first_then_erases_everything(app: App, dispatcher: 
     await staff.ask(f"/answer {reference} Danke!")  # a delivery row for Ana
     assert await count(app, FeedbackAnswer) == 1
     assert "nicht rückgängig" in await ana.ask("/deleteme")
-    assert "nichts wurde gelöscht" in await ana.press("Abbrechen")
+    assert "nichts wurde gelöscht" in await ana.press("Nein, nichts löschen")
     assert await count(app, Feedback, Feedback.person_id.is_not(None)) == 3
     await ana.ask("/deleteme")
     assert "nicht verstanden" in await ana.ask("vielleicht")  # typing is not confirming
@@ -328,3 +328,21 @@ async def test_deleteme_on_matrix_erases_what_waits_in_the_direct_room(
     assert "0 Rollen, 3 Nachrichten und" in await say("1")  # the summary, the file and the question
     assert await count(app, OutboxMessage, OutboxMessage.attachment.is_not(None)) == 0
     assert await count(app, PersonIdentity) == 0
+
+
+@pytest.mark.parametrize(
+    ("lang", "loose", "refusal", "no", "kept"),
+    [
+        ("de", "alles", "nicht verstanden", "nein", "nichts wurde gelöscht"),
+        ("en", "everything", "did not get that", "no", "nothing was deleted"),
+    ],
+)
+async def test_deleting_everything_takes_a_clear_yes(
+    app: App, dispatcher: Dispatcher, lang: str, loose: str, refusal: str, no: str, kept: str
+) -> None:
+    ana = Chat(dispatcher, user=ANA, language=lang, surface=Surface(buttons=False, push=False))
+    await ana.ask("/subscribe alle")
+    await ana.ask("/deleteme")
+    assert refusal in await ana.ask(loose)  # one word of the label is not a yes
+    assert kept in await ana.ask(no)
+    assert await count(app, PersonIdentity, PersonIdentity.identity == ANA) == 1

@@ -216,7 +216,7 @@ async def test_role_filters_on_buttons_and_steps(app: App, config: Config) -> No
     assert await staff.press("Refund") == "Refunded #7 (late: 2 days)."
     demoted = Chat(dispatcher(app, config), user="telegram:2")  # staff no more
     assert "fehlt dir die nötige Rolle" in await demoted.ask("too late")
-    assert "no information" in await demoted.ask("too late")  # the conversation ended
+    assert "keine Informationen" in await demoted.ask("too late")  # the conversation ended
 
 
 @pytest.mark.parametrize(

@@ -22,13 +22,27 @@ class ButtonData:
     """Base of every kind of button data (subclasses are frozen dataclasses)."""
 
     prefix: ClassVar[str]
+    optional: ClassVar[bool] = False
+    """The reply says all it has to without this button (👍/👎, "more on …"), so it may be
+    left out where the reply is shown in passing."""
+    confirms: ClassVar[bool] = False
+    """The button has consequences (deleting everything): typed, only its number, its
+    whole label or a plain yes or no chooses it."""
 
-    def __init_subclass__(cls, *, prefix: str = "", **kwargs: Any) -> None:
+    def __init_subclass__(
+        cls,
+        *,
+        prefix: str = "",
+        optional: bool = False,
+        confirms: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init_subclass__(**kwargs)
         if prefix:
             if ":" in prefix:
                 raise ValueError(f"button prefix {prefix!r} must not contain ':'")
             cls.prefix = prefix
+        cls.optional, cls.confirms = optional, confirms
 
     def pack(self) -> str:
         """The data the button carries."""

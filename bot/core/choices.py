@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 SYNONYMS = {
     "yes": ("ja", "jawohl", "jo", "jep", "yep", "yeah", "klar", "gerne", "gern", "sure"),
-    "no": ("nein", "nee", "ne", "nope", "nicht"),
+    "no": ("nein", "nee", "ne", "nope"),
     "all": ("alle", "alles", "everything", "everyone"),
     "send": ("senden", "absenden", "abschicken", "schicken", "verschicken", "submit"),
     "discard": ("verwerfen", "wegwerfen", "löschen"),
@@ -45,6 +45,8 @@ class Choice:
 
     label: str
     data: str
+    confirms: bool = False
+    """Only its number, its whole label or a plain yes or no chooses it (``ButtonData``)."""
 
 
 def fold(word: str) -> str:
@@ -71,19 +73,24 @@ def words(text: str) -> frozenset[str]:
 
 
 def chosen(text: str, offered: Sequence[Choice]) -> Choice | None:
-    """The choice ``text`` names: its number, or words found in exactly one label."""
+    """The choice ``text`` names: its number, its whole label, or words found in exactly
+    one label."""
     typed = text.strip().rstrip(".!)")
     if typed.isdecimal():
         number = int(typed)
         return offered[number - 1] if 1 <= number <= len(offered) else None
     said = words(text)
+    whole = [choice for choice in offered if said and said == words(choice.label)]
+    if len(whole) == 1:
+        return whole[0]
     if not said or len(WORD.findall(text)) > MOST_WORDS:
         return None
     labels = [words(choice.label) for choice in offered]
     exact = [choice for choice, label in zip(offered, labels, strict=True) if said <= label]
-    if exact:
-        return exact[0] if len(exact) == 1 else None
-    return _alike(spelling(text), offered)
+    found = exact[0] if len(exact) == 1 else None if exact else _alike(spelling(text), offered)
+    if found is not None and found.confirms and not said <= {"yes", "no"}:
+        return None  # "alles" does not delete everything
+    return found
 
 
 def _alike(said: frozenset[str], offered: Sequence[Choice]) -> Choice | None:

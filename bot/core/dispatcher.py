@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Incoming, Reply, Surface
 from bot.core.i18n import Text, language_from_hint
@@ -169,15 +170,21 @@ class Dispatcher:
             if step is not None and step.roles and not step.roles & ctx.roles:
                 await ctx.end_conversation()
                 return ctx.reply(LOST_ROLE)
-            if step is not None:
-                return await step.handler(ctx)
-            log.warning("dropping conversation %s at unknown step", ctx.conversation.name)
-            await ctx.end_conversation()
+            if step is not None and (result := await step.handler(ctx)) is not None:
+                return result
+            if step is None:
+                log.warning("dropping conversation %s at unknown step", ctx.conversation.name)
+                await ctx.end_conversation()
         for handler in self.text_handlers:
             result = await handler(ctx)
             if result is not None:
                 return result
         return None
+
+    def button_kind(self, data: str) -> type[ButtonData]:
+        """The kind of button ``data`` belongs to (the base kind for data nobody knows)."""
+        callback = self.callbacks.get(data.partition(":")[0])
+        return callback.kind if callback is not None else ButtonData
 
     async def _press(self, ctx: Context, data: str) -> HandlerResult:
         """A button: its handler, if the press passes the filters it was registered with."""

@@ -10,7 +10,6 @@ answers instead of the router.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -20,7 +19,7 @@ from bot.core.choices import Choice, chosen, words
 from bot.core.events import Incoming, Reply, Surface
 from bot.core.i18n import Text
 from bot.core.roles import roles_for
-from bot.knowledge.text import guess_language
+from bot.knowledge.text import clear_language, is_question
 from storage import Session, conversations, people
 from storage import roles as grants
 from storage.conversations import ConversationState, Offered
@@ -39,13 +38,6 @@ LEFT_COMMAND = Text("I have stopped /{command} here; send /{command} to start ag
 LEFT = Text("I have stopped what we were doing here.")
 MOST_MISSES = 3
 """Texts in a row a step may not take before its conversation ends."""
-QUESTION_WORDS = frozenset(
-    {
-        *("wer", "was", "wie", "wo", "wann", "warum", "wieso", "welche", "welcher", "gibt"),
-        *("who", "what", "how", "where", "when", "why", "which", "is", "are", "can", "does"),
-    }
-)
-WORD = re.compile(r"\w+")
 
 
 @dataclass
@@ -92,8 +84,8 @@ async def identify(dispatcher: Dispatcher, call: Call, proceed: Proceed) -> list
         session, chat=str(call.message.chat), person_id=person.id
     )
     spoken = _language_written(call.message.text) if conversation is None else None
-    if spoken is not None and spoken != person.spoken_language:
-        person.spoken_language = spoken  # not within a conversation: that text is content
+    if spoken is not None and spoken != person.spoken_language:  # within one: content
+        await people.set_spoken_language(session, person_id=person.id, language=spoken)
     granted = await grants.granted(session, identity=sender)
     roles = roles_for(sender, dispatcher.config.roles, granted)
     ctx = dispatcher.context(call, person.id, roles, dispatcher.language(person, call.message))
@@ -104,12 +96,13 @@ async def identify(dispatcher: Dispatcher, call: Call, proceed: Proceed) -> list
 
 async def typed_choices(dispatcher: Dispatcher, call: Call, proceed: Proceed) -> list[Reply]:
     """A typed answer to the buttons shown last is a press (its number, its label, a
-    synonym: :mod:`bot.core.choices`); the buttons shown now are remembered.
+    synonym: :mod:`bot.core.choices`); the buttons shown now are remembered, and a reply
+    without buttons leaves those before in place.
 
     In a conversation, text that does not fit the step is a miss. Where the step takes
-    only a choice (``Router.choices``), the first miss asks again (after answering it, if
-    it was a question) and the second leaves the conversation and is handled like any
-    message; a step that takes text leaves after its third miss in a row.
+    only a choice (``Router.choices``), a miss asks again, after answering it if it was a
+    question; the second miss (the third, if it is a question) leaves the conversation
+    and is handled like any message. A step that takes text leaves after three misses.
     """
     ctx, session = call.context, call.session
     chat, person_id = str(call.message.chat), ctx.person_id
@@ -118,7 +111,7 @@ async def typed_choices(dispatcher: Dispatcher, call: Call, proceed: Proceed) ->
     at = _step(flow)
     text = call.message.text if call.message.text and call.message.text[0] != "/" else None
     if text is not None and offered is not None:
-        choice = chosen(text, [Choice(label, data) for label, data in offered.buttons])
+        choice = chosen(text, _choices(dispatcher, offered))
         if choice is not None:
             call.message = ctx.message = replace(call.message, text=None, callback=choice.data)
             text = None
@@ -127,46 +120,73 @@ async def typed_choices(dispatcher: Dispatcher, call: Call, proceed: Proceed) ->
             call.message = ctx.message = replace(call.message, text="/cancel")
             text = None
         elif offered and at in dispatcher.choice_steps:
-            return await _off_the_choices(call, proceed, offered, text)
+            return await _off_the_choices(dispatcher, call, proceed, offered, text)
     elif text is not None and offered is not None and text.isdecimal():
         return [ctx.reply(NO_SUCH_CHOICE, count=len(offered.buttons))]
     replies = await proceed()
     if text is not None and flow is not None and _step(ctx.conversation) == at:
         replies = await _missed(call, replies)
-    await _remember(call, replies, keep=at is not None and _step(ctx.conversation) == at)
+    pressed = call.message.callback is not None
+    await _remember(call, replies, keep=not pressed and _step(ctx.conversation) == at)
     return replies
 
 
+def _choices(dispatcher: Dispatcher, offered: Offered) -> list[Choice]:
+    return [
+        Choice(label, data, confirms=dispatcher.button_kind(data).confirms)
+        for label, data in offered.buttons
+    ]
+
+
 async def _off_the_choices(
-    call: Call, proceed: Proceed, offered: Offered, text: str
+    dispatcher: Dispatcher, call: Call, proceed: Proceed, offered: Offered, text: str
 ) -> list[Reply]:
-    """Text where a conversation waits for a choice: asked again once, a question answered
-    first; the second time the conversation ends and the text is handled like any other."""
+    """Text where a conversation waits for a choice: asked again, a question answered
+    first; the second miss (a question: the third) ends the conversation, and the text is
+    handled like any other."""
     ctx = call.context
     flow = ctx.conversation
     assert flow is not None
-    if flow.misses >= 1:
-        await ctx.end_conversation()
-        replies = await proceed()
-        await _remember(call, replies, keep=False)
-        return [_left(ctx, flow), *replies]
+    question = is_question(text)
     flow.misses += 1
+    if flow.misses >= (MOST_MISSES if question else 2):
+        return await _leave(call, proceed, flow)
     await conversations.save_conversation(
         call.session, chat=ctx.chat, person_id=ctx.person_id, state=flow
     )
     buttons = [[(label, data)] for label, data in offered.buttons]
-    if text.isdecimal():
-        again = ctx.t(NO_SUCH_CHOICE, count=len(offered.buttons))
+    if not question:
+        again = (
+            ctx.t(NO_SUCH_CHOICE, count=len(buttons)) if text.isdecimal() else ctx.t(CHOOSE_AGAIN)
+        )
         return [ctx.reply(f"{again}\n\n{offered.prompt}", buttons=buttons)]
-    if not looks_like_a_question(text):
-        return [ctx.reply(f"{ctx.t(CHOOSE_AGAIN)}\n\n{offered.prompt}", buttons=buttons)]
     ctx.conversation = None  # answer the question as if no conversation were running
     try:
-        answered = [Reply(reply.text) for reply in await proceed()]
+        answered = await proceed()
     finally:
         ctx.conversation = flow
+    essential = [
+        button
+        for reply in answered
+        for button in reply.flat_buttons
+        if not dispatcher.button_kind(button.data).optional
+    ]
+    if essential:  # the answer is itself a choice ("did you mean …"): offer that one
+        await ctx.end_conversation()
+        await _remember(call, answered, keep=False)
+        return [_left(ctx, flow), *answered]
     back = BACK_TO(ctx.lang, command=flow.started_by) if flow.started_by else ""
-    return [*answered, ctx.reply(f"{back}\n\n{offered.prompt}".strip(), buttons=buttons)]
+    reoffer = ctx.reply(f"{back}\n\n{offered.prompt}".strip(), buttons=buttons)
+    return [*(Reply(reply.text) for reply in answered), reoffer]
+
+
+async def _leave(call: Call, proceed: Proceed, flow: ConversationState) -> list[Reply]:
+    """End the conversation and handle the message like any other."""
+    ctx = call.context
+    await ctx.end_conversation()
+    replies = await proceed()
+    await _remember(call, replies, keep=False)
+    return [_left(ctx, flow), *replies]
 
 
 async def _missed(call: Call, replies: list[Reply]) -> list[Reply]:
@@ -185,16 +205,17 @@ async def _missed(call: Call, replies: list[Reply]) -> list[Reply]:
 
 
 async def _remember(call: Call, replies: list[Reply], *, keep: bool) -> None:
-    """Store the buttons shown now; with none shown, ``keep`` holds on to those before."""
-    buttons = [(b.label, b.data) for reply in replies for b in reply.flat_buttons]
-    if not buttons and keep:
+    """Store the buttons of the last reply that has some (the numbers shown last); with
+    none shown, ``keep`` holds on to those before."""
+    last = next((reply for reply in reversed(replies) if reply.flat_buttons), None)
+    if last is None and keep:
         return
-    prompt = next((reply.text for reply in replies if reply.flat_buttons), "")
+    buttons = [(b.label, b.data) for b in last.flat_buttons] if last else []
     await conversations.save_choices(
         call.session,
         chat=str(call.message.chat),
         person_id=call.context.person_id,
-        offered=Offered(prompt, buttons),
+        offered=Offered(last.text if last else "", buttons),
     )
 
 
@@ -208,12 +229,6 @@ def _left(ctx: Context, flow: ConversationState) -> Reply:
     return ctx.reply(LEFT)
 
 
-def looks_like_a_question(text: str) -> bool:
-    """A question mark, a question word first, or enough words to say something."""
-    found = WORD.findall(text.casefold())
-    return "?" in text or len(found) >= 3 or bool(found and found[0] in QUESTION_WORDS)
-
-
 async def deliver(dispatcher: Dispatcher, call: Call, proceed: Proceed) -> list[Reply]:
     """Write the replies to the outbox; where the platform cannot push, show everything
     the chat is owed now."""
@@ -225,11 +240,9 @@ async def deliver(dispatcher: Dispatcher, call: Call, proceed: Proceed) -> list[
 
 
 def _language_written(text: str | None) -> str | None:
-    """The language of a message written in a person's own words (not a command); ``None``
-    when unclear, as it is for single words ("ok", "fr")."""
-    if not text or text.startswith("/") or len(text.split()) < 2:
-        return None
-    return guess_language(text)
+    """The language of a message in a person's own words (not a command: its arguments
+    are often names, codes or text for others), when the words leave no doubt."""
+    return clear_language(text) if text and not text.startswith("/") else None
 
 
 def replying(replies: list[Reply]) -> Proceed:

@@ -157,7 +157,8 @@ class Router:
         self, conversation: str, step: str, *, roles: Iterable[Role] = ()
     ) -> Callable[[Handler], Handler]:
         """Register the handler for text sent at ``step`` of ``conversation``; someone who
-        lost every one of ``roles`` meanwhile is taken out of the conversation."""
+        lost every one of ``roles`` meanwhile is taken out of the conversation. A handler
+        that returns ``None`` leaves the text to the free-text handlers."""
 
         def register(handler: Handler) -> Handler:
             self.steps[(conversation, step)] = Step(handler, frozenset(roles))

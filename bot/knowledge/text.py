@@ -83,6 +83,30 @@ def guess_language(text: str) -> str | None:
     return "de" if score["de"] > score["en"] else "en"
 
 
+QUESTION_WORDS = frozenset(
+    {
+        *("wer", "was", "wie", "wo", "wann", "warum", "wieso", "welche", "welcher", "gibt"),
+        *("who", "what", "how", "where", "when", "why", "which", "is", "are", "can", "does"),
+    }
+)
+
+
+def is_question(text: str) -> bool:
+    """A question mark, or a question word first ("wer ist der cdo")."""
+    words = TOKEN.findall(fold(text))
+    return "?" in text or bool(words and words[0] in QUESTION_WORDS)
+
+
+def clear_language(text: str) -> str | None:
+    """``de`` or ``en`` when at least two of the text's words are common words of that
+    language and none of the other ("Wer ist der CDO?"); ``None`` for anything less clear
+    ("ok danke", "Open Data Portal")."""
+    words = TOKEN.findall(unicodedata.normalize("NFKC", text).lower())
+    score = {lang: sum(w in _common(lang) for w in words) for lang in LANGUAGES}
+    found = [lang for lang in LANGUAGES if score[lang] >= 2 and sum(score.values()) == score[lang]]
+    return found[0] if found else None
+
+
 @lru_cache(maxsize=2)
 def _common(lang: str) -> frozenset[str]:
     other = "en" if lang == "de" else "de"

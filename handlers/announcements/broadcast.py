@@ -9,9 +9,9 @@ from bot.core.i18n import Plural, Text
 from bot.core.roles import Role
 from bot.knowledge.schema import KnowledgeBase
 from bot.runtime.config import Config
-from handlers.roles.service import holders, language_of
+from handlers.roles.service import holders
 from handlers.subscriptions.topics import topic_key
-from storage import Session, announcements, outbox, subscriptions
+from storage import Session, announcements, outbox, people, subscriptions
 from storage.models import Announcement
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,11 @@ async def audience_of(session: Session, audience: str, config: Config) -> dict[s
     """Chat → language for everyone the audience reaches."""
     if audience in ("board", "staff"):
         members = await holders(session, config, Role(audience))
-        return {identity: await language_of(session, config, identity) for identity in members}
+        default = config.bot.default_language
+        return {
+            identity: await people.language_of(session, identity=identity, default=default)
+            for identity in members
+        }
     topic = None if audience == "all" else audience.removeprefix("topic:")
     return await subscriptions.recipients(session, topic=topic)
 
@@ -108,7 +112,9 @@ async def skipped(session: Session, announcement: Announcement, config: Config) 
     """Tell the author a run was missed; a one-off announcement ends as skipped."""
     if not announcement.cron:
         announcement.status = "skipped"
-    lang = await language_of(session, config, announcement.author)
+    lang = await people.language_of(
+        session, identity=announcement.author, default=config.bot.default_language
+    )
     await outbox.enqueue(session, chat=announcement.author, text=SKIPPED(lang, id=announcement.id))
 
 
@@ -120,7 +126,9 @@ async def finish_delivered(session: Session, config: Config) -> list[int]:
         if progress.pending:
             continue
         announcements.finish(announcement)
-        lang = await language_of(session, config, announcement.author)
+        lang = await people.language_of(
+            session, identity=announcement.author, default=config.bot.default_language
+        )
         started = announcement.started_at or announcement.created_at
         seconds = (datetime.now(UTC) - started).total_seconds()
         report = REPORT(

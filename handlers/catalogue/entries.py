@@ -28,7 +28,7 @@ LINKS = Text("Links: {value}")
 
 
 @dataclass(frozen=True)
-class Show(ButtonData, prefix="kb"):
+class Show(ButtonData, prefix="kb", optional=True):
     """A button that shows one entry's card."""
 
     entry: str

@@ -13,8 +13,8 @@ from bot.knowledge.service import Knowledge
 from bot.runtime.config import Config
 from handlers.feedback.chat import TOPIC_NAMES
 from handlers.feedback.staff import Show, average_rating
-from handlers.roles.service import holders, language_of
-from storage import Session, Sessions, outbox
+from handlers.roles.service import holders
+from storage import Session, Sessions, outbox, people
 from storage import feedback as store
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,9 @@ async def send_to_board(
     since = now - PERIOD
     queued = 0
     for identity in await holders(session, config, Role.BOARD):
-        lang = await language_of(session, config, identity)
+        lang = await people.language_of(
+            session, identity=identity, default=config.bot.default_language
+        )
         digest = await compose(
             session,
             knowledge=knowledge,

@@ -11,7 +11,9 @@ from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import Plural, Text
 from bot.core.router import Args, Router
-from handlers.privacy.chat import first_time_line
+from bot.knowledge.text import clear_language, is_question
+from handlers.privacy.chat import first_time_notice
+from handlers.start.smalltalk import small_talk
 from storage import feedback as store
 
 router = Router("feedback")
@@ -146,21 +148,21 @@ async def file(
     args=Args.OPTIONAL,
     usage=Text("/feedback Great idea, keep it up!"),
 )
-async def feedback(ctx: Context) -> Reply:
+async def feedback(ctx: Context) -> Reply | list[Reply]:
+    if written := clear_language(ctx.args):  # "/feedback The app crashes …" is English
+        await ctx.heard(written)
     if refused := await limit_reached(ctx):
         return refused
-    notice = await first_time_line(ctx)
+    notice = await first_time_notice(ctx)
     if ctx.args:
         if refused := too_long(ctx, ctx.args):
             return refused
         filed = await file(ctx, topic=GENERAL, rating=None, text=ctx.args, contact=None)
-        return Reply(notice + filed.text, filed.buttons)
+        return [*notice, filed]
     await ctx.start_conversation(CONVERSATION, "topic")
     choices = await topic_choices(ctx)
-    return ctx.reply(
-        notice + ctx.t(ASK_TOPIC),
-        buttons=[[(label, Answer("topic", t).pack())] for label, t in choices],
-    )
+    buttons = [[(label, Answer("topic", t).pack())] for label, t in choices]
+    return [*notice, ctx.reply(ASK_TOPIC, buttons=buttons)]
 
 
 def _rating_buttons(ctx: Context) -> list[list[tuple[Text | str, str]]]:
@@ -190,8 +192,11 @@ async def ask_what_was_missing(ctx: Context, answer_id: int) -> Reply:
 
 
 @router.step(CONVERSATION, "missing")
-async def what_was_missing(ctx: Context) -> Reply:
+async def what_was_missing(ctx: Context) -> Reply | list[Reply] | None:
     text = (ctx.message.text or "").strip()
+    if is_question(text) or small_talk(text):  # a new question, or thanks: not feedback
+        await ctx.end_conversation()
+        return None
     if refused := too_long(ctx, text):
         return refused
     assert ctx.conversation is not None
@@ -199,7 +204,7 @@ async def what_was_missing(ctx: Context) -> Reply:
     await ctx.end_conversation()
     if refused := await limit_reached(ctx):
         return refused
-    notice = await first_time_line(ctx)
+    notice = await first_time_notice(ctx)
     filed = await file(
         ctx,
         topic=BOT,
@@ -208,7 +213,7 @@ async def what_was_missing(ctx: Context) -> Reply:
         contact=None,
         about_answer=answer_id if isinstance(answer_id, int) else None,
     )
-    return Reply(notice + filed.text, filed.buttons)
+    return [*notice, filed]
 
 
 @router.callback(Answer, conversation=CONVERSATION, stale=STALE)

@@ -107,7 +107,7 @@ class Filters:
     topic: str | None = None
     rating: int | None = None
 
-    def read(self, word: str, projects: set[str]) -> bool:
+    def read(self, word: str, projects: dict[str, str]) -> bool:
         """Take ``word`` (``status:closed``, ``thema:bot``, ``4``, ``erledigt``); False if
         it names no filter."""
         key, _, value = word.partition(":") if ":" in word else ("", "", word)
@@ -122,7 +122,7 @@ class Filters:
         elif kind in (None, "topic") and value in TOPIC_WORDS:
             self.topic = TOPIC_WORDS[value]
         elif kind in (None, "topic") and value in projects:
-            self.topic = f"project:{value}"
+            self.topic = f"project:{projects[value]}"
         else:
             return False
         return True
@@ -137,7 +137,7 @@ class Filters:
 )
 async def inbox(ctx: Context) -> Reply:
     loaded = await ctx.services.knowledge.current(ctx.session)
-    projects = {p.id.lower() for p in loaded.kb.projects}
+    projects = {p.id.lower(): p.id for p in loaded.kb.projects}  # typed in any case
     filters = Filters()
     for word in ctx.args.lower().split():
         if not filters.read(word, projects):

@@ -48,9 +48,9 @@ def notice_template(lang: str) -> Template:
     return environment.get_template(f"notice.{lang}.txt")
 
 
-async def first_time_line(ctx: Context) -> str:
-    """One line on what klbot stores, for a person who has neither filed feedback nor
-    subscribed yet (with a blank line after it); otherwise empty."""
+async def first_time_notice(ctx: Context) -> list[Reply]:
+    """A line on what klbot stores, for a person who has neither filed feedback nor
+    subscribed yet (its own reply, before the one it explains); otherwise none."""
     if await store.has_feedback_or_subscription(ctx.session, person_id=ctx.person_id):
-        return ""
-    return ctx.t(FIRST_TIME) + "\n\n"
+        return []
+    return [ctx.reply(FIRST_TIME)]

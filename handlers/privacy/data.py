@@ -25,7 +25,7 @@ router = Router("privacy_data")
 
 
 @dataclass(frozen=True)
-class Erase(ButtonData, prefix="del"):
+class Erase(ButtonData, prefix="del", confirms=True):
     """The answer to "delete everything?": ``yes`` or ``no``."""
 
     answer: str
@@ -77,7 +77,7 @@ FEEDBACK_FATE = {
     "anonymise": Text("anonymised (kept for statistics without any link to you)"),
 }
 CONFIRM = Text("Yes, delete everything")
-KEEP = Text("Cancel")
+KEEP = Text("No, keep everything")
 DELETED = Text(
     "Done: I deleted {identities}, {subscriptions}, {roles}, {deliveries} and your "
     "conversation state; {feedback} {fate}. If you write to me again, I start afresh "

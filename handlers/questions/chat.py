@@ -18,6 +18,7 @@ from bot.knowledge.text import guess_language, normalise_question
 from handlers.catalogue import entries
 from handlers.catalogue.chat import GONE
 from handlers.feedback.chat import ask_what_was_missing
+from handlers.start.smalltalk import INTRO
 from storage import knowledge as store
 
 router = Router("questions")
@@ -32,7 +33,7 @@ class Meant(ButtonData, prefix="answer"):
 
 
 @dataclass(frozen=True)
-class Rating(ButtonData, prefix="rate"):
+class Rating(ButtonData, prefix="rate", optional=True):
     """👍 (1) or 👎 (0) on one answer."""
 
     answer: int
@@ -43,11 +44,6 @@ HELPFUL = Text("👍 Helpful")
 UNHELPFUL = Text("👎 Not helpful")
 MORE = Text("More: {title}")
 THANKS = Text("Thank you for your feedback!")
-INTRO = Text(
-    "Hello! Ask me about KL.digital GmbH, its projects and contacts – for "
-    "example: “Who is the CDO?” or “What does KL.digital do?”. /help lists all "
-    "commands."
-)
 UNKNOWN = Text("I'm sorry, I have no information on that.")
 CLOSE = Text("Perhaps one of these topics helps:")
 DID_YOU_MEAN = Text("I'm not sure what you mean. Did you mean one of these?")

@@ -51,12 +51,6 @@ async def holders(session: Session, config: Config, role: Role) -> list[str]:
     return list(dict.fromkeys([*configured, *invited]))
 
 
-async def language_of(session: Session, config: Config, identity: str) -> str:
-    """The language to write to ``identity`` in (``Person.language_or``), else the
-    configured default."""
-    return await people.language_of(session, identity=identity, default=config.bot.default_language)
-
-
 def granted_how(grant: RoleGrant, lang: str, zone: ZoneInfo) -> str:
     """“by invitation of 01.12.2026”, or who gave the role and when."""
     date = _date(grant.created_at, zone)
@@ -78,7 +72,9 @@ async def revoke(session: Session, config: Config, *, identity: str, role: Role,
     after = roles_for(identity, config.roles, await store.granted(session, identity=identity))
     lost = [held for held in WHAT_CHANGES if held in before - after]
     if lost:
-        lang = await language_of(session, config, identity)
+        lang = await people.language_of(
+            session, identity=identity, default=config.bot.default_language
+        )
         changes = " ".join(WHAT_CHANGES[held](lang) for held in lost)
         notice = REVOKED_NOTICE(lang, role=ROLE_NAMES[role](lang), changes=changes)
         await outbox.enqueue(session, chat=identity, text=notice)

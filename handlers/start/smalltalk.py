@@ -15,9 +15,14 @@ from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import Text
 from bot.core.router import Router
-from handlers.questions.chat import INTRO
 
 router = Router("smalltalk")
+
+INTRO = Text(
+    "Hello! Ask me about KL.digital GmbH, its projects and contacts – for "
+    "example: “Who is the CDO?” or “What does KL.digital do?”. /help lists all "
+    "commands."
+)
 
 REPLIES = {
     "greeting": INTRO,

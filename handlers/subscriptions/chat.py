@@ -9,7 +9,7 @@ from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import Text
 from bot.core.router import Args, Router
-from handlers.privacy.chat import first_time_line
+from handlers.privacy.chat import first_time_notice
 from handlers.subscriptions.topics import tags, topic_key
 from storage import subscriptions as store
 
@@ -69,19 +69,17 @@ async def resolve(ctx: Context, query: str) -> str | None:
     args=Args.OPTIONAL,
     usage=Text("/subscribe all"),
 )
-async def subscribe(ctx: Context) -> Reply:
-    notice = await first_time_line(ctx)
+async def subscribe(ctx: Context) -> Reply | list[Reply]:
+    notice = await first_time_notice(ctx)
     if not ctx.args:
         choices = await topics(ctx)
-        return ctx.reply(
-            notice + ctx.t(CHOOSE),
-            buttons=[[(name, Subscribe(topic).pack())] for topic, name in choices],
-        )
+        buttons = [[(name, Subscribe(topic).pack())] for topic, name in choices]
+        return [*notice, ctx.reply(CHOOSE, buttons=buttons)]
     topic = await resolve(ctx, ctx.args)
     if topic is None:
         return ctx.reply(UNKNOWN_TOPIC, query=ctx.args)
     done = await _subscribe(ctx, topic)
-    return Reply(notice + done.text, done.buttons)
+    return [*notice, done]
 
 
 @router.callback(Subscribe)

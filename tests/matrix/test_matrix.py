@@ -28,7 +28,7 @@ async def test_direct_chat_question_and_numbered_choices(matrix: MatrixWorld) ->
 async def test_feedback_by_numbers(matrix: MatrixWorld) -> None:
     ben = await matrix.citizen("ben")
     await ben.open_chat(matrix.bot)
-    assert "2) KL.digital allgemein" in await ben.ask("/feedback")
+    assert "2) KL.digital allgemein" in await ben.ask("/feedback", count=2)
     assert "6) Überspringen" in await ben.ask("2")
     assert "höchstens 4000" in await ben.ask("4")
     assert "1) Ja" in await ben.ask("Mehr <b>Bänke</b> bitte")
@@ -149,7 +149,7 @@ async def test_subscribe_and_receive_an_announcement(matrix: MatrixWorld) -> Non
 
     ida = await matrix.citizen("ida")
     await ida.open_chat(matrix.bot)
-    assert "1) Alle Neuigkeiten" in await ida.ask("/subscribe")
+    assert "1) Alle Neuigkeiten" in await ida.ask("/subscribe", count=2)
     assert "Abonniert: Alle Neuigkeiten" in await ida.ask("1")
     assert matrix.app is not None
     staff = Chat(matrix.app.dispatcher, user="console:staff")

@@ -38,7 +38,7 @@ async def test_command_menu_is_published_in_german_and_english(telegram: Telegra
 
 async def test_feedback_with_buttons_and_escaped_text(telegram: TelegramWorld) -> None:
     ben = telegram.user("Ben", language="en")
-    assert "What is it about?" in await ben.ask("/feedback")
+    assert "What is it about?" in await ben.ask("/feedback", count=2)
     await ben.press("This bot")
     await ben.replies()
     await ben.press("5")
@@ -57,7 +57,7 @@ async def test_staff_answer_reaches_the_citizen_on_telegram(telegram: TelegramWo
     from tests.harness import Chat
 
     cleo = telegram.user("Cleo")
-    done = await cleo.ask("/feedback Wann gibt es WLAN im Stadtpark?")
+    done = await cleo.ask("/feedback Wann gibt es WLAN im Stadtpark?", count=2)
     reference = re.findall(r"F-\w{6}", done)[0]
     await cleo.press("Ja")  # staff may answer
     assert "darf sich" in (await cleo.replies())[0]["text"]
@@ -98,7 +98,7 @@ async def test_long_button_data_goes_through_the_database(telegram: TelegramWorl
 
 async def test_conversation_continues_after_klbot_restarts(telegram: TelegramWorld) -> None:
     fay = telegram.user("Fay")
-    await fay.ask("/feedback")
+    await fay.ask("/feedback", count=2)
     await fay.press("Dieser Bot")
     await fay.replies()
     await telegram.stop_klbot()
@@ -114,9 +114,9 @@ async def test_emulator_away_and_back_loses_nothing(telegram: TelegramWorld) -> 
     from tests.harness import Chat
 
     gil = telegram.user("Gil")
-    reference = re.findall(r"F-\w{6}", await gil.ask("/feedback Die Ampel an der Uni ist kaputt"))[
-        0
-    ]
+    reference = re.findall(
+        r"F-\w{6}", await gil.ask("/feedback Die Ampel an der Uni ist kaputt", count=2)
+    )[0]
     await gil.press("Ja")
     await gil.replies()
     telegram.emulator.stop()
@@ -138,7 +138,7 @@ async def test_subscribe_and_receive_an_announcement(telegram: TelegramWorld) ->
     from tests.harness import Chat
 
     hugo = telegram.user("Hugo", language="en")
-    await hugo.ask("/subscribe")
+    await hugo.ask("/subscribe", count=2)
     await hugo.press("All news")
     assert "Subscribed: All news" in (await hugo.replies())[0]["text"]
     assert telegram.app is not None
