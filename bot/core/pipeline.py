@@ -91,6 +91,9 @@ async def identify(dispatcher: Dispatcher, call: Call, proceed: Proceed) -> list
     conversation = await conversations.get_conversation(
         session, chat=str(call.message.chat), person_id=person.id
     )
+    if conversation is not None:  # stored before a step was renamed
+        renamed = dispatcher.renamed_steps.get((conversation.name, conversation.step))
+        conversation.step = renamed or conversation.step
     spoken = _language_written(call.message.text) if conversation is None else None
     if spoken is not None and spoken != person.spoken_language:
         person.spoken_language = spoken  # not within a conversation: that text is content
