@@ -153,7 +153,7 @@ def test_interactive_terminal_shows_a_prompt_and_numbered_choices(env: dict[str,
 def test_announce_from_the_shell(env: dict[str, str]) -> None:
     klbot(env, "ask", "--user", "ana", "/subscribe alle")
     sent = klbot(env, "announce", "--audience", "all", "--text", "Hallo zusammen", "--no-wait")
-    assert sent.returncode == 0 and "announcement #1: 1 recipient\n" in sent.stdout
+    assert sent.returncode == 0 and "announcement #1 to 1 recipient: sending…\n" in sent.stdout
     assert "pending 1" in klbot(env, "deliveries", "1").stdout
     assert "Hallo zusammen" in klbot(env, "ask", "--user", "ana", "/start").stdout
     assert "sent 1, failed 0, pending 0" in klbot(env, "deliveries", "1").stdout

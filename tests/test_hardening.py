@@ -95,7 +95,7 @@ STATES: dict[tuple[str, str], list[Action]] = {
     ("announce", "english"): ANNOUNCE,
     ("announce", "confirm"): ANNOUNCE_CONFIRM,
     ("announce", "when"): [*ANNOUNCE_CONFIRM, ("data", "ann:confirm:later")],
-    ("announce", "cron"): [*ANNOUNCE_CONFIRM, ("data", "ann:confirm:repeat")],
+    ("announce", "rule"): [*ANNOUNCE_CONFIRM, ("data", "ann:confirm:repeat")],
     ("edit-announcement", "menu"): EDIT,
     ("edit-announcement", "german"): [*EDIT, ("data", "annedit:german:")],
     ("edit-announcement", "english"): [*EDIT, ("data", "annedit:english:")],

@@ -192,9 +192,10 @@ async def test_times_and_rules_in_german_words(staff: Chat) -> None:
             ("0 9 * * 1", "jeden Montag um 09:00"),  # cron counts 1 as Monday
             (
                 "*/15 8-17 * * 1-5",
-                "nach dem Cron-Ausdruck „*/15 8-17 * * 1-5“, "
+                "werktags (Montag bis Freitag) alle 15 Minuten von 08:00 bis 17:45, "
                 "nächster Termin Do., 14.01.2027 um 10:15",
             ),
+            ("0 9 1,15 * *", "nach dem Cron-Ausdruck „0 9 1,15 * *“, nächster Termin Fr."),
         ]:
             assert f"ist geplant: {said}" in await planned(staff, "3", text)
         refused = await planned(staff, "3", "jeden zweiten Montag")
@@ -326,7 +327,7 @@ def test_announcing_now_without_a_running_sender_returns(env: dict[str, str]) ->
     klbot(env, "ask", "--user", "ana", "/subscribe alle")
     started = time.monotonic()
     sent = klbot(env, "announce", "--audience", "all", "--text", "Hallo zusammen")
-    assert sent.returncode == 0 and "announcement #1: 1 recipient\n" in sent.stdout
+    assert sent.returncode == 0 and "announcement #1 to 1 recipient: sending…\n" in sent.stdout
     assert "no klbot is running to send it: the messages are queued" in sent.stdout
     assert "delivering" not in sent.stdout and time.monotonic() - started < 20
     assert "Hallo zusammen" in klbot(env, "ask", "--user", "ana", "/start").stdout

@@ -68,6 +68,7 @@ class Dispatcher:
         self.callbacks: dict[str, Callback] = {}
         self.steps: dict[tuple[str, str], Step] = {}
         self.choice_steps: set[tuple[str, str]] = set()
+        self.renamed_steps: dict[tuple[str, str], str] = {}
         self.text_handlers: list[Handler] = []
         self.unknown_command: Handler | None = None
         for router in routers:
@@ -85,6 +86,7 @@ class Dispatcher:
             self.callbacks[prefix] = callback
         self.steps.update(router.steps)
         self.choice_steps.update(router.choice_steps)
+        self.renamed_steps.update(router.renamed_steps)
         self.text_handlers.extend(router.text_handlers)
         self.unknown_command = self.unknown_command or router.unknown_command_handler
 

@@ -83,6 +83,9 @@ async def identify(dispatcher: Dispatcher, call: Call, proceed: Proceed) -> list
     conversation = await conversations.get_conversation(
         session, chat=str(call.message.chat), person_id=person.id
     )
+    if conversation is not None:  # stored before a step was renamed
+        renamed = dispatcher.renamed_steps.get((conversation.name, conversation.step))
+        conversation.step = renamed or conversation.step
     spoken = _language_written(call.message.text) if conversation is None else None
     if spoken is not None and spoken != person.spoken_language:  # within one: content
         await people.set_spoken_language(session, person_id=person.id, language=spoken)

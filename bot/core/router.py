@@ -111,6 +111,7 @@ class Router:
         self.callbacks: list[Callback] = []
         self.steps: dict[tuple[str, str], Step] = {}
         self.choice_steps: set[tuple[str, str]] = set()
+        self.renamed_steps: dict[tuple[str, str], str] = {}
         self.text_handlers: list[Handler] = []
         self.unknown_command_handler: Handler | None = None
 
@@ -165,6 +166,11 @@ class Router:
             return handler
 
         return register
+
+    def renamed(self, conversation: str, old: str, new: str) -> None:
+        """A step of ``conversation`` once called ``old`` is now ``new``: conversations
+        stored at ``old`` go on at ``new``."""
+        self.renamed_steps[(conversation, old)] = new
 
     def choices(self, conversation: str, *steps: str) -> None:
         """Declare ``steps`` of ``conversation`` that only buttons answer (pressed, or typed

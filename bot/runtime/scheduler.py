@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
 from zoneinfo import ZoneInfo
@@ -143,27 +143,69 @@ class Scheduler:
 
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-"""Cron's weekday names, in APScheduler's order (Monday first)."""
+"""Weekday names in APScheduler's (and Python's) order: Monday first."""
 
 
-def weekday_names(field: str) -> str:
-    """A cron weekday field with names for numbers, as cron counts them (0 and 7: Sunday;
-    APScheduler would read 0 as Monday): ``1-5`` becomes ``mon-fri``."""
-    return re.sub(
-        r"(?<![/\d])[0-7](?!\d)", lambda found: (WEEKDAYS[-1], *WEEKDAYS)[int(found[0])], field
-    )
+@dataclass(frozen=True, slots=True)
+class CronFields:
+    """Five cron fields as the sets they stand for (``None``: every value). Weekdays are
+    counted as Python counts them (0 = Monday), whatever cron text they came from."""
+
+    minutes: tuple[int, ...] | None
+    hours: tuple[int, ...] | None
+    days: tuple[int, ...] | None
+    months: tuple[int, ...] | None
+    weekdays: tuple[int, ...] | None
+
+
+def cron_fields(crontab: str, key: str) -> CronFields:
+    """Read five cron fields as cron does (croniter): weekday 0 and 7 are Sunday, names
+    (``mon-fri``, ``MON``), ranges through Sunday (``0-4``), lists and steps (``*/2``);
+    a mistake names ``key``."""
+    from croniter import croniter
+
+    if len(crontab.split()) != 5:
+        raise ConfigError(f"{key}: not a valid cron expression (five fields, e.g. '0 9 * * mon')")
+    try:
+        expanded, _ = croniter.expand(crontab)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{key}: not a valid cron expression ({exc})") from None
+    sets: list[tuple[int, ...] | None] = []
+    for field in expanded:
+        if field == ["*"]:
+            sets.append(None)
+        elif all(isinstance(value, int) for value in field):
+            sets.append(tuple(sorted(set(field))))
+        else:  # croniter's own extensions ("L"): no cron that klbot promises
+            raise ConfigError(f"{key}: not a valid cron expression ({crontab!r})")
+    minutes, hours, days, months, weekdays = sets
+    if days is not None and weekdays is not None:
+        raise ConfigError(f"{key}: give a day of the month or weekdays, not both ({crontab!r})")
+    monday_first = None if weekdays is None else tuple(sorted({(d - 1) % 7 for d in weekdays}))
+    return CronFields(minutes, hours, days, months, monday_first)
 
 
 def trigger(crontab: str, zone: ZoneInfo, key: str) -> Any:
-    """A cron trigger from five fields, weekdays counted as cron does; a mistake names
-    ``key``."""
+    """APScheduler's cron trigger for five cron fields read as cron reads them
+    (:func:`cron_fields`); a mistake names ``key``."""
     from apscheduler.triggers.cron import CronTrigger
 
-    fields = crontab.split()
-    if len(fields) == 5:
-        fields[4] = weekday_names(fields[4])
+    fields = cron_fields(crontab, key)
+
+    def listed(values: tuple[int, ...] | None, names: tuple[str, ...] = ()) -> str:
+        if values is None:
+            return "*"
+        return ",".join(names[value] if names else str(value) for value in values)
+
     try:
-        return CronTrigger.from_crontab(" ".join(fields), timezone=zone)
+        return CronTrigger(
+            minute=listed(fields.minutes),
+            hour=listed(fields.hours),
+            day=listed(fields.days),
+            month=listed(fields.months),
+            day_of_week=listed(fields.weekdays, WEEKDAYS),
+            timezone=zone,
+        )
     except ValueError as exc:
         raise ConfigError(f"{key}: not a valid cron expression ({exc})") from None
 

@@ -17,6 +17,14 @@ from storage.models import Announcement
 log = logging.getLogger(__name__)
 
 AUDIENCES = ("all", "board", "staff")
+AUDIENCE_WORDS = {
+    "all": ("all", "alle", "alles", "everyone", "all subscribers", "alle abonnenten"),
+    "board": ("board", "beirat"),
+    "staff": ("staff", "mitarbeitende", "team"),
+}
+"""What people type for each audience, in German and English."""
+TOPIC_PREFIXES = ("topic", "thema")
+"""``topic:NAME`` (or ``Thema:NAME``): the subscribers of a project or topic tag."""
 REPORT = Plural(
     "Report on announcement #{id}: {count} recipient, {sent} delivered, "
     "{failed} undeliverable, took {duration}.",
@@ -46,14 +54,19 @@ def needs_approval(announcement: Announcement, config: Config) -> bool:
 
 def resolve_audience(audience: str, kb: KnowledgeBase) -> str | None:
     """The audience as stored: ``all``, ``board``, ``staff``, or ``topic:NAME`` with NAME
-    a project or topic tag (``topic:Smart City`` becomes ``topic:tag:Smart City``);
-    ``None`` for anything else."""
-    if audience in AUDIENCES:
-        return audience
-    if not audience.startswith("topic:"):
+    a project or topic tag (``topic:Smart City`` or ``Thema:Smart City`` becomes
+    ``topic:tag:Smart City``);
+    ``None`` for anything else. German and English words for the first three
+    (:data:`AUDIENCE_WORDS`) and any case do as well."""
+    typed = " ".join(audience.split())
+    for key, words in AUDIENCE_WORDS.items():
+        if typed.casefold() in words:
+            return key
+    prefix, _, name = typed.partition(":")
+    if prefix.casefold() not in TOPIC_PREFIXES or not name.strip():
         return None
-    key = topic_key(kb, audience.removeprefix("topic:"))
-    return f"topic:{key}" if key else None
+    topic = topic_key(kb, name)
+    return f"topic:{topic}" if topic else None
 
 
 async def audience_of(session: Session, audience: str, config: Config) -> dict[str, str]:

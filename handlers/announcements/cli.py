@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
-from bot.cli.support import counted, default_user, fail, with_app
+from bot.cli.support import USER_OPTION, counted, fail, shell_identity, with_app
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from bot.runtime.membership import live_platforms
@@ -48,7 +48,7 @@ from storage.models import Announcement
     "'monthly on the 1st', or cron fields such as '0 9 * * mon'.",
 )
 @click.option("--cron", "cron_text", hidden=True, help="The same as --every.")
-@click.option("--user", default=None, help="Console identity of the author (for the report).")
+@USER_OPTION
 @click.option("--wait/--no-wait", default=True, help="Show delivery progress until done.")
 @click.pass_obj
 def announce(
@@ -60,7 +60,7 @@ def announce(
     send_at: str | None,
     every: str | None,
     cron_text: str | None,
-    user: str | None,
+    user: str,
     wait: bool,
 ) -> None:
     """Send an announcement now, at a time, or on a schedule."""
@@ -82,7 +82,7 @@ def announce(
     body = text if text is not None else text_file.read_text(encoding="utf-8").strip()  # type: ignore[union-attr]
     if not body:
         fail("the German text is empty")
-    author = f"console:{user or default_user()}"
+    author = shell_identity(user)
 
     async def work(app: App) -> tuple[int, int]:
         async with app.sessions() as session, session.begin():
@@ -132,17 +132,20 @@ def announce(
     if planned:
         click.echo(f"announcement #{announcement_id} planned: {describe(planned, zone, 'en')}")
         return
-    click.echo(f"announcement #{announcement_id}: {counted(count, 'recipient')}")
+    click.echo(f"announcement #{announcement_id} to {counted(count, 'recipient')}: sending…")
     if wait and count:
         _follow(config, announcement_id, count)
 
 
 def _when(text: str, zone: ZoneInfo) -> When:
-    """``--at``: a time, or a rule, in the words chat understands."""
+    """``--at``: a single time, in the words chat understands."""
     try:
-        return understand(text, zone, "en")
+        planned = understand(text, zone, "en")
     except NotUnderstood as refusal:
         fail(f"--at: {refusal}")
+    if planned.cron:
+        fail(f"--at: {text!r} repeats; use --every for a rule")
+    return planned
 
 
 def _rule(text: str, zone: ZoneInfo) -> When:

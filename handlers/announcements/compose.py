@@ -13,13 +13,15 @@ from bot.core.roles import Role
 from bot.core.router import Router
 from handlers.announcements import broadcast, timing
 from handlers.subscriptions.chat import topics as subscription_topics
+from handlers.subscriptions.topics import known as subscription_known
 from storage import announcements as store
 from storage import roles as grants
 
 router = Router("announcements")
 
 CONVERSATION = "announce"
-router.choices(CONVERSATION, "audience", "confirm")
+router.choices(CONVERSATION, "confirm")
+router.renamed(CONVERSATION, "cron", "rule")  # the step took only cron text once
 STAFF = [Role.STAFF]
 
 
@@ -62,6 +64,10 @@ QUEUED = Plural(
     "Announcement #{id} is going to {count} recipients. "
     "You will get a report once it is delivered.",
 )
+UNKNOWN_TOPIC = Text("There is no topic “{topic}”. The topics are: {topics}.")
+ASK_AUDIENCE_AGAIN = Text(
+    "Please choose who the announcement is for, or type all, board, staff or topic:NAME."
+)
 DISCARDED = Text("Discarded.")
 STALE = Text("That announcement is already done.")
 AWAITING = Text("Announcement #{id} to everyone awaits approval by a second person: /approve {id}")
@@ -81,10 +87,31 @@ async def audience_choices(ctx: Context) -> list[tuple[str, str]]:
 @router.command("announce", description=Text("send an announcement"), roles=STAFF)
 async def announce(ctx: Context) -> Reply:
     await ctx.start_conversation(CONVERSATION, "audience")
+    return await _ask_audience(ctx, ctx.t(ASK_AUDIENCE))
+
+
+async def _ask_audience(ctx: Context, prompt: str) -> Reply:
     choices = await audience_choices(ctx)
-    return ctx.reply(
-        ASK_AUDIENCE, buttons=[[(name, Choice("audience", key).pack())] for key, name in choices]
-    )
+    buttons = [[(name, Choice("audience", key).pack())] for key, name in choices]
+    return ctx.reply(prompt, buttons=buttons)
+
+
+@router.step(CONVERSATION, "audience", roles=STAFF)
+async def typed_audience(ctx: Context) -> Reply:
+    """An audience typed out: ``all``/``alle``, ``board``/``Beirat``, ``staff``, or
+    ``topic:NAME``/``Thema:NAME`` (a project or topic tag); anything else asks again
+    with the buttons."""
+    typed = " ".join((ctx.message.text or "").split())
+    kb = (await ctx.services.knowledge.current(ctx.session)).kb
+    audience = broadcast.resolve_audience(typed, kb)
+    prefix, _, topic = typed.partition(":")
+    if audience is None and prefix.casefold() in broadcast.TOPIC_PREFIXES:
+        known = ", ".join(subscription_known(kb, ctx.lang))
+        return await _ask_audience(ctx, ctx.t(UNKNOWN_TOPIC, topic=topic.strip(), topics=known))
+    if audience is None:
+        return await _ask_audience(ctx, ctx.t(ASK_AUDIENCE_AGAIN))
+    await ctx.goto("german", audience=audience)
+    return ctx.reply(ASK_GERMAN)
 
 
 @router.callback(Choice, roles=STAFF, conversation=CONVERSATION, stale=STALE)
@@ -101,7 +128,7 @@ async def button(ctx: Context) -> Reply:
         await ctx.goto("when")
         return ctx.reply(ASK_WHEN, date=timing.example_date(ctx.lang, datetime.now(ctx.zone)))
     if value == "repeat":
-        await ctx.goto("cron")
+        await ctx.goto("rule")
         return ctx.reply(ASK_RULE)
     if value != "send":
         await ctx.end_conversation()
@@ -153,7 +180,7 @@ async def _create(ctx: Context, when: timing.When | None = None) -> Reply:
 
 
 @router.step(CONVERSATION, "when", roles=STAFF)
-@router.step(CONVERSATION, "cron", roles=STAFF)
+@router.step(CONVERSATION, "rule", roles=STAFF)
 async def when_step(ctx: Context) -> Reply:
     """A time or a rule, in words or as cron fields, whichever button led here."""
     try:

@@ -13,9 +13,9 @@ from bot.core.roles import Role
 from bot.core.router import Args, Router
 from handlers.announcements import broadcast, timing
 from handlers.announcements.compose import (
-    AWAITING,
     PLANNED,
     QUEUED,
+    STALE,
     audience_choices,
     audience_name,
 )
@@ -61,6 +61,11 @@ CANCELLED = Plural(
 CANNOT_CANCEL = Text("Announcement #{id} cannot be cancelled: {state}.")
 NOTHING_TO_APPROVE = Text("Announcement #{id} does not need approval.")
 OWN_ANNOUNCEMENT = Text("You cannot approve your own announcement – that takes a second person.")
+TIME_PASSED = Text(
+    "Announcement #{id} was planned for {when}; that time has passed and it will not go "
+    "out on its own. Send it now, or give it a new time with /edit {id}."
+)
+SEND_IT_NOW = Text("Send now")
 
 
 @router.command(
@@ -79,12 +84,20 @@ async def approve(ctx: Context) -> Reply:
     if row.author == ctx.chat:
         return ctx.reply(OWN_ANNOUNCEMENT)
     when = timing.of(row)
+    if when is not None and timing.next_run(when, ctx.zone) is None:
+        shown = timing.describe(when, ctx.zone, ctx.lang)
+        button = [[(SEND_IT_NOW, SendApproved(row.id).pack())]]
+        return ctx.reply(TIME_PASSED, id=row.id, when=shown, buttons=button)
     if when is not None:
         row.status = "scheduled"
         await grants.audit(
             ctx.session, actor=ctx.chat, action="approve", detail=f"#{row.id}: planned"
         )
         return ctx.reply(PLANNED, id=row.id, when=timing.describe(when, ctx.zone, ctx.lang))
+    return await _send_approved(ctx, row)
+
+
+async def _send_approved(ctx: Context, row: Announcement) -> Reply:
     count = await broadcast.fire(ctx.session, row, ctx.config)
     await grants.audit(
         ctx.session,
@@ -93,6 +106,24 @@ async def approve(ctx: Context) -> Reply:
         detail=f"#{row.id} to {row.audience}: {count} recipients",
     )
     return ctx.reply(QUEUED, id=row.id, count=count)
+
+
+@dataclass(frozen=True)
+class SendApproved(ButtonData, prefix="annsend"):
+    """Approve an announcement whose time has passed and send it now."""
+
+    id: int
+
+
+@router.callback(SendApproved, roles=STAFF, stale=STALE)
+async def send_approved(ctx: Context) -> Reply:
+    number = ctx.pressed(SendApproved).id
+    row = await store.get(ctx.session, announcement_id=number)
+    if row is None or row.status != "approval":
+        return ctx.reply(NOTHING_TO_APPROVE, id=number)
+    if row.author == ctx.chat:
+        return ctx.reply(OWN_ANNOUNCEMENT)
+    return await _send_approved(ctx, row)
 
 
 @router.command(
@@ -167,6 +198,10 @@ ASK_NEW_WHEN = Text(
 )
 ASK_NEW_AUDIENCE = Text("Who is the announcement for?")
 SAVED = Text("Saved.")
+APPROVE_AGAIN = Text(
+    "Announcement #{id} to everyone has changed, so it needs approval by a second person "
+    "again: /approve {id}"
+)
 ENGLISH_REMOVED = Text("The English text is removed; everyone gets the German one.")
 EDIT_DONE = Text("Announcement #{id} is ready. /scheduled shows every pending announcement.")
 EDIT_STALE = Text("That change is no longer possible; /edit starts again.")
@@ -257,18 +292,19 @@ async def _new_audience(ctx: Context, row: Announcement, audience: str) -> Reply
     if audience not in dict(await audience_choices(ctx)):  # the topic is gone meanwhile
         return ctx.reply(EDIT_STALE)
     row.audience = audience
-    notes = [ctx.t(SAVED)]
-    if row.status == "scheduled" and broadcast.needs_approval(row, ctx.config):
-        row.status = "approval"
-        notes = [ctx.t(AWAITING, id=row.id)]
-    return await _saved(ctx, row, *notes)
+    return await _saved(ctx, row)
 
 
 async def _saved(ctx: Context, row: Announcement, *notes: str) -> Reply:
-    """Record the change and show the announcement again."""
+    """Record the change and show the announcement again. A planned announcement that
+    needs four eyes (to everyone) goes back to approval: what was approved has changed."""
+    notes = notes or (ctx.t(SAVED),)
+    if row.status == "scheduled" and broadcast.needs_approval(row, ctx.config):
+        row.status = "approval"
+        notes = (*notes, ctx.t(APPROVE_AGAIN, id=row.id))
     await grants.audit(ctx.session, actor=ctx.chat, action="edit", detail=f"#{row.id}")
     await ctx.goto("menu")
-    return await _overview(ctx, row, *(notes or [ctx.t(SAVED)]), "")
+    return await _overview(ctx, row, *notes, "")
 
 
 @router.step(EDIT, "german", roles=STAFF)

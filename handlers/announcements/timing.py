@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
+from itertools import pairwise
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from babel.lists import format_list
 
 from bot.core.i18n import Text
 from bot.runtime.config import ConfigError
-from bot.runtime.scheduler import WEEKDAYS, trigger, weekday_names
+from bot.runtime.scheduler import WEEKDAYS, CronFields, cron_fields, trigger
 from storage.models import Announcement
 
 DEFAULT_TIME = time(9, 0)
@@ -43,10 +44,17 @@ NEVER = Text("The rule “{text}” never comes round.")
 BAD_CRON = Text("“{text}” is not a valid cron expression; for example “0 9 * * mon”.")
 
 AT = Text("{date} at {time}")
-EVERY_DAY = Text("every day at {time}")
-EVERY_WEEKDAY = Text("every weekday (Monday to Friday) at {time}")
-EVERY_WEEK = Text("every {days} at {time}")
-EVERY_MONTH = Text("monthly on the {day} at {time}")
+EVERY_DAY = Text("every day {times}")
+EVERY_WEEKDAY = Text("every weekday (Monday to Friday) {times}")
+EVERY_WEEK = Text("every {days} {times}")
+DAYS_FROM_TO = Text("every day from {first} to {last} {times}")
+EVERY_MONTH = Text("monthly on the {day} {times}")
+AT_TIMES = Text("at {times}")
+EVERY_MINUTE = Text("every minute from {first} to {last}")
+EVERY_HOUR = Text("every hour from {first} to {last}")
+EVERY_N_MINUTES = Text("every {count} minutes from {first} to {last}")
+"""Only for two and more: the count never is one."""
+EVERY_N_HOURS = Text("every {count} hours from {first} to {last}")
 BY_CRON = Text("on the cron schedule “{cron}”")
 NEXT = Text("{rule}, next on {date}")
 
@@ -79,13 +87,14 @@ def understand(text: str, zone: ZoneInfo, lang: str, now: datetime | None = None
     now = (now or datetime.now(zone)).astimezone(zone)
     if not words or len(words) > LONGEST or not words.isprintable():
         raise NotUnderstood(NOT_UNDERSTOOD(lang, text=words[:40], date=example_date(lang, now)))
-    rule = _rule(words, lang)
-    if rule is None and _looks_like_cron(words):
+    if _looks_like_cron(words):
         try:
             trigger(words, zone, "cron")
         except ConfigError:
             raise NotUnderstood(BAD_CRON(lang, text=words)) from None
-        rule = words
+        rule: str | None = words
+    else:
+        rule = _rule(words, lang)
     if rule is not None:
         if next_run(When(cron=rule), zone, now) is None:
             raise NotUnderstood(NEVER(lang, text=words))
@@ -121,7 +130,7 @@ def describe(when: When, zone: ZoneInfo, lang: str, now: datetime | None = None)
     upcoming = next_run(when, zone, now)
     if upcoming is None:
         return rule
-    shown = say_day(upcoming, lang) if rule_is_plain(when.cron) else say_time(upcoming, lang)
+    shown = say_day(upcoming, lang) if _once_a_day(when.cron) else say_time(upcoming, lang)
     return NEXT(lang, rule=rule, date=shown)
 
 
@@ -134,44 +143,83 @@ def say_time(moment: datetime, lang: str, zone: ZoneInfo | None = None) -> str:
     return AT(lang, date=say_day(local, lang), time=f"{local:%H:%M}")
 
 
-def _fields(cron: str) -> tuple[int, int, str, str] | None:
-    """Minute, hour, day of month and weekdays of a rule the words below can say."""
-    parts = cron.split()
-    if len(parts) != 5 or not (parts[0].isdecimal() and parts[1].isdecimal()):
+def _read(cron: str) -> CronFields | None:
+    try:
+        return cron_fields(cron, "cron")
+    except ConfigError:
         return None
-    minute, hour, day, month, days = parts
-    if month != "*" or (day != "*" and (days != "*" or not day.isdecimal())):
-        return None
-    return int(minute), int(hour), day, weekday_names(days)
 
 
-def rule_is_plain(cron: str) -> bool:
-    """Whether :func:`rule_in_words` says ``cron`` in words (not as cron text)."""
-    fields = _fields(cron)
-    if fields is None:
-        return False
-    days = fields[3]
-    return days in ("*", "mon-fri") or all(d in WEEKDAYS for d in days.split(","))
+def _times_of_day(fields: CronFields) -> list[int]:
+    """The minutes after midnight at which a rule fires on the days it fires."""
+    hours = fields.hours if fields.hours is not None else range(24)
+    minutes = fields.minutes if fields.minutes is not None else range(60)
+    return sorted(hour * 60 + minute for hour in hours for minute in minutes)
+
+
+def _once_a_day(cron: str) -> bool:
+    fields = _read(cron)
+    return fields is not None and len(_times_of_day(fields)) == 1
 
 
 def rule_in_words(cron: str, lang: str) -> str:
-    """ "jeden Montag um 09:00", "every weekday (Monday to Friday) at 08:00", … or, for
-    other cron text, the text itself."""
-    fields = _fields(cron)
-    if fields is None or not rule_is_plain(cron):
+    """ "jeden Montag um 09:00", "werktags (Montag bis Freitag) alle 15 Minuten von 08:00
+    bis 17:45", "every day from Sunday to Thursday at 09:00", … or, for a rule words do
+    not say well (months, several days of the month), the cron text itself."""
+    fields = _read(cron)
+    times = _times_in_words(fields, lang) if fields else None
+    if fields is None or times is None or fields.months is not None:
         return BY_CRON(lang, cron=cron)
-    minute, hour, day, days = fields
-    clock = f"{hour:02d}:{minute:02d}"
-    if day != "*":
-        number = int(day)
-        return EVERY_MONTH(lang, day=f"{number}." if lang == "de" else _ordinal(number), time=clock)
-    if days == "*":
-        return EVERY_DAY(lang, time=clock)
-    if days == "mon-fri":
-        return EVERY_WEEKDAY(lang, time=clock)
+    if fields.days is not None:
+        if len(fields.days) > 1:
+            return BY_CRON(lang, cron=cron)
+        number = fields.days[0]
+        day = f"{number}." if lang == "de" else _ordinal(number)
+        return EVERY_MONTH(lang, day=day, times=times)
+    weekdays = fields.weekdays
+    if weekdays is None:
+        return EVERY_DAY(lang, times=times)
+    if weekdays == (0, 1, 2, 3, 4):
+        return EVERY_WEEKDAY(lang, times=times)
     names = get_day_names("wide", locale=lang)
-    named = [names[WEEKDAYS.index(d)] for d in days.split(",")]
-    return EVERY_WEEK(lang, days=format_list(named, locale=lang), time=clock)
+    run = _run_of_days(weekdays)
+    if run is not None and len(weekdays) >= 3:
+        return DAYS_FROM_TO(lang, first=names[run[0]], last=names[run[1]], times=times)
+    named = format_list([names[day] for day in weekdays], locale=lang)
+    return EVERY_WEEK(lang, days=named, times=times)
+
+
+def _times_in_words(fields: CronFields, lang: str) -> str | None:
+    """ "um 09:00", "um 08:00 und 12:00", "alle 15 Minuten von 08:00 bis 17:45"; ``None``
+    for times without a pattern words say shortly."""
+    times = _times_of_day(fields)
+    clocks = [f"{minutes // 60:02d}:{minutes % 60:02d}" for minutes in times]
+    if len(times) <= 4:
+        return AT_TIMES(lang, times=format_list(clocks, locale=lang))
+    steps = {later - earlier for earlier, later in pairwise(times)}
+    if len(steps) != 1:
+        return None
+    step, first, last = steps.pop(), clocks[0], clocks[-1]
+    if step == 60:
+        return EVERY_HOUR(lang, first=first, last=last)
+    if step % 60 == 0:
+        return EVERY_N_HOURS(lang, count=step // 60, first=first, last=last)
+    if step == 1:
+        return EVERY_MINUTE(lang, first=first, last=last)
+    return EVERY_N_MINUTES(lang, count=step, first=first, last=last)
+
+
+def _run_of_days(weekdays: tuple[int, ...]) -> tuple[int, int] | None:
+    """First and last day of weekdays that follow each other, through Sunday if need be
+    (Sunday to Thursday); ``None`` if there is a gap."""
+    for first in weekdays:
+        if (first - 1) % 7 in weekdays:
+            continue
+        length = len(weekdays)
+        if {(first + offset) % 7 for offset in range(length)} == set(weekdays):
+            return first, (first + length - 1) % 7
+        return None
+    return None
 
 
 def _ordinal(number: int) -> str:
@@ -208,7 +256,7 @@ DAY = {"tag", "day"}
 WORKDAYS = {"werktags", "werktag", "wochentags", "arbeitstags", "weekday", "weekdays"}
 MONTHLY = {"monatlich", "monthly", "monat", "monats", "month"}
 CLOCK_SUFFIXES = {"uhr", "h", "am", "pm", "o'clock", "oclock"}
-FILLER = {"um", "at", "am", "on", "the", "of", "des", "und", "and", "ab", "from"}
+FILLER = {"um", "at", "am", "on", "the", "of", "des", "und", "and", "von", "from"}
 RANGE = {"bis", "to", "through", "-", "–"}
 MARKERS = EVERY | DAILY | WORKDAYS | MONTHLY | set(ON_DAYS)
 
@@ -225,7 +273,7 @@ def _rule(text: str, lang: str) -> str | None:
     bad = NotUnderstood(BAD_RULE(lang, text=text))
     days: list[int] = []
     hour = minute = day_of_month = None
-    every = daily = monthly = False
+    every = daily = monthly = ranged_days = False
     index = 0
     while index < len(tokens):
         token = tokens[index]
@@ -245,8 +293,9 @@ def _rule(text: str, lang: str) -> str | None:
             hour, minute = int(token), 0
         elif token in ON_DAYS or token in DAY_NAMES:
             found = ON_DAYS.get(token, DAY_NAMES.get(token, 0))
-            if days and before in RANGE:
-                days.extend(range(days[-1] + 1, found + 1))
+            if days and before in RANGE:  # "Sonntag bis Donnerstag" goes through Monday
+                days.extend(day % 7 for day in range(days[-1] + 1, found + 7 * (found < days[-1])))
+                ranged_days = True
             days.append(found)
         elif token in WORKDAYS:
             days.extend(range(5))
@@ -263,6 +312,8 @@ def _rule(text: str, lang: str) -> str | None:
     monthly = monthly or day_of_month is not None
     if not 0 <= hour <= 23 or not 0 <= (minute or 0) <= 59 or (monthly and days):
         raise bad
+    if daily and days and not ranged_days and set(days) != set(range(5)):
+        raise bad  # "ab Montag jeden Tag": a start day no rule keeps, not "every Monday"
     if monthly:
         if day_of_month is None or not 1 <= day_of_month <= 31:
             raise bad
@@ -300,6 +351,13 @@ GERMAN_CLOCK = re.compile(
 GERMAN_ON = re.compile(r"(?<![\d\s])\s*\bam\b|^am\b", re.IGNORECASE)
 HAS_CLOCK = re.compile(r"\d:\d\d|\d\s*(?:am|pm)\b|\b(?:noon|midnight|mittag|mitternacht)\b", re.I)
 RELATIVE = re.compile(r"\b(?:in|nach)\s+\d+|minute|stunde|hour", re.IGNORECASE)
+WORD = re.compile(r"[^\W\d_]+")
+WEEKDAY_HOUR = re.compile(
+    r"\b(" + "|".join(sorted(DAY_NAMES, key=len, reverse=True)) + r")\b\.?,?\s+"
+    r"(?:(?:um|at)\s+)?(\d{1,2})\b(?![.:/]?\d|\.|\s*[^\W\d_])",
+    re.IGNORECASE,
+)
+"""A weekday and a bare number ("Freitag 9", "Fr 14"): the number is the hour."""
 
 
 def _moment(text: str, zone: ZoneInfo, now: datetime) -> datetime | None:
@@ -315,10 +373,11 @@ def _moment(text: str, zone: ZoneInfo, now: datetime) -> datetime | None:
 
     plain = GERMAN_ON.sub(" ", GERMAN_CLOCK.sub(clock, text)).strip()
     plain = re.sub(r"\bum\b", " ", plain, flags=re.IGNORECASE)
+    plain = WEEKDAY_HOUR.sub(lambda found: f"{found[1]} {int(found[2]):02d}:00", plain)
+    # Naive, on the wall clock: the zone (and so the offset in force on that day, summer
+    # or winter time) is attached afterwards, never the offset of "now".
     settings: Any = {
         "PREFER_DATES_FROM": "future",
-        "TIMEZONE": str(zone),
-        "RETURN_AS_TIMEZONE_AWARE": True,
         "RELATIVE_BASE": now.replace(tzinfo=None),
         "DATE_ORDER": "DMY",
     }
@@ -329,7 +388,13 @@ def _moment(text: str, zone: ZoneInfo, now: datetime) -> datetime | None:
         return None
     if found is None:
         return None
-    found = found.astimezone(zone).replace(second=0, microsecond=0)
+    found = found.replace(second=0, microsecond=0)
     if not HAS_CLOCK.search(plain) and not RELATIVE.search(plain):
         found = found.replace(hour=DEFAULT_TIME.hour, minute=DEFAULT_TIME.minute)
+    if found.tzinfo is None:  # a clock time in a change-over's gap becomes a real one
+        found = found.replace(tzinfo=zone).astimezone(UTC)
+    found = found.astimezone(zone)
+    named = {DAY_NAMES[word] for word in WORD.findall(text.casefold()) if word in DAY_NAMES}
+    if named and found.weekday() not in named:
+        return None  # "Freitag 9" read as the 9th of the month, or another day named
     return found
