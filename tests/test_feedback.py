@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Surface
+from bot.core.i18n import day
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from handlers.feedback.export import as_records, to_csv, to_json
@@ -382,9 +383,9 @@ async def test_every_answer_is_kept_shown_exported_and_erased(
     owed = await citizen.ask("/start")
     assert "Wir prüfen das." in owed and "Ja, ab Mai im App-Store." in owed
     shown = await staff.ask(f"/show {reference}")
-    today = datetime.now(ZoneInfo("Europe/Berlin")).strftime("%d.%m.%Y")
+    today = day(datetime.now(ZoneInfo("Europe/Berlin")), lang)  # 03.12.2026, 3 Dec 2026
     history = shown[shown.index(heading) :].splitlines()
-    assert history[1].startswith(f"• {today} ") and history[1].endswith(
+    assert history[1].startswith(f"• {today}") and history[1].endswith(
         f" · {STAFF}: Wir prüfen das."
     )
     assert history[2].endswith(f" · {STAFF}: Ja, ab Mai im App-Store.")

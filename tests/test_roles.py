@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Surface
+from bot.core.i18n import day
 from bot.core.roles import Role
 from bot.runtime.app import App
 from bot.runtime.config import Config, load_config
@@ -176,7 +177,7 @@ def test_the_shell_invites_for_a_duration_and_acts_as_the_person_at_it(
     code = done.stdout.split()[1]
     assert "(one use, role board member, valid until " in done.stderr
     assert "Rolle „Beirat“" in klbot(ana, "ask", f"/join {code.lower()}").stdout
-    today = datetime.now(ZoneInfo("Europe/Berlin")).strftime("%d.%m.%Y")
+    today = day(datetime.now(ZoneInfo("Europe/Berlin")), "en")  # the shell speaks English
     listing = klbot(ana, "roles").stdout
     assert f"board member\tconsole:ana\tby invitation on {today}" in listing
 

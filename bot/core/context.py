@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.core import i18n
 from bot.core.buttons import ButtonData
 from bot.core.events import Button, Incoming, Reply
 from bot.core.i18n import Plural, Text
@@ -64,8 +65,9 @@ class Context:
         return ZoneInfo(self.config.bot.timezone)
 
     def when(self, moment: datetime) -> str:
-        """``moment`` as people here read it: ``15.11.2017 14:05``."""
-        return moment.astimezone(self.zone).strftime("%d.%m.%Y %H:%M")
+        """``moment`` in the reader's time zone and language: ``15.11.2017 14:05``,
+        ``15 Nov 2017, 14:05``."""
+        return i18n.moment(moment.astimezone(self.zone), self.lang)
 
     def t(self, text: Text | Plural, **values: Any) -> str:
         """``text`` in this person's language (a :class:`Plural` needs ``count``)."""

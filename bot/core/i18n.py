@@ -7,6 +7,7 @@ from __future__ import annotations
 import gettext
 import io
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
@@ -45,6 +46,25 @@ def number(value: float, lang: str) -> str:
     from babel.numbers import format_decimal
 
     return format_decimal(value, locale=lang)
+
+
+DATE_PATTERNS = {"de": "dd.MM.yyyy", "en": "d MMM yyyy"}
+TIME_PATTERNS = {"de": "dd.MM.yyyy HH:mm", "en": "d MMM yyyy, HH:mm"}
+
+
+def day(value: date, lang: str) -> str:
+    """A date as people write it in ``lang``: ``03.12.2026``, ``3 Dec 2026``."""
+    from babel.dates import format_date
+
+    return format_date(value, DATE_PATTERNS.get(lang, DATE_PATTERNS["en"]), locale=lang)
+
+
+def moment(value: datetime, lang: str) -> str:
+    """A time (already in the reader's zone) as people write it in ``lang``:
+    ``03.12.2026 06:54``, ``3 Dec 2026, 06:54``."""
+    from babel.dates import format_datetime
+
+    return format_datetime(value, TIME_PATTERNS.get(lang, TIME_PATTERNS["en"]), locale=lang)
 
 
 @cache

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
 from bot.core.events import Attachment, Reply
-from bot.core.i18n import Plural, Text, number
+from bot.core.i18n import Plural, Text, day, number
 from bot.core.roles import ROLE_NAMES, Role
 from bot.core.router import Router
 from handlers.feedback.chat import NO, YES, topic_name
@@ -169,7 +169,7 @@ async def mydata(ctx: Context) -> Reply:
     if not ctx.message.is_direct:
         return ctx.reply(DIRECT_ONLY, command="mydata")
     data = await store.collect(ctx.session, person_id=ctx.person_id, chat=str(ctx.message.chat))
-    since = data.person["since"].astimezone(ctx.zone).strftime("%d.%m.%Y")
+    since = day(data.person["since"].astimezone(ctx.zone), ctx.lang)
     name = "klbot-mydata.json"
     lines = [ctx.t(HEADER, file=name), ""]
     chosen, spoken = data.person["language"], data.person["spoken_language"]

@@ -3,10 +3,9 @@ and how a grant reads; shared by chat, the shell, the digest and announcements."
 
 from __future__ import annotations
 
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.core.i18n import Text
+from bot.core.i18n import Text, day
 from bot.core.roles import ROLE_NAMES, Role, roles_for
 from bot.runtime.config import Config
 from storage import Session, outbox, people
@@ -53,14 +52,10 @@ async def holders(session: Session, config: Config, role: Role) -> list[str]:
 
 def granted_how(grant: RoleGrant, lang: str, zone: ZoneInfo) -> str:
     """“by invitation of 01.12.2026”, or who gave the role and when."""
-    date = _date(grant.created_at, zone)
+    date = day(grant.created_at.astimezone(zone), lang)
     if grant.granted_by.startswith("invite:"):
         return BY_INVITATION(lang, date=date)
     return GIVEN_BY(lang, who=grant.granted_by, date=date)
-
-
-def _date(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%d.%m.%Y")
 
 
 async def revoke(session: Session, config: Config, *, identity: str, role: Role, by: str) -> bool:
