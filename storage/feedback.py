@@ -6,8 +6,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -90,10 +91,47 @@ async def search(
     topic: str | None = None,
     rating: int | None = None,
     since: datetime | None = None,
+    until: datetime | None = None,
+    words: str = "",
     limit: int | None = 10,
+    offset: int = 0,
 ) -> list[Feedback]:
-    """Feedback matching the filters, newest first."""
-    query = select(Feedback).order_by(Feedback.created_at.desc(), Feedback.id.desc())
+    """Feedback matching the filters, newest first; ``words``: text that contains each of
+    them (case does not matter); ``until``: filed before it."""
+    query = _matching(select(Feedback), statuses, topic, rating, since, until, words).order_by(
+        Feedback.created_at.desc(), Feedback.id.desc()
+    )
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return list(await session.scalars(query))
+
+
+async def count(
+    session: AsyncSession,
+    *,
+    statuses: Sequence[str] = (),
+    topic: str | None = None,
+    rating: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    words: str = "",
+) -> int:
+    """How much feedback :func:`search` finds with these filters and no limit."""
+    query = _matching(
+        select(func.count()).select_from(Feedback), statuses, topic, rating, since, until, words
+    )
+    return await session.scalar(query) or 0
+
+
+def _matching(
+    query: Select[Any],
+    statuses: Sequence[str],
+    topic: str | None,
+    rating: int | None,
+    since: datetime | None,
+    until: datetime | None,
+    words: str,
+) -> Select[Any]:
     if statuses:
         query = query.where(Feedback.status.in_(statuses))
     if topic:
@@ -102,9 +140,12 @@ async def search(
         query = query.where(Feedback.rating == rating)
     if since is not None:
         query = query.where(Feedback.created_at >= since)
-    if limit is not None:
-        query = query.limit(limit)
-    return list(await session.scalars(query))
+    if until is not None:
+        query = query.where(Feedback.created_at < until)
+    for word in words.split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Feedback.text.ilike(f"%{escaped}%", escape="\\"))
+    return query
 
 
 def set_status(feedback: Feedback, status: str) -> None:

@@ -25,6 +25,7 @@ from storage.models_platform import (
     ProcessedUpdate,
     Worker,
 )
+from storage.models_web import WebLogin, WebSession
 
 __all__ = [
     "Announcement",
@@ -49,6 +50,8 @@ __all__ = [
     "TaughtQuestion",
     "UTCDateTime",
     "UnansweredQuestion",
+    "WebLogin",
+    "WebSession",
     "Worker",
     "utcnow",
 ]
