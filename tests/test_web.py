@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from aiohttp import FormData
 
 from bot.core.events import Identity, Incoming, Surface
+from bot.knowledge.schema import default_text
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from storage import feedback as store
+from storage import knowledge as knowledge_store
 from storage import people, roles
 from tests.harness import Chat, dispatcher_for, with_roles
 from tests.shell import klbot
@@ -348,3 +351,38 @@ async def test_the_start_page_charts_what_happened(app: App, client: Client) -> 
     drawn = base64.b64decode(pictures[2]).decode()
     assert drawn.startswith("<?xml") and "pygal" in drawn  # an <img>: its script never runs
     assert "img-src 'self' data:" in (await client.get("/web/")).headers["Content-Security-Policy"]
+
+
+async def test_knowledge_import_shows_each_problem_and_teaching_closes_a_gap(
+    app: App, client: Client
+) -> None:
+    asker = Chat(dispatcher_for(app, app.config), user="console:q", surface=CONSOLE)
+    await asker.ask("Wer leitet die Stadtwerke-Kantine?")  # nothing answers it
+    csrf = await sign_in(client, app, STAFF)
+    page = text_of(await (await client.get("/web/knowledge")).text())
+    assert "Fragen ohne Antwort (die letzten 30 Tage)" in page
+    assert "Wer leitet die Stadtwerke-Kantine? (1-mal gefragt)" in page
+    broken = default_text().replace("[organisation]", '[organisation]\ncolour = "<b>blau</b>"', 1)
+    broken = broken.replace('id = "article-2017-11-15"', 'id = ""', 1)
+    form = FormData()
+    form.add_field("csrf", csrf)
+    form.add_field("file", broken.encode(), filename="kb.toml", content_type="text/plain")
+    refused = await client.post("/web/knowledge/import", data=form)
+    said = text_of(await refused.text())
+    assert refused.status == 422
+    assert "Die Datei hat Fehler; die bisherige Wissensbasis bleibt aktiv" in said
+    assert "web:kb.toml: organisation colour: unknown field" in said
+    async with app.sessions() as session:
+        version = (await app.services.knowledge.current(session)).version
+    fine = FormData()
+    fine.add_field("csrf", csrf)
+    fine.add_field("file", default_text().encode(), filename="kb.toml")
+    imported = text_of(await (await client.post("/web/knowledge/import", data=fine)).text())
+    assert f"Version {version + 1} aus web:kb.toml" in imported
+    async with app.sessions() as session:
+        gaps = await knowledge_store.gaps(session, since=datetime.now().astimezone() - timedelta(1))
+    taught = await client.post(
+        "/web/knowledge/teach", data={"csrf": csrf, "gap": str(gaps[0].ref), "entry": "rombach"}
+    )
+    assert "Gelernt" in text_of(await taught.text())
+    assert "Rombach" in await asker.ask("Wer leitet die Stadtwerke-Kantine?")

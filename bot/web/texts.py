@@ -119,3 +119,28 @@ BACK_TO_INBOX = Text("Back to the feedback list")
 
 # the digest
 DIGEST = Text("Weekly feedback digest")
+
+# knowledge
+KNOWLEDGE = Text("Knowledge")
+CURRENT_VERSION = Text("Version {version} from {source}")
+ENTRIES = Plural("{count} entry", "{count} entries")
+COL_ID = Text("Id")
+COL_KIND = Text("Kind")
+COL_TITLE = Text("Title")
+GAPS = Text("Questions without an answer (the last {days} days)")
+NO_GAPS = Text("Every question found an answer.")
+ASKED = Plural("asked {count} time", "asked {count} times")
+TEACH_TO = Text("Entry that answers it")
+TEACH = Text("Teach")
+RELOAD = Text("Reload the configured file")
+RELOAD_HINT = Text("Re-reads the file named in [knowledge] file, as /reload does.")
+IMPORT = Text("Import a file")
+IMPORT_FILE = Text("Content file (TOML)")
+IMPORT_BUTTON = Text("Check and import")
+NO_FILE = Text("Please choose a file first.")
+FILE_TOO_LARGE = Text("{name} is larger than {limit}; nothing was imported.")
+NOT_UTF8 = Text("{name} is not a UTF-8 text file; nothing was imported.")
+GAP_OR_ENTRY_GONE = Text(
+    "That question or entry no longer exists (retention period or a new version); "
+    "the lists below are current."
+)
