@@ -19,7 +19,7 @@ from bot.runtime.app import App
 from bot.runtime.config import Config
 from storage import feedback as store
 from storage import knowledge as knowledge_store
-from storage import people, roles
+from storage import people, roles, subscriptions
 from tests.harness import Chat, dispatcher_for, with_roles
 from tests.shell import klbot
 from tests.web.client import Client, link_for, open_console, sign_in, text_of, token_of
@@ -386,3 +386,67 @@ async def test_knowledge_import_shows_each_problem_and_teaching_closes_a_gap(
     )
     assert "Gelernt" in text_of(await taught.text())
     assert "Rombach" in await asker.ask("Wer leitet die Stadtwerke-Kantine?")
+
+
+async def test_compose_preview_plan_approve_and_cancel_an_announcement(
+    config: Config, client: Client, app: App
+) -> None:
+    four_eyes = app.config.announcements.model_copy(update={"four_eyes": True})
+    app.config = app.config.model_copy(
+        update={
+            "announcements": four_eyes,
+            "roles": app.config.roles.model_copy(update={"staff": [STAFF, "console:tom"]}),
+        }
+    )
+    async with app.sessions() as session, session.begin():
+        ana = await people.get_or_create_person(session, identity=CITIZEN)
+        await subscriptions.subscribe(
+            session, chat=CITIZEN, person_id=ana.id, topic="all", language="de"
+        )
+    csrf = await sign_in(client, app, STAFF)
+    form = text_of(await (await client.get("/web/announcements")).text())
+    assert "Alle Abonnenten (1 Empfänger)" in form and "Mitarbeitende (2 Empfänger)" in form
+    draft = {"csrf": csrf, "audience": "all", "text_de": "<b>Straßenfest</b> am Samstag"}
+    late = await client.post("/web/announcements/preview", data=draft | {"when": "gestern"})
+    assert late.status == 422 and "&lt;b&gt;Straßenfest&lt;/b&gt; am Samstag" in await late.text()
+    previewed = await client.post(
+        "/web/announcements/preview", data=draft | {"when": "jeden Montag um 9"}
+    )
+    shown = text_of(await previewed.text())
+    assert "Vorschau: So lesen es die Empfänger auf Telegram und Matrix" in shown
+    assert "📣 KL.digital <b>Straßenfest</b> am Samstag" in shown and "/unsubscribe" in shown
+    assert "Geht raus: jeden Montag um 09:00" in shown
+    filed = await client.post("/web/announcements", data=draft | {"when": "jeden Montag um 9"})
+    said = text_of(await filed.text())
+    number = re.search(r"Ankündigung #(\d+) an alle wartet auf die Freigabe", said)
+    assert number is not None, said
+    assert "wartet auf Freigabe" in said and f"#{number.group(1)} freigeben" not in said
+    own = await client.post(f"/web/announcements/{number.group(1)}/approve", data={"csrf": csrf})
+    assert own.status == 409 and "zweite Person" in text_of(await own.text())
+    second = await open_console(app)
+    try:
+        tom = await sign_in(second, app, "console:tom")
+        listed = text_of(await (await second.get("/web/announcements")).text())
+        assert f"#{number.group(1)} freigeben" in listed
+        approved = await second.post(
+            f"/web/announcements/{number.group(1)}/approve", data={"csrf": tom}
+        )
+        assert f"Ankündigung #{number.group(1)} ist geplant" in text_of(await approved.text())
+    finally:
+        await second.close()
+    cancelled = await client.post(
+        f"/web/announcements/{number.group(1)}/cancel", data={"csrf": csrf}
+    )
+    assert f"Ankündigung #{number.group(1)} ist abgesagt." in text_of(await cancelled.text())
+    assert "Keine offenen Ankündigungen." in text_of(await cancelled.text())
+
+
+async def test_an_announcement_to_staff_goes_out_at_once(app: App, client: Client) -> None:
+    csrf = await sign_in(client, app, STAFF)
+    sent = await client.post(
+        "/web/announcements",
+        data={"csrf": csrf, "audience": "staff", "text_de": "Teamtreffen um 10", "when": ""},
+    )
+    assert "geht jetzt raus" in text_of(await sent.text())
+    staff = Chat(dispatcher_for(app, app.config), user=STAFF, surface=CONSOLE)
+    assert "Teamtreffen um 10" in await staff.ask("/status")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from selenium import webdriver
+from selenium.webdriver.common.keys import Keys
 
 from bot.core.events import Surface
 from bot.runtime.app import App
@@ -26,6 +27,7 @@ from tests.shell import klbot
 from tests.web.browser import Browser, start_chromium
 
 STAFF, BOARD, CITIZEN = "console:sina", "console:bea", "console:ana"
+SECOND = "console:tom"
 CONSOLE = Surface(buttons=False, push=False)
 
 
@@ -66,7 +68,8 @@ async def console(db_url: str, tmp_path: Path) -> AsyncIterator[Console]:
     port = free_port()
     settings = tmp_path / "klbot.toml"
     settings.write_text(
-        f'[roles]\nstaff = ["{STAFF}"]\nboard = ["{BOARD}"]\n'
+        f'[roles]\nstaff = ["{STAFF}", "{SECOND}"]\nboard = ["{BOARD}"]\n'
+        "[announcements]\nfour_eyes = true\n"
         f'[web]\nenabled = true\nbind = "127.0.0.1:{port}"\n',
         encoding="utf-8",
     )
@@ -208,3 +211,73 @@ async def test_the_board_reads_in_english_and_may_not_post(
 
         row = await feedback.find(session, reference=reference)
         assert row is not None and row.status == "new"
+
+
+async def test_plan_an_announcement_and_a_second_person_approves_it(
+    console: Console, browser: Browser
+) -> None:
+    await console.citizen().ask("/subscribe")
+    await console.citizen().ask("1")  # all news
+    await sign_in(browser, console, STAFF)
+    page = await browser.follow("Ankündigungen")
+    assert "Alle Abonnenten (1 Empfänger)" in page
+    await browser.fill("Text auf Deutsch", "Am Samstag ist Straßenfest am Stiftsplatz.")
+    await browser.fill(
+        "Text auf Englisch (optional: ohne ihn bekommen alle den deutschen)",
+        "Street party on Saturday.",
+    )
+    await browser.fill("Wann", "jeden Montag um 9")
+    previewed = await browser.press("Vorschau")
+    assert "Geht raus: jeden Montag um 09:00" in previewed
+    assert "Street party on Saturday." in previewed
+    await browser.screenshot("web-announcements")
+    filed = await browser.press("Senden oder planen")
+    found = re.search(r"Ankündigung #(\d+) an alle wartet auf die Freigabe", filed)
+    assert found is not None, filed
+    number = found.group(1)
+    assert f"#{number} freigeben" not in filed  # not by its author
+    await browser.press("Abmelden")
+    await sign_in(browser, console, SECOND)
+    await browser.follow("Ankündigungen")
+    approved = await browser.press(f"#{number} freigeben")
+    assert f"Ankündigung #{number} ist geplant" in approved
+    assert f"#{number} · jeden Montag um 09:00" in approved  # in the list of pending ones
+
+
+async def test_every_page_works_at_360_pixels_with_labels_and_a_skip_link(
+    console: Console, browser: Browser
+) -> None:
+    reference = await file_feedback(console.citizen(), "Bitte mehr Sitzbänke")
+    await console.citizen("console:q").ask("Wo kann ich parken?")
+    await sign_in(browser, console, STAFF)
+    await browser.open("/web/knowledge")
+    await browser.screenshot("web-knowledge")
+    await browser.resize(360, 740)
+    for path in (
+        "/web/",
+        "/web/feedback",
+        f"/web/feedback/{reference}",
+        "/web/announcements",
+        "/web/knowledge",
+        "/web/digest",
+    ):
+        await browser.open(path)
+        width = await browser.script("return document.documentElement.scrollWidth")
+        assert width <= 360, f"{path} is {width} px wide at 360 px"
+        unlabelled = await browser.script(
+            """
+            return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+              .filter(f => !f.labels || f.labels.length === 0).map(f => f.name);
+            """
+        )
+        assert unlabelled == [], f"{path}: fields without a label: {unlabelled}"
+        await browser.script("document.activeElement.blur()")
+        await browser.keys(Keys.TAB)
+        focused = await browser.script("return document.activeElement.textContent.trim()")
+        assert focused == "Zum Inhalt springen", path
+        outline = await browser.script(
+            "return getComputedStyle(document.activeElement).outlineStyle"
+        )
+        assert outline == "solid", f"{path}: no visible focus"
+    await browser.open(f"/web/feedback/{reference}")
+    await browser.screenshot("web-feedback-360")

@@ -119,15 +119,10 @@ async def inbox(request: web.Request) -> web.StreamResponse:
     wanted = Inbox.read(request.query)
     zone = ZoneInfo(klbot(request).config.bot.timezone)
     async with klbot(request).sessions() as session:
-        total = await store.count(session, **wanted.filters(zone))
-        pages = max(1, math.ceil(total / PAGE_SIZE))
-        wanted.page = min(wanted.page, pages)
-        rows = await store.search(
-            session,
-            **wanted.filters(zone),
-            limit=PAGE_SIZE,
-            offset=(wanted.page - 1) * PAGE_SIZE,
+        total, wanted.page, rows = await store.page(
+            session, **wanted.filters(zone), size=PAGE_SIZE, number=wanted.page
         )
+        pages = max(1, math.ceil(total / PAGE_SIZE))
         topics = await topic_names(request, session)
     return render(
         request,

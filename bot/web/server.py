@@ -39,6 +39,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 NAV = [
     ("/web/", T.NAV_START, False),
     ("/web/feedback", T.NAV_FEEDBACK, True),
+    ("/web/announcements", T.NAV_ANNOUNCEMENTS, True),
     ("/web/knowledge", T.NAV_KNOWLEDGE, True),
     ("/web/digest", T.NAV_DIGEST, False),
 ]
@@ -228,7 +229,7 @@ async def _language(session: Session, identity: str, default: str) -> str:
 
 def console(app: App) -> web.Application:
     """The web console over ``app``'s database and services."""
-    from bot.web import feedback, knowledge, overview, signin
+    from bot.web import announcements, feedback, knowledge, overview, signin
 
     application = web.Application(
         middlewares=[security_headers, error_pages, signed_in], client_max_size=4 * 1024**2
@@ -242,7 +243,7 @@ def console(app: App) -> web.Application:
         lstrip_blocks=True,
     )
     application.router.add_static("/web/static", HERE / "static")
-    for module in (signin, overview, feedback, knowledge):
+    for module in (signin, overview, feedback, announcements, knowledge):
         application.router.add_routes(module.routes)
     return application
 

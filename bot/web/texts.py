@@ -144,3 +144,36 @@ GAP_OR_ENTRY_GONE = Text(
     "That question or entry no longer exists (retention period or a new version); "
     "the lists below are current."
 )
+
+# announcements
+ANNOUNCEMENTS = Text("Announcements")
+COMPOSE = Text("New announcement")
+AUDIENCE = Text("Recipients")
+RECIPIENTS = Plural("{name} ({count} recipient)", "{name} ({count} recipients)")
+TEXT_DE = Text("Text in German")
+TEXT_EN = Text("Text in English (optional: without it everyone gets the German one)")
+WHEN = Text("When")
+WHEN_HINT = Text(
+    "Empty: at once. A time such as “tomorrow 9am” or “{date} 10:00”, or a rule such as "
+    "“every Monday at 9” or “every weekday at 8”."
+)
+PREVIEW = Text("Preview")
+PREVIEW_TITLE = Text("Preview: what recipients read on Telegram and Matrix")
+PREVIEW_WHEN = Text("Goes out: {when}")
+IN_GERMAN = Text("in German")
+IN_ENGLISH = Text("in English")
+FILE = Text("Send or plan it")
+PENDING = Text("Pending announcements")
+NOTHING_PENDING = Text("No pending announcements.")
+AT_ONCE = Text("at once")
+APPROVE = Text("Approve #{id}")
+CANCEL = Text("Cancel #{id}")
+DELIVERED_SO_FAR = Text("{sent} of {count} delivered so far")
+BAD_AUDIENCE = Text("Please choose the recipients from the list.")
+GERMAN_MISSING = Text("Please write the German text; it is the one everyone can get.")
+TEXT_TOO_LONG = Text("A text has {length} characters; {limit} at most, please.")
+PLANNED_WEB = Text("Announcement #{id} is planned; it is in the list below.")
+QUEUED_WEB = Text("Announcement #{id} is going out now.")
+CANCELLED_WEB = Text("Announcement #{id} is cancelled.")
+NOT_PENDING_WEB = Text("Announcement #{id} is no longer pending, so it cannot be cancelled.")
+AUTHOR = Text("by {author}")

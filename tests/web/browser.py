@@ -13,7 +13,9 @@ from typing import Any, TypeVar
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.expected_conditions import staleness_of
@@ -72,7 +74,18 @@ class Browser:
         self.driver, self.base = driver, base
 
     async def _run(self, work: Callable[[], T]) -> T:
-        return await asyncio.to_thread(work)
+        """``work`` in a thread; again (up to three times) if the page changed under it."""
+        for attempt in range(3):
+            try:
+                return await asyncio.to_thread(work)
+            except (StaleElementReferenceException, WebDriverException) as exc:
+                if attempt == 2 or (
+                    "document" not in str(exc)
+                    and not isinstance(exc, StaleElementReferenceException)
+                ):
+                    raise
+                await asyncio.sleep(0.2)
+        raise AssertionError("unreachable")
 
     async def open(self, address: str) -> str:
         """Go to ``address`` (a path on the console, or a full URL); the page's text."""
@@ -135,6 +148,10 @@ class Browser:
 
     async def elements(self, css: str) -> list[WebElement]:
         return await self._run(lambda: self.driver.find_elements(By.CSS_SELECTOR, css))
+
+    async def keys(self, *keys: str) -> None:
+        """Press keys where the focus is (``Keys.TAB``)."""
+        await self._run(lambda: ActionChains(self.driver).send_keys(*keys).perform())
 
     async def resize(self, width: int, height: int) -> None:
         await self._run(lambda: self.driver.set_window_size(width, height))

@@ -4,6 +4,8 @@
   is valid and when it was used.
 - web_sessions: the hash of each signed-in browser's cookie, its identity, the token its
   forms carry and when it was last seen (a session ends after eight idle hours).
+- feedback: the index on created_at becomes ix_feedback_inbox (created_at, status,
+  topic, rating), so the inbox pages through 100,000 rows without reading them.
 
 Revision ID: 0016
 Revises: 0014
@@ -42,9 +44,17 @@ def upgrade() -> None:
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_web_sessions_identity"), ["identity"], unique=False)
         batch_op.create_index(batch_op.f("ix_web_sessions_seen_at"), ["seen_at"], unique=False)
+    with op.batch_alter_table("feedback", schema=None) as batch_op:
+        batch_op.drop_index("ix_feedback_created_at")
+        batch_op.create_index(
+            "ix_feedback_inbox", ["created_at", "status", "topic", "rating"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("feedback", schema=None) as batch_op:
+        batch_op.drop_index("ix_feedback_inbox")
+        batch_op.create_index("ix_feedback_created_at", ["created_at"], unique=False)
     with op.batch_alter_table("web_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_web_sessions_seen_at"))
         batch_op.drop_index(batch_op.f("ix_web_sessions_identity"))
