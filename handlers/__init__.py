@@ -21,6 +21,7 @@ def all_routers() -> list[Router]:
     from handlers.start import chat as start
     from handlers.start import fallback, smalltalk, status
     from handlers.subscriptions import chat as subscriptions
+    from handlers.web import chat as web
 
     return [
         start.router,
@@ -38,5 +39,6 @@ def all_routers() -> list[Router]:
         compose.router,
         scheduled.router,
         roles.router,
+        web.router,
         fallback.router,
     ]

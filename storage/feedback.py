@@ -6,8 +6,9 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +17,8 @@ from storage.models import AnswerLog, Feedback, FeedbackAnswer, PersonIdentity
 STATUSES = ("new", "read", "answered", "closed")
 UNKNOWN_AUTHOR = "(unknown)"
 """The author of answers given before klbot kept who answered (migration 0014)."""
+Chosen = TypeVar("Chosen")
+"""A ``select(…)`` of any columns."""
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
@@ -90,10 +93,87 @@ async def search(
     topic: str | None = None,
     rating: int | None = None,
     since: datetime | None = None,
+    until: datetime | None = None,
+    words: str = "",
     limit: int | None = 10,
+    offset: int = 0,
 ) -> list[Feedback]:
-    """Feedback matching the filters, newest first."""
-    query = select(Feedback).order_by(Feedback.created_at.desc(), Feedback.id.desc())
+    """Feedback matching the filters, newest first; ``words``: text that contains each of
+    them (case does not matter); ``until``: filed before it."""
+    query = _matching(select(Feedback), statuses, topic, rating, since, until, words).order_by(
+        Feedback.created_at.desc(), Feedback.id.desc()
+    )
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    return list(await session.scalars(query))
+
+
+async def count(
+    session: AsyncSession,
+    *,
+    statuses: Sequence[str] = (),
+    topic: str | None = None,
+    rating: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    words: str = "",
+) -> int:
+    """How much feedback :func:`search` finds with these filters and no limit."""
+    query = _matching(
+        select(func.count()).select_from(Feedback), statuses, topic, rating, since, until, words
+    )
+    return await session.scalar(query) or 0
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    statuses: Sequence[str] = (),
+    topic: str | None = None,
+    rating: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    words: str = "",
+    size: int = 25,
+    number: int = 1,
+) -> tuple[int, int, list[Feedback]]:
+    """One page of :func:`search`'s results (``size`` per page, ``number`` from 1, moved
+    to the last page if beyond it): (how many match, the page's number, its rows)."""
+    filters = (statuses, topic, rating, since, until, words)
+    if not words:  # count, then the page's ids from the index alone, then its rows
+        total = await session.scalar(
+            _matching(select(func.count()).select_from(Feedback), *filters)
+        )
+        total = total or 0
+        number = max(1, min(number, -(-total // size)))
+        query = _matching(select(Feedback.id), *filters).order_by(
+            Feedback.created_at.desc(), Feedback.id.desc()
+        )
+        ids = list(await session.scalars(query.limit(size).offset((number - 1) * size)))
+    else:  # text search reads every row once: the matches' ids, sorted here
+        matching = _matching(select(Feedback.id, Feedback.created_at), *filters)
+        found = sorted(await session.execute(matching), key=lambda m: (m[1], m[0]), reverse=True)
+        total = len(found)
+        number = max(1, min(number, -(-total // size)))
+        ids = [match[0] for match in found[(number - 1) * size : number * size]]
+    rows = await session.scalars(
+        select(Feedback)
+        .where(Feedback.id.in_(ids))
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+    )
+    return total, number, list(rows)
+
+
+def _matching(
+    chosen: Chosen,
+    statuses: Sequence[str],
+    topic: str | None,
+    rating: int | None,
+    since: datetime | None,
+    until: datetime | None,
+    words: str,
+) -> Chosen:
+    query = cast(Select[Any], chosen)
     if statuses:
         query = query.where(Feedback.status.in_(statuses))
     if topic:
@@ -102,9 +182,12 @@ async def search(
         query = query.where(Feedback.rating == rating)
     if since is not None:
         query = query.where(Feedback.created_at >= since)
-    if limit is not None:
-        query = query.limit(limit)
-    return list(await session.scalars(query))
+    if until is not None:
+        query = query.where(Feedback.created_at < until)
+    for word in words.split():
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(Feedback.text.ilike(f"%{escaped}%", escape="\\"))
+    return cast(Chosen, query)
 
 
 def set_status(feedback: Feedback, status: str) -> None:

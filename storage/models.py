@@ -9,6 +9,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -25,6 +26,7 @@ from storage.models_platform import (
     ProcessedUpdate,
     Worker,
 )
+from storage.models_web import WebLogin, WebSession
 
 __all__ = [
     "Announcement",
@@ -49,6 +51,8 @@ __all__ = [
     "TaughtQuestion",
     "UTCDateTime",
     "UnansweredQuestion",
+    "WebLogin",
+    "WebSession",
     "Worker",
     "utcnow",
 ]
@@ -183,6 +187,8 @@ class Feedback(Base):
     """A citizen's feedback; the person is referenced by klbot's own id, never a platform id."""
 
     __tablename__ = "feedback"
+    __table_args__ = (Index("ix_feedback_inbox", "created_at", "status", "topic", "rating"),)
+    """The inbox's pages, newest first, filtered without reading the rows (0015)."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -198,7 +204,7 @@ class Feedback(Base):
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
     about_entry: Mapped[str | None] = mapped_column(String(200))
     """The knowledge-base entry of the answer this feedback says was missing something."""
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class FeedbackAnswer(Base):

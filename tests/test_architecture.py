@@ -61,3 +61,11 @@ def test_only_storage_builds_sql(path: Path) -> None:
         if module.split(".")[0] == "sqlalchemy":
             assert not SQL_NAMES & set(names), f"{name(path)} builds SQL ({module}: {names})"
             assert module in {"sqlalchemy.ext.asyncio"}, f"{name(path)} imports {module}"
+
+
+@pytest.mark.parametrize("path", sources("handlers", "bot/core"), ids=name)
+def test_features_and_the_core_know_nothing_of_the_web_console(path: Path) -> None:
+    """The web console (``bot/web``, aiohttp) calls the features, never the other way."""
+    for module, _ in imports(path):
+        assert module.split(".")[0] != "aiohttp", f"{name(path)} imports {module}"
+        assert not module.startswith("bot.web"), f"{name(path)} imports {module}"

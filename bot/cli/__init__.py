@@ -22,6 +22,7 @@ COMMANDS = {
     "deliveries": "handlers.announcements.cli:deliveries",
     "invite": "handlers.roles.cli:invite",
     "roles": "handlers.roles.cli:roles_command",
+    "web": "handlers.web.cli:web",
 }
 """Every subcommand and where it lives (``module:attribute``)."""
 

@@ -182,6 +182,11 @@ class App:
                 adapters,
                 lambda: db.reachable(self.engine),
             )
+        console = None
+        if self.config.web.enabled:  # aiohttp's web console, only when switched on
+            from bot.web.server import serve_web
+
+            console = await serve_web(self)
         inbound = Inbound(self.dispatcher, sender, self.sessions)
         sending = asyncio.create_task(sender.run(stop), name="outbox-sender")
         started: list[Adapter] = []
@@ -201,6 +206,8 @@ class App:
                 log.info("%s adapter stopped", adapter.platform)
             if endpoints is not None:
                 await endpoints.cleanup()
+            if console is not None:
+                await console.cleanup()
 
 
 class Inbound:

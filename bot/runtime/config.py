@@ -242,6 +242,44 @@ class OperationsSection(Section):
     port: int = Field(default=0, ge=0, le=65535)
 
 
+class WebSection(Section):
+    """The web console for staff and board (``bot/web``), served by ``klbot run``."""
+
+    enabled: bool = False
+    bind: str = "127.0.0.1:8080"
+    """``HOST:PORT`` the console listens on; put a TLS reverse proxy in front of it."""
+    base_url: str = ""
+    """The public address used in login links; empty: ``http://`` and ``bind``."""
+
+    @field_validator("bind")
+    @classmethod
+    def _host_and_port(cls, bind: str) -> str:
+        host, _, port = bind.rpartition(":")
+        if not host or not port.isdecimal() or not 0 < int(port) <= 65535:
+            raise ValueError(f"{bind!r} is not HOST:PORT (e.g. 127.0.0.1:8080)")
+        return bind
+
+    @field_validator("base_url")
+    @classmethod
+    def _web_address(cls, url: str) -> str:
+        if url and not url.startswith(("http://", "https://")):
+            raise ValueError(f"{url!r} does not start with https:// (or http://)")
+        return url.rstrip("/")
+
+    @property
+    def host(self) -> str:
+        return self.bind.rpartition(":")[0].strip("[]")
+
+    @property
+    def port(self) -> int:
+        return int(self.bind.rpartition(":")[2])
+
+    @property
+    def public_url(self) -> str:
+        """Where people reach the console, without a trailing slash."""
+        return self.base_url or f"http://{self.bind}"
+
+
 class Config(Section):
     """The whole configuration; every section has working defaults."""
 
@@ -256,6 +294,7 @@ class Config(Section):
     privacy: PrivacySection = PrivacySection()
     logging: LoggingSection = LoggingSection()
     operations: OperationsSection = OperationsSection()
+    web: WebSection = WebSection()
 
 
 def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:

@@ -11,11 +11,14 @@ from bot.core.events import Reply
 from bot.core.i18n import Plural, Text
 from bot.core.roles import Role
 from bot.core.router import Router
+from bot.runtime.config import Config
 from handlers.announcements import broadcast, timing
 from handlers.subscriptions.chat import topics as subscription_topics
 from handlers.subscriptions.topics import known as subscription_known
+from storage import Session
 from storage import announcements as store
 from storage import roles as grants
+from storage.models import Announcement
 
 router = Router("announcements")
 
@@ -139,44 +142,82 @@ async def button(ctx: Context) -> Reply:
 async def _create(ctx: Context, when: timing.When | None = None) -> Reply:
     """File the announcement: out now, or stored for its time (the running klbot plans it)."""
     assert ctx.conversation is not None
-    at, cron = (when.at, when.cron) if when else (None, None)
     data = ctx.conversation.data
     await ctx.end_conversation()
-    row = await store.create(
+    filed = await file_announcement(
         ctx.session,
+        ctx.config,
         author=ctx.chat,
         audience=data["audience"],
         text_de=data["text_de"],
         text_en=data["text_en"],
+        when=when,
+    )
+    if filed.state == "approval":
+        return ctx.reply(AWAITING, id=filed.row.id)
+    if when is not None:
+        return ctx.reply(PLANNED, id=filed.row.id, when=timing.describe(when, ctx.zone, ctx.lang))
+    return ctx.reply(QUEUED, id=filed.row.id, count=filed.count)
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A filed announcement: awaiting ``approval``, ``planned`` or ``queued`` (to
+    ``count`` recipients)."""
+
+    row: Announcement
+    state: str
+    count: int = 0
+
+
+async def file_announcement(
+    session: Session,
+    config: Config,
+    *,
+    author: str,
+    audience: str,
+    text_de: str,
+    text_en: str | None,
+    when: timing.When | None,
+) -> Filed:
+    """Store an announcement by ``author`` (a chat) and send it now, plan it for ``when``,
+    or hold it for a second person's approval (the four-eyes rule); audited. /announce
+    and the web console file through here."""
+    at, cron = (when.at, when.cron) if when else (None, None)
+    row = await store.create(
+        session,
+        author=author,
+        audience=audience,
+        text_de=text_de,
+        text_en=text_en,
         send_at=at,
         cron=cron,
     )
-    if broadcast.needs_approval(row, ctx.config):
+    if broadcast.needs_approval(row, config):
         row.status = "approval"
         await grants.audit(
-            ctx.session,
-            actor=ctx.chat,
+            session,
+            actor=author,
             action="announce",
             detail=f"#{row.id} to {row.audience}: awaiting approval",
         )
-        return ctx.reply(AWAITING, id=row.id)
+        return Filed(row, "approval")
     if at or cron:
         await grants.audit(
-            ctx.session,
-            actor=ctx.chat,
+            session,
+            actor=author,
             action="announce",
             detail=f"#{row.id} to {row.audience}: {cron or at}",
         )
-        assert when is not None
-        return ctx.reply(PLANNED, id=row.id, when=timing.describe(when, ctx.zone, ctx.lang))
-    count = await broadcast.fire(ctx.session, row, ctx.config)
+        return Filed(row, "planned")
+    count = await broadcast.fire(session, row, config)
     await grants.audit(
-        ctx.session,
-        actor=ctx.chat,
+        session,
+        actor=author,
         action="announce",
         detail=f"#{row.id} to {row.audience}: {count} recipients",
     )
-    return ctx.reply(QUEUED, id=row.id, count=count)
+    return Filed(row, "queued", count)
 
 
 @router.step(CONVERSATION, "when", roles=STAFF)

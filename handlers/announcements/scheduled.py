@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
@@ -11,16 +12,18 @@ from bot.core.events import Reply
 from bot.core.i18n import Plural, Text
 from bot.core.roles import Role
 from bot.core.router import Args, Router
+from bot.runtime.config import Config
 from handlers.announcements import broadcast, timing
 from handlers.announcements.compose import (
     PLANNED,
     QUEUED,
     STALE,
+    Filed,
     audience_choices,
     audience_name,
 )
+from storage import Session, outbox
 from storage import announcements as store
-from storage import outbox
 from storage import roles as grants
 from storage.models import Announcement
 
@@ -79,33 +82,45 @@ async def approve(ctx: Context) -> Reply:
     number, row = await _named(ctx)
     if row is None:
         return ctx.reply(NO_SUCH, id=number)
-    if row.status != "approval":
-        return ctx.reply(NOTHING_TO_APPROVE, id=number)
-    if row.author == ctx.chat:
-        return ctx.reply(OWN_ANNOUNCEMENT)
+    approved = await approve_announcement(ctx.session, ctx.config, row, by=ctx.chat)
+    if isinstance(approved, Text):
+        return ctx.reply(approved, id=number)
     when = timing.of(row)
-    if when is not None and timing.next_run(when, ctx.zone) is None:
+    if approved.state == "passed" and when is not None:
         shown = timing.describe(when, ctx.zone, ctx.lang)
         button = [[(SEND_IT_NOW, SendApproved(row.id).pack())]]
         return ctx.reply(TIME_PASSED, id=row.id, when=shown, buttons=button)
-    if when is not None:
-        row.status = "scheduled"
-        await grants.audit(
-            ctx.session, actor=ctx.chat, action="approve", detail=f"#{row.id}: planned"
-        )
+    if approved.state == "planned" and when is not None:
         return ctx.reply(PLANNED, id=row.id, when=timing.describe(when, ctx.zone, ctx.lang))
-    return await _send_approved(ctx, row)
+    return ctx.reply(QUEUED, id=row.id, count=approved.count)
 
 
-async def _send_approved(ctx: Context, row: Announcement) -> Reply:
-    count = await broadcast.fire(ctx.session, row, ctx.config)
+async def approve_announcement(
+    session: Session, config: Config, row: Announcement, *, by: str, now: bool = False
+) -> Filed | Text:
+    """The second person's approval (four eyes): the announcement is planned, or sent
+    (at once, or ``now`` although it had a time); ``passed`` when its time has gone by and
+    nothing was done; the reason as a text if ``by`` may not approve it. /approve and the
+    web console approve through here."""
+    if row.status != "approval":
+        return NOTHING_TO_APPROVE
+    if row.author == by:
+        return OWN_ANNOUNCEMENT
+    when = timing.of(row)
+    if when is not None and not now:
+        if timing.next_run(when, ZoneInfo(config.bot.timezone)) is None:
+            return Filed(row, "passed")
+        row.status = "scheduled"
+        await grants.audit(session, actor=by, action="approve", detail=f"#{row.id}: planned")
+        return Filed(row, "planned")
+    count = await broadcast.fire(session, row, config)
     await grants.audit(
-        ctx.session,
-        actor=ctx.chat,
+        session,
+        actor=by,
         action="approve",
         detail=f"#{row.id} to {row.audience}: {count} recipients",
     )
-    return ctx.reply(QUEUED, id=row.id, count=count)
+    return Filed(row, "queued", count)
 
 
 @dataclass(frozen=True)
@@ -119,11 +134,12 @@ class SendApproved(ButtonData, prefix="annsend"):
 async def send_approved(ctx: Context) -> Reply:
     number = ctx.pressed(SendApproved).id
     row = await store.get(ctx.session, announcement_id=number)
-    if row is None or row.status != "approval":
+    if row is None:
         return ctx.reply(NOTHING_TO_APPROVE, id=number)
-    if row.author == ctx.chat:
-        return ctx.reply(OWN_ANNOUNCEMENT)
-    return await _send_approved(ctx, row)
+    approved = await approve_announcement(ctx.session, ctx.config, row, by=ctx.chat, now=True)
+    if isinstance(approved, Text):
+        return ctx.reply(approved, id=number)
+    return ctx.reply(QUEUED, id=row.id, count=approved.count)
 
 
 @router.command(
@@ -163,12 +179,21 @@ async def unschedule(ctx: Context) -> Reply:
     number, row = await _named(ctx)
     if row is None:
         return ctx.reply(NO_SUCH, id=number)
-    if row.status not in ("scheduled", "sending", "approval"):
+    dropped = await cancel_announcement(ctx.session, row, by=ctx.chat)
+    if dropped is None:
         return ctx.reply(CANNOT_CANCEL, id=row.id, state=ctx.t(NOT_PENDING[row.status]))
-    row.status = "cancelled"
-    dropped = await outbox.give_up_announcement(ctx.session, announcement_id=row.id)
-    await grants.audit(ctx.session, actor=ctx.chat, action="unschedule", detail=f"#{row.id}")
     return ctx.reply(CANCELLED, id=row.id, count=dropped)
+
+
+async def cancel_announcement(session: Session, row: Announcement, *, by: str) -> int | None:
+    """Cancel a pending announcement (undelivered messages dropped): how many were
+    dropped, or ``None`` if it is no longer pending. Audited."""
+    if row.status not in ("scheduled", "sending", "approval"):
+        return None
+    row.status = "cancelled"
+    dropped = await outbox.give_up_announcement(session, announcement_id=row.id)
+    await grants.audit(session, actor=by, action="unschedule", detail=f"#{row.id}")
+    return dropped
 
 
 EDIT = "edit-announcement"

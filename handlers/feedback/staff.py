@@ -16,8 +16,8 @@ from bot.core.roles import Role
 from bot.core.router import Args, Router
 from handlers.catalogue import entries
 from handlers.feedback.chat import BOT, GENERAL, topic_name
+from storage import Session, outbox, people
 from storage import feedback as store
-from storage import outbox, people
 from storage.models import Feedback, FeedbackAnswer
 
 router = Router("feedback_staff")
@@ -58,6 +58,9 @@ ANSWER_TO_CITIZEN = Text("KL.digital's answer to your feedback {reference}:\n\n{
 ANSWER_SENT = Text("Answer to {reference} saved and sent to the person.")
 NO_PERMISSION = Text(
     "{reference}: the person did not allow us to contact them, so nothing was sent."
+)
+ANSWER_TOO_LONG = Text(
+    "The answer has {length} characters; {limit} at most, please. Nothing was sent."
 )
 UNREACHABLE = Text("{reference}: the person can no longer be reached, so nothing was sent.")
 ANSWER_CLOSED = Text(
@@ -246,24 +249,58 @@ async def answer(ctx: Context) -> Reply:
     row = await _find(ctx, reference)
     if isinstance(row, Reply):
         return row
+    done = await send_answer(
+        ctx.session,
+        row,
+        text=text,
+        author=str(ctx.message.sender),
+        limit=ctx.config.bot.max_message_length,
+    )
+    return ctx.reply(done.said(ctx.lang))
+
+
+@dataclass(frozen=True)
+class Answered:
+    """What became of an answer: whether it went out, and the message saying so."""
+
+    sent: bool
+    message: Text
+    values: dict[str, object]
+
+    def said(self, lang: str) -> str:
+        """The message in ``lang``, numbers written as people there write them."""
+        values = {k: number(v, lang) if isinstance(v, int) else v for k, v in self.values.items()}
+        return self.message(lang, **values)
+
+
+async def send_answer(
+    session: Session, row: Feedback, *, text: str, author: str, limit: int
+) -> Answered:
+    """Answer ``row`` as ``author`` (an identity): sent to the person's chat where they
+    allowed contact and kept in the feedback's history; refused when the feedback is
+    closed, the person cannot or may not be contacted, or the text is longer than
+    ``limit`` (``[bot] max_message_length``, what a chat message may hold). The chat's
+    /answer and the web console both answer through here."""
+    text = text.strip()
+    values: dict[str, object] = {"reference": row.reference}
+    if len(text) > limit:
+        return Answered(False, ANSWER_TOO_LONG, values | {"length": len(text), "limit": limit})
     if row.status == "closed":
-        return ctx.reply(ANSWER_CLOSED, reference=row.reference)
+        return Answered(False, ANSWER_CLOSED, values)
     if row.person_id is None:
-        return ctx.reply(UNREACHABLE, reference=row.reference)
+        return Answered(False, UNREACHABLE, values)
     if not row.may_contact:
-        return ctx.reply(NO_PERMISSION, reference=row.reference)
-    identities = await store.identities_of(ctx.session, person_id=row.person_id)
+        return Answered(False, NO_PERMISSION, values)
+    identities = await store.identities_of(session, person_id=row.person_id)
     same_platform = [i for i in identities if Identity.parse(i).platform == row.platform]
     chats = same_platform or identities[:1]
     if not chats:
-        return ctx.reply(UNREACHABLE, reference=row.reference)
-    saved = await store.add_answer(
-        ctx.session, row, text=text.strip(), author=str(ctx.message.sender)
-    )
-    lang = await people.language_of(ctx.session, identity=chats[0], default=row.language)
+        return Answered(False, UNREACHABLE, values)
+    saved = await store.add_answer(session, row, text=text, author=author)
+    lang = await people.language_of(session, identity=chats[0], default=row.language)
     message = ANSWER_TO_CITIZEN(lang, reference=row.reference, answer=saved.text)
-    await outbox.enqueue(ctx.session, chat=chats[0], text=message)
-    return ctx.reply(ANSWER_SENT, reference=row.reference)
+    await outbox.enqueue(session, chat=chats[0], text=message)
+    return Answered(True, ANSWER_SENT, values)
 
 
 @router.command(

@@ -1,0 +1,452 @@
+"""The web console over HTTP: signing in with one-time links, who may do what, the
+feedback inbox and answering through it, bad input."""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import time_machine
+from aiohttp import FormData
+
+from bot.core.events import Identity, Incoming, Surface
+from bot.knowledge.schema import default_text
+from bot.runtime.app import App
+from bot.runtime.config import Config
+from storage import feedback as store
+from storage import knowledge as knowledge_store
+from storage import people, roles, subscriptions
+from tests.harness import Chat, dispatcher_for, with_roles
+from tests.shell import klbot
+from tests.web.client import Client, link_for, open_console, sign_in, text_of, token_of
+
+pytestmark = pytest.mark.both_databases
+
+STAFF, BOARD, CITIZEN = "console:sina", "console:bea", "console:ana"
+CONSOLE = Surface(buttons=False, push=False)
+
+
+def web_config(config: Config) -> Config:
+    staffed = with_roles(config, staff=[STAFF], board=[BOARD])
+    web_section = staffed.web.model_copy(update={"enabled": True})
+    return staffed.model_copy(update={"web": web_section})
+
+
+@pytest.fixture
+async def app(config: Config) -> AsyncIterator[App]:
+    async with App.open(web_config(config)) as opened:
+        yield opened
+
+
+@pytest.fixture
+async def client(app: App) -> AsyncIterator[Client]:
+    opened = await open_console(app)
+    yield opened
+    await opened.close()
+
+
+async def citizen_feedback(
+    app: App, text: str, *, contact: bool = True, user: str = CITIZEN
+) -> tuple[Chat, str]:
+    """``user`` files ``text`` with /feedback and answers the contact question."""
+    chat = Chat(dispatcher_for(app, app.config), user=user, surface=CONSOLE)
+    receipt = await chat.ask(f"/feedback {text}")
+    found = re.search(r"F-[A-Z0-9]{6}", receipt)
+    assert found is not None, receipt
+    await chat.ask("1" if contact else "2")  # "may the team contact you?"
+    return chat, found.group()
+
+
+async def test_staff_answer_a_citizen_from_the_inbox_in_german(app: App, client: Client) -> None:
+    chat, reference = await citizen_feedback(app, "Die Bänke am Stiftsplatz sind kaputt.")
+    csrf = await sign_in(client, app, STAFF)
+    start = text_of(await (await client.get("/web/")).text())
+    assert "Rückmeldungen" in start and "1 Rückmeldung wartet" in start
+    inbox = await (await client.get("/web/feedback")).text()
+    assert f'href="/web/feedback/{reference}">Die Bänke am Stiftsplatz sind kaputt.</a>' in inbox
+    page = text_of(await (await client.get(f"/web/feedback/{reference}")).text())
+    assert "Noch keine Antwort." in page and CITIZEN in page
+    sent = await client.post(
+        f"/web/feedback/{reference}/answer",
+        data={"csrf": csrf, "text": "Danke, der Bauhof kümmert sich diese Woche."},
+    )
+    shown = text_of(await sent.text())
+    assert f"Antwort auf {reference} gespeichert und an die Person geschickt." in shown
+    assert "Danke, der Bauhof kümmert sich diese Woche." in shown  # in the history
+    assert "beantwortet" in shown
+    received = await chat.ask("/help")  # the console shows what it is owed
+    assert f"Antwort von KL.digital auf deine Rückmeldung {reference}" in received
+    assert "der Bauhof kümmert sich diese Woche" in received
+    async with app.sessions() as session:
+        row = await store.find(session, reference=reference)
+        assert row is not None and row.status == "answered"
+        answers = (await store.answers_to(session, [row.id]))[row.id]
+    assert [(a.author, a.text) for a in answers] == [
+        (STAFF, "Danke, der Bauhof kümmert sich diese Woche.")
+    ]
+
+
+async def test_the_console_speaks_english_to_an_english_speaker(app: App, client: Client) -> None:
+    _, reference = await citizen_feedback(app, "Please add more benches.")
+    staff = Chat(dispatcher_for(app, app.config), user=STAFF, surface=CONSOLE)
+    await staff.ask("/language en")
+    csrf = await sign_in(client, app, STAFF)
+    start = await (await client.get("/web/")).text()
+    assert '<html lang="en">' in start and '<a href="/web/feedback">Feedback</a>' in start
+    await client.post(f"/web/feedback/{reference}/close", data={"csrf": csrf})
+    closed = text_of(await (await client.get(f"/web/feedback/{reference}")).text())
+    assert f"{reference} is closed." not in closed  # the notice belongs to the redirect
+    refused = await client.post(
+        f"/web/feedback/{reference}/answer", data={"csrf": csrf, "text": "Thanks!"}
+    )
+    assert refused.status == 422
+    assert "is closed, so nothing was sent" in text_of(await refused.text())
+    reopened = text_of(
+        await (await client.post(f"/web/feedback/{reference}/reopen", data={"csrf": csrf})).text()
+    )
+    assert f"{reference} is open again." in reopened and "Send the answer" in reopened
+
+
+async def test_inbox_filters_search_and_pages(app: App, client: Client) -> None:
+    for number in range(30):
+        await citizen_feedback(app, f"Idee Nummer {number} zum Radweg", user=f"console:p{number}")
+    await citizen_feedback(app, "Mehr Bänke im Park", user="console:other", contact=False)
+    await sign_in(client, app, STAFF)
+    first = text_of(await (await client.get("/web/feedback")).text())
+    assert "31 Rückmeldungen gefunden" in first and "Seite 1 von 2" in first
+    assert "Mehr Bänke im Park" in first  # newest first
+    second = text_of(await (await client.get("/web/feedback?page=2")).text())
+    assert "Seite 2 von 2" in second and "Idee Nummer 0 zum Radweg" in second
+    searched = text_of(await (await client.get("/web/feedback?q=bänke+PARK")).text())
+    assert "1 Rückmeldung gefunden" in searched and "Radweg" not in searched
+    none = text_of(await (await client.get("/web/feedback?status=closed")).text())
+    assert "0 Rückmeldungen gefunden" in none
+    bad = await client.get("/web/feedback?rating=9&from=gestern")
+    said = text_of(await bad.text())
+    assert bad.status == 200
+    assert "„9“ ist keine Bewertung" in said and "„gestern“ ist kein Datum" in said
+    assert "31 Rückmeldungen gefunden" in said  # the other filters still apply
+
+
+async def test_export_as_csv_and_json(app: App, client: Client) -> None:
+    _, reference = await citizen_feedback(app, '=HYPERLINK("x") bitte mehr Licht')
+    await sign_in(client, app, STAFF)
+    csv_file = await client.get("/web/feedback/export.csv")
+    assert csv_file.headers["Content-Disposition"].startswith("attachment;")
+    body = (await csv_file.read()).decode("utf-8-sig")
+    assert body.splitlines()[0].startswith("reference,created_at,topic")
+    assert reference in body and "'=HYPERLINK" in body
+    records = await (await client.get("/web/feedback/export.json")).json(content_type=None)
+    assert [r["reference"] for r in records] == [reference]
+
+
+async def test_markup_is_shown_as_text_under_a_strict_policy(app: App, client: Client) -> None:
+    _, reference = await citizen_feedback(app, '<script>alert("x")</script><b>fett</b>')
+    csrf = await sign_in(client, app, STAFF)
+    page = await client.get(f"/web/feedback/{reference}")
+    html = await page.text()
+    assert "<script>alert" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
+    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    answer = "<img src=x onerror=alert(1)>"
+    sent = await client.post(
+        f"/web/feedback/{reference}/answer", data={"csrf": csrf, "text": answer}
+    )
+    assert "<img src=x" not in await sent.text() and "&lt;img src=x" in await sent.text()
+
+
+async def test_a_too_long_answer_is_refused_naming_the_limit(app: App, client: Client) -> None:
+    chat, reference = await citizen_feedback(app, "Frage zum Parken")
+    csrf = await sign_in(client, app, STAFF)
+    draft = "Sehr lange Antwort" + "!" * 9_982  # 10,000 characters
+    refused = await client.post(
+        f"/web/feedback/{reference}/answer", data={"csrf": csrf, "text": draft}
+    )
+    page = await refused.text()
+    assert refused.status == 422
+    assert "Die Antwort hat 10.000 Zeichen; höchstens 4.096, bitte" in text_of(page)
+    assert draft in page  # nothing lost: the text is back in the field
+    assert "Antwort von KL.digital" not in await chat.ask("/help")
+
+
+async def test_a_deleted_feedback_is_a_404_page(app: App, client: Client) -> None:
+    chat, reference = await citizen_feedback(app, "Bitte löschen")
+    await sign_in(client, app, STAFF)
+    await chat.ask("/deleteme")
+    await chat.ask("1")  # yes, delete everything
+    gone = await client.get(f"/web/feedback/{reference}")
+    assert gone.status == 404
+    assert "Diese Seite gibt es nicht" in text_of(await gone.text())
+    unknown = await client.get("/web/nothing-here")
+    assert unknown.status == 404
+
+
+async def test_refused_without_a_session_or_form_token(app: App, client: Client) -> None:
+    _, reference = await citizen_feedback(app, "Text")
+    for path in ("/web/", "/web/feedback", f"/web/feedback/{reference}", "/web/digest"):
+        nobody = await client.get(path)
+        assert nobody.status == 401, path
+        assert "/web" in text_of(await nobody.text())
+    posted = await client.post(f"/web/feedback/{reference}/close", data={})
+    assert posted.status == 401
+    csrf = await sign_in(client, app, STAFF)
+    forged = await client.post(f"/web/feedback/{reference}/close", data={"csrf": "guessed"})
+    assert forged.status == 403
+    assert "nicht angenommen" in text_of(await forged.text())
+    missing = await client.post(f"/web/feedback/{reference}/close")
+    assert missing.status == 403
+    async with app.sessions() as session:
+        row = await store.find(session, reference=reference)
+        assert row is not None and row.status != "closed"
+    assert csrf  # the real token works (other tests)
+
+
+async def test_the_board_reads_the_overview_and_digest_but_changes_nothing(
+    app: App, client: Client
+) -> None:
+    _, reference = await citizen_feedback(app, "Lob für das Team")
+    csrf = await sign_in(client, app, BOARD)
+    start = await client.get("/web/")
+    assert start.status == 200 and 'href="/web/feedback"' not in await start.text()
+    digest = text_of(await (await client.get("/web/digest")).text())
+    assert "Wochenübersicht" in digest and "Lob für das Team" in digest
+    assert (await client.get("/web/feedback")).status == 403
+    assert (await client.get(f"/web/feedback/{reference}")).status == 403
+    posted = await client.post(f"/web/feedback/{reference}/close", data={"csrf": csrf})
+    assert posted.status == 403
+    async with app.sessions() as session:
+        row = await store.find(session, reference=reference)
+        assert row is not None and row.status == "new"
+    signed_out = await client.post("/web/logout", data={"csrf": csrf})
+    assert "abgemeldet" in text_of(await signed_out.text())
+    assert (await client.get("/web/")).status == 401
+
+
+async def test_a_link_works_once_within_ten_minutes(app: App, client: Client) -> None:
+    used = await link_for(app, STAFF)
+    assert (await client.post("/web/login", data={"token": token_of(used)})).status == 200
+    again = await client.get(used)
+    assert again.status == 403 and "nur einmal" in text_of(await again.text())
+    late = await link_for(app, STAFF)
+    with time_machine.travel(datetime.now().astimezone() + timedelta(minutes=11)):
+        expired = await client.post("/web/login", data={"token": token_of(late)})
+    assert expired.status == 403
+    assert (await client.get("/web/login/made-up")).status == 403
+
+
+async def test_failed_links_are_rate_limited_and_logged(app: App, client: Client) -> None:
+    for attempt in range(10):
+        assert (await client.get(f"/web/login/wrong{attempt}")).status == 403
+    good = await link_for(app, STAFF)
+    blocked = await client.get(good)
+    assert blocked.status == 429 and "15 Minuten" in text_of(await blocked.text())
+    async with app.sessions() as session:
+        failures = await roles.count_actions(
+            session,
+            actor="web:127.0.0.1",
+            action="web-login-failed",
+            since=datetime.now().astimezone() - timedelta(hours=1),
+        )
+    assert failures == 10
+
+
+async def test_roles_are_checked_on_every_request(app: App, client: Client, config: Config) -> None:
+    async with app.sessions() as session, session.begin():
+        await roles.grant(session, identity="telegram:77", role="staff", by="test")
+    await sign_in(client, app, "telegram:77")
+    assert (await client.get("/web/feedback")).status == 200
+    async with app.sessions() as session, session.begin():
+        await roles.revoke(session, identity="telegram:77", role="staff", by="test")
+    gone = await client.get("/web/feedback")
+    assert gone.status == 403 and "telegram:77" in text_of(await gone.text())
+
+
+async def test_a_session_ends_after_eight_idle_hours(app: App, client: Client) -> None:
+    await sign_in(client, app, STAFF)
+    assert (await client.get("/web/")).status == 200
+    with time_machine.travel(datetime.now().astimezone() + timedelta(hours=8, minutes=1)):
+        assert (await client.get("/web/")).status == 401
+
+
+async def test_the_session_cookie_is_strict(app: App, client: Client) -> None:
+    path = await link_for(app, STAFF)
+    signed = await client.post("/web/login", data={"token": token_of(path)}, allow_redirects=False)
+    cookie = signed.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Path=/web" in cookie
+    assert "Secure" not in cookie  # base_url is http here
+
+
+async def test_web_in_chat_sends_a_link_to_staff_and_board_only(app: App, client: Client) -> None:
+    staff = Chat(dispatcher_for(app, app.config), user=STAFF, surface=CONSOLE)
+    said = await staff.ask("/web")
+    assert "10 Minuten gültig, einmal" in said
+    link = re.search(r"http://127\.0\.0\.1:8080(/web/login/\S+)", said)
+    assert link is not None, said
+    assert (await client.get(link.group(1))).status == 200
+    citizen = Chat(dispatcher_for(app, app.config), user=CITIZEN, surface=CONSOLE)
+    assert "/web/login" not in await citizen.ask("/web")
+    group = Incoming(
+        chat=Identity.parse("matrix:!room:example.org"),
+        sender=Identity.parse(STAFF),
+        text="/web",
+        is_direct=False,
+    )
+    replies = await app.dispatcher.handle(group, CONSOLE)
+    assert "/web/login" not in replies[0].text and "direkten Chat" in replies[0].text
+
+
+def test_web_login_in_the_shell(tmp_path: Path, env: dict[str, str]) -> None:
+    settings = tmp_path / "klbot.toml"
+    settings.write_text(
+        f'[roles]\nstaff = ["{STAFF}"]\n[web]\nenabled = true\n'
+        'base_url = "https://klbot.example.org/"\n',
+        encoding="utf-8",
+    )
+    env = env | {"KLBOT_CONFIG": str(settings)}
+    done = klbot(env, "web", "login", STAFF)
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(r"https://klbot\.example\.org/web/login/[\w-]{40,}\n", done.stdout)
+    refused = klbot(env, "web", "login", CITIZEN)
+    assert refused.returncode == 2
+    assert (
+        refused.stderr
+        == f"klbot: {CITIZEN} holds no staff, board or admin role, so it cannot sign in\n"
+    )
+    wrong = klbot(env, "web", "login", "somebody")
+    assert wrong.returncode == 2 and "platform:id" in wrong.stderr
+
+
+async def test_the_start_page_charts_what_happened(app: App, client: Client) -> None:
+    asker = Chat(dispatcher_for(app, app.config), user="console:q", surface=CONSOLE)
+    assert "Rombach" in await asker.ask("Wer ist der CDO?")
+    await asker.ask("👍")
+    await asker.ask("Wo kann ich mein Fahrrad reparieren lassen?")  # no answer known
+    async with app.sessions() as session, session.begin():
+        person = await people.get_or_create_person(session, identity="console:r")
+        for rating in (4, 4, 1, None):
+            await store.add_feedback(
+                session,
+                person_id=person.id,
+                platform="console",
+                topic="bot",
+                rating=rating,
+                text="Bewertung",
+                language="de",
+                may_contact=False,
+            )
+    await sign_in(client, app, BOARD)
+    page = await (await client.get("/web/")).text()
+    shown = text_of(page)
+    assert "Rückmeldungen pro Woche nach Thema (die letzten 8 Wochen)" in shown
+    assert "Dieser Bot" in shown  # the topic's name in the legend table
+    assert "★4 2" in shown and "★1 1" in shown and "ohne Bewertung 1" in shown
+    assert "Fahrrad reparieren lassen? 1" in shown  # a gap
+    assert "Letzte Ankündigungen: Zustellquote" in shown and "Noch keine Daten." in shown
+    pictures = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', page)
+    assert len(pictures) == 4  # the announcements chart has nothing to draw yet
+    drawn = base64.b64decode(pictures[2]).decode()
+    assert drawn.startswith("<?xml") and "pygal" in drawn  # an <img>: its script never runs
+    assert "img-src 'self' data:" in (await client.get("/web/")).headers["Content-Security-Policy"]
+
+
+async def test_knowledge_import_shows_each_problem_and_teaching_closes_a_gap(
+    app: App, client: Client
+) -> None:
+    asker = Chat(dispatcher_for(app, app.config), user="console:q", surface=CONSOLE)
+    await asker.ask("Wer leitet die Stadtwerke-Kantine?")  # nothing answers it
+    csrf = await sign_in(client, app, STAFF)
+    page = text_of(await (await client.get("/web/knowledge")).text())
+    assert "Fragen ohne Antwort (die letzten 30 Tage)" in page
+    assert "Wer leitet die Stadtwerke-Kantine? (1-mal gefragt)" in page
+    broken = default_text().replace("[organisation]", '[organisation]\ncolour = "<b>blau</b>"', 1)
+    broken = broken.replace('id = "article-2017-11-15"', 'id = ""', 1)
+    form = FormData()
+    form.add_field("csrf", csrf)
+    form.add_field("file", broken.encode(), filename="kb.toml", content_type="text/plain")
+    refused = await client.post("/web/knowledge/import", data=form)
+    said = text_of(await refused.text())
+    assert refused.status == 422
+    assert "Die Datei hat Fehler; die bisherige Wissensbasis bleibt aktiv" in said
+    assert "web:kb.toml: organisation colour: unknown field" in said
+    async with app.sessions() as session:
+        version = (await app.services.knowledge.current(session)).version
+    fine = FormData()
+    fine.add_field("csrf", csrf)
+    fine.add_field("file", default_text().encode(), filename="kb.toml")
+    imported = text_of(await (await client.post("/web/knowledge/import", data=fine)).text())
+    assert f"Version {version + 1} aus web:kb.toml" in imported
+    async with app.sessions() as session:
+        gaps = await knowledge_store.gaps(session, since=datetime.now().astimezone() - timedelta(1))
+    taught = await client.post(
+        "/web/knowledge/teach", data={"csrf": csrf, "gap": str(gaps[0].ref), "entry": "rombach"}
+    )
+    assert "Gelernt" in text_of(await taught.text())
+    assert "Rombach" in await asker.ask("Wer leitet die Stadtwerke-Kantine?")
+
+
+async def test_compose_preview_plan_approve_and_cancel_an_announcement(
+    config: Config, client: Client, app: App
+) -> None:
+    four_eyes = app.config.announcements.model_copy(update={"four_eyes": True})
+    app.config = app.config.model_copy(
+        update={
+            "announcements": four_eyes,
+            "roles": app.config.roles.model_copy(update={"staff": [STAFF, "console:tom"]}),
+        }
+    )
+    async with app.sessions() as session, session.begin():
+        ana = await people.get_or_create_person(session, identity=CITIZEN)
+        await subscriptions.subscribe(
+            session, chat=CITIZEN, person_id=ana.id, topic="all", language="de"
+        )
+    csrf = await sign_in(client, app, STAFF)
+    form = text_of(await (await client.get("/web/announcements")).text())
+    assert "Alle Abonnenten (1 Empfänger)" in form and "Mitarbeitende (2 Empfänger)" in form
+    draft = {"csrf": csrf, "audience": "all", "text_de": "<b>Straßenfest</b> am Samstag"}
+    late = await client.post("/web/announcements/preview", data=draft | {"when": "gestern"})
+    assert late.status == 422 and "&lt;b&gt;Straßenfest&lt;/b&gt; am Samstag" in await late.text()
+    previewed = await client.post(
+        "/web/announcements/preview", data=draft | {"when": "jeden Montag um 9"}
+    )
+    shown = text_of(await previewed.text())
+    assert "Vorschau: So lesen es die Empfänger auf Telegram und Matrix" in shown
+    assert "📣 KL.digital <b>Straßenfest</b> am Samstag" in shown and "/unsubscribe" in shown
+    assert "Geht raus: jeden Montag um 09:00" in shown
+    filed = await client.post("/web/announcements", data=draft | {"when": "jeden Montag um 9"})
+    said = text_of(await filed.text())
+    number = re.search(r"Ankündigung #(\d+) an alle wartet auf die Freigabe", said)
+    assert number is not None, said
+    assert "wartet auf Freigabe" in said and f"#{number.group(1)} freigeben" not in said
+    own = await client.post(f"/web/announcements/{number.group(1)}/approve", data={"csrf": csrf})
+    assert own.status == 409 and "zweite Person" in text_of(await own.text())
+    second = await open_console(app)
+    try:
+        tom = await sign_in(second, app, "console:tom")
+        listed = text_of(await (await second.get("/web/announcements")).text())
+        assert f"#{number.group(1)} freigeben" in listed
+        approved = await second.post(
+            f"/web/announcements/{number.group(1)}/approve", data={"csrf": tom}
+        )
+        assert f"Ankündigung #{number.group(1)} ist geplant" in text_of(await approved.text())
+    finally:
+        await second.close()
+    cancelled = await client.post(
+        f"/web/announcements/{number.group(1)}/cancel", data={"csrf": csrf}
+    )
+    assert f"Ankündigung #{number.group(1)} ist abgesagt." in text_of(await cancelled.text())
+    assert "Keine offenen Ankündigungen." in text_of(await cancelled.text())
+
+
+async def test_an_announcement_to_staff_goes_out_at_once(app: App, client: Client) -> None:
+    csrf = await sign_in(client, app, STAFF)
+    sent = await client.post(
+        "/web/announcements",
+        data={"csrf": csrf, "audience": "staff", "text_de": "Teamtreffen um 10", "when": ""},
+    )
+    assert "geht jetzt raus" in text_of(await sent.text())
+    staff = Chat(dispatcher_for(app, app.config), user=STAFF, surface=CONSOLE)
+    assert "Teamtreffen um 10" in await staff.ask("/status")
