@@ -4,6 +4,7 @@ with the same numbers as a table (for screen readers and for copying)."""
 from __future__ import annotations
 
 import base64
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -64,6 +65,10 @@ class Chart:
             for i, label in enumerate(self.labels)
         ]
 
+    def _stacked_top(self) -> float:
+        columns = zip(*(s.values for s in self.series if not s.secondary), strict=True)
+        return max((sum(v or 0 for v in column) for column in columns), default=0)
+
     def svg(self) -> str:
         """The chart as an SVG document in a ``data:`` address (an image: no script runs)."""
         kinds = {
@@ -87,6 +92,11 @@ class Chart:
             dots_size=3,
         )
         chart.x_labels = self.labels
+        counts = [v for s in self.series if not s.secondary for v in s.values if v is not None]
+        if counts and all(float(v).is_integer() for v in counts):  # no "1.2 pieces of feedback"
+            top = int(max(counts)) if self.kind != "stacked" else int(self._stacked_top())
+            step = max(1, math.ceil(top / 5))
+            chart.y_labels = list(range(0, top + step, step))
         for series in self.series:
             chart.add(series.name, series.values, secondary=series.secondary)
         encoded = base64.b64encode(chart.render()).decode()
