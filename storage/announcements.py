@@ -27,14 +27,17 @@ async def create(
     session: AsyncSession,
     *,
     author: str,
+    author_identity: str,
     audience: str,
     text_de: str,
     text_en: str | None,
     send_at: datetime | None = None,
     cron: str | None = None,
 ) -> Announcement:
+    """A new announcement by ``author_identity``, reporting to the chat ``author``."""
     row = Announcement(
         author=author,
+        author_identity=author_identity,
         audience=audience,
         text_de=text_de,
         text_en=text_en,

@@ -243,6 +243,9 @@ class Announcement(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     author: Mapped[str] = mapped_column(String(320))
+    """The chat the author's reports go to."""
+    author_identity: Mapped[str | None] = mapped_column(String(320))
+    """Who wrote it (``matrix:@ana:example.org``), for the four-eyes rule."""
     audience: Mapped[str] = mapped_column(String(200))
     text_de: Mapped[str] = mapped_column(Text)
     text_en: Mapped[str | None] = mapped_column(Text)

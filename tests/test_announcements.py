@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core.dispatcher import Dispatcher
-from bot.core.events import Surface
+from bot.core.events import Identity, Incoming, Surface
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from handlers.announcements import broadcast
@@ -231,3 +231,33 @@ async def test_a_delivered_announcement_is_not_cancelled_and_a_missing_one_not_f
     assert edited in await staff.ask("/edit 1")
     assert await staff.ask("/unschedule 999") == missing
     assert await staff.ask("/edit 999") == missing
+
+
+async def test_nobody_approves_their_own_announcement_from_another_room(
+    app: App, config: Config
+) -> None:
+    """On Matrix the chat is a room: the author writes in one room and tries to approve in
+    another; the four-eyes rule follows the person, not the room."""
+    alice, bob = "matrix:@alice:example.org", "matrix:@bob:example.org"
+    dispatcher = dispatcher_for(
+        app,
+        with_roles(config, staff=[alice, bob]).model_copy(
+            update={"announcements": config.announcements.model_copy(update={"four_eyes": True})}
+        ),
+    )
+
+    async def say(sender: str, room: str, text: str) -> str:
+        message = Incoming(
+            chat=Identity.parse(room), sender=Identity.parse(sender), text=text, language="de"
+        )
+        replies = await dispatcher.handle(message, CONSOLE)
+        return "\n\n".join(reply.text for reply in replies)
+
+    await say(alice, "matrix:!one:example.org", "/announce")
+    await say(alice, "matrix:!one:example.org", "1")
+    await say(alice, "matrix:!one:example.org", "Das Bürgerportal ist online.")
+    await say(alice, "matrix:!one:example.org", "1")
+    assert "wartet auf die Freigabe" in await say(alice, "matrix:!one:example.org", "1")
+    refused = await say(alice, "matrix:!two:example.org", "/approve 1")
+    assert "Deine eigene Ankündigung kannst du nicht freigeben" in refused
+    assert "Ankündigung #1" in await say(bob, "matrix:!three:example.org", "/approve 1")

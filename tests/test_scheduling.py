@@ -35,6 +35,7 @@ async def schedule(app: App, *, at: datetime | None = None, cron: str | None = N
         row = await announcements.create(
             session,
             author="console:staff",
+            author_identity="console:staff",
             audience="all",
             text_de="Geplante Nachricht",
             text_en=None,

@@ -91,6 +91,7 @@ async def _page(
                 "audience": choices.get(row.audience, (row.audience, 0))[0],
                 "state": state,
                 "progress": progress,
+                "passed": when is not None and timing.next_run(when, zone) is None,
             }
         )
     return render(
@@ -138,7 +139,12 @@ def _checked(
 @page(roles=STAFF)
 async def announcements(request: web.Request) -> web.StreamResponse:
     lang = visitor(request).lang
-    notices = {"approval": AWAITING, "planned": T.PLANNED_WEB, "queued": T.QUEUED_WEB}
+    notices = {
+        "approval": AWAITING,
+        "planned": T.PLANNED_WEB,
+        "queued": T.QUEUED_WEB,
+        "passed": T.PASSED_WEB,
+    }
     done, number = request.query.get("done", ""), request.query.get("id", "")
     notice = ""
     if done in notices and number.isdecimal():
@@ -194,6 +200,7 @@ async def create(request: web.Request) -> web.StreamResponse:
             session,
             app.config,
             author=visitor(request).identity,
+            author_identity=visitor(request).identity,
             audience=draft.audience,
             text_de=draft.text_de,
             text_en=draft.text_en or None,
@@ -218,7 +225,10 @@ async def approve(request: web.Request) -> web.StreamResponse:
     who = visitor(request)
     async with app.sessions() as session, session.begin():
         row = await _announcement(request, session)
-        approved = await approve_announcement(session, app.config, row, by=who.identity)
+        now = (await request.post()).get("now") == "1"  # its time has passed: send it now
+        approved = await approve_announcement(
+            session, app.config, row, by=who.identity, identity=who.identity, now=now
+        )
         if isinstance(approved, Text):
             refusal = approved(who.lang, id=row.id)
             return await _page(request, session, status=409, problems=[refusal])

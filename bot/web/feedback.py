@@ -30,6 +30,9 @@ STATUSES = ("open", "new", "read", "answered", "closed", "all")
 """What the status filter offers; ``open`` (new and read) is where work waits."""
 OPEN = ["new", "read"]
 
+EARLIEST, LATEST = date(1900, 1, 1), date(9000, 12, 31)
+"""The dates a filter may name."""
+
 
 @dataclass
 class Inbox:
@@ -60,6 +63,8 @@ class Inbox:
             value = query.get(key, "")
             try:
                 day = date.fromisoformat(value) if value else None
+                if day is not None and not EARLIEST <= day <= LATEST:
+                    raise ValueError(value)  # 0001-01-01 and 9999-12-31 overflow in UTC
             except ValueError:
                 found.problems.append((T.BAD_DATE, value[:50]))
                 day = None

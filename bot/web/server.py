@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from aiohttp import web
 
+from bot.core import i18n
 from bot.core.i18n import LANGUAGES, Text, language_from_hint
 from bot.core.roles import Role
 from bot.runtime.app import App
@@ -30,7 +31,7 @@ COOKIE = "klbot_session"
 IDLE = timedelta(hours=8)
 """A session ends after this long without a request."""
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'none'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
 APP = web.AppKey("klbot", App)
@@ -107,7 +108,8 @@ def render(
         return str(text(who.lang, **more))
 
     def when(moment: datetime, with_time: bool = True) -> str:
-        return moment.astimezone(zone).strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y")
+        local = moment.astimezone(zone)
+        return i18n.moment(local, who.lang) if with_time else i18n.day(local, who.lang)
 
     body = (
         request.app[TEMPLATES]

@@ -10,7 +10,6 @@ from aiohttp import web
 from bot.web import texts as T
 from bot.web.server import (
     COOKIE,
-    IDLE,
     READERS,
     klbot,
     page,
@@ -46,9 +45,16 @@ async def _blocked(session: Session, request: web.Request) -> bool:
     return tried >= FAILURES_ALLOWED
 
 
-async def _failed(session: Session, request: web.Request, problem: str) -> web.Response:
-    await audit_log.audit(session, actor=_address(request), action=FAILED, detail=problem)
-    log.warning("web console: a %s login link was tried from %s", problem, request.remote)
+async def _refused(
+    session: Session, request: web.Request, problem: store.LinkProblem
+) -> web.Response:
+    """A link that does not check out: refused, and logged and audited unless this address
+    has tried too many already (then only refused, so that probing fills no log). A valid
+    link is never refused, whoever tried before from the same address (a proxy's)."""
+    if await _blocked(session, request):
+        return refusal(request, 429, T.SIGN_IN_TITLE, T.TOO_MANY_FAILURES)
+    await audit_log.audit(session, actor=_address(request), action=FAILED, detail=problem.value)
+    log.warning("web console: a %s login link was tried from %s", problem.value, request.remote)
     return refusal(request, 403, T.SIGN_IN_TITLE, T.LINK_INVALID)
 
 
@@ -66,11 +72,9 @@ async def confirm(request: web.Request) -> web.StreamResponse:
     use up the link)."""
     token = request.match_info["token"]
     async with klbot(request).sessions() as session, session.begin():
-        if await _blocked(session, request):
-            return refusal(request, 429, T.SIGN_IN_TITLE, T.TOO_MANY_FAILURES)
         found = await store.check_login(session, token=token)
         if isinstance(found, store.LinkProblem):
-            return await _failed(session, request, found.value)
+            return await _refused(session, request, found)
     return render(request, "signin.html", title=T.SIGN_IN_TITLE, identity=found, token=token)
 
 
@@ -81,13 +85,11 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
     app = klbot(request)
     token = (await request.post()).get("token")
     async with app.sessions() as session, session.begin():
-        if await _blocked(session, request):
-            return refusal(request, 429, T.SIGN_IN_TITLE, T.TOO_MANY_FAILURES)
         found = await store.check_login(
             session, token=token if isinstance(token, str) else "", use=True
         )
         if isinstance(found, store.LinkProblem):
-            return await _failed(session, request, found.value)
+            return await _refused(session, request, found)
         if not await roles_of(session, app.config, found) & CONSOLE_ROLES:
             await audit_log.audit(session, actor=found, action=FAILED, detail="no role")
             return refusal(request, 403, T.REFUSED_TITLE, T.NO_CONSOLE_ROLE, identity=found)
@@ -101,8 +103,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
         httponly=True,
         samesite="Strict",
         secure=app.config.web.public_url.startswith("https://"),
-        max_age=int(IDLE.total_seconds()),
-    )
+    )  # a session cookie: the server ends the session after IDLE without a request
     raise response
 
 

@@ -174,6 +174,11 @@ GERMAN_MISSING = Text("Please write the German text; it is the one everyone can 
 TEXT_TOO_LONG = Text("A text has {length} characters; {limit} at most, please.")
 PLANNED_WEB = Text("Announcement #{id} is planned; it is in the list below.")
 QUEUED_WEB = Text("Announcement #{id} is going out now.")
+PASSED_WEB = Text(
+    "Announcement #{id} was planned for a time that has passed, so it was not approved. "
+    "Send it now from the list below, or give it a new time with /edit {id} in the chat."
+)
+SEND_PASSED_NOW = Text("Approve #{id} and send it now")
 CANCELLED_WEB = Text("Announcement #{id} is cancelled.")
 NOT_PENDING_WEB = Text("Announcement #{id} is no longer pending, so it cannot be cancelled.")
 AUTHOR = Text("by {author}")

@@ -89,6 +89,7 @@ def announce(
             row = await announcements.create(
                 session,
                 author=author,
+                author_identity=author,
                 audience=audience,
                 text_de=body,
                 text_en=text_en,

@@ -148,6 +148,7 @@ async def _create(ctx: Context, when: timing.When | None = None) -> Reply:
         ctx.session,
         ctx.config,
         author=ctx.chat,
+        author_identity=str(ctx.message.sender),
         audience=data["audience"],
         text_de=data["text_de"],
         text_en=data["text_en"],
@@ -175,18 +176,21 @@ async def file_announcement(
     config: Config,
     *,
     author: str,
+    author_identity: str,
     audience: str,
     text_de: str,
     text_en: str | None,
     when: timing.When | None,
 ) -> Filed:
-    """Store an announcement by ``author`` (a chat) and send it now, plan it for ``when``,
+    """Store an announcement by ``author_identity``, reporting to the chat ``author``,
+    and send it now, plan it for ``when``,
     or hold it for a second person's approval (the four-eyes rule); audited. /announce
     and the web console file through here."""
     at, cron = (when.at, when.cron) if when else (None, None)
     row = await store.create(
         session,
         author=author,
+        author_identity=author_identity,
         audience=audience,
         text_de=text_de,
         text_en=text_en,

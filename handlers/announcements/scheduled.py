@@ -82,7 +82,9 @@ async def approve(ctx: Context) -> Reply:
     number, row = await _named(ctx)
     if row is None:
         return ctx.reply(NO_SUCH, id=number)
-    approved = await approve_announcement(ctx.session, ctx.config, row, by=ctx.chat)
+    approved = await approve_announcement(
+        ctx.session, ctx.config, row, by=ctx.chat, identity=str(ctx.message.sender)
+    )
     if isinstance(approved, Text):
         return ctx.reply(approved, id=number)
     when = timing.of(row)
@@ -96,15 +98,22 @@ async def approve(ctx: Context) -> Reply:
 
 
 async def approve_announcement(
-    session: Session, config: Config, row: Announcement, *, by: str, now: bool = False
+    session: Session,
+    config: Config,
+    row: Announcement,
+    *,
+    by: str,
+    identity: str,
+    now: bool = False,
 ) -> Filed | Text:
     """The second person's approval (four eyes): the announcement is planned, or sent
     (at once, or ``now`` although it had a time); ``passed`` when its time has gone by and
-    nothing was done; the reason as a text if ``by`` may not approve it. /approve and the
-    web console approve through here."""
+    nothing was done; the reason as a text if the person (``identity``, from the chat
+    ``by``) may not approve it: nobody approves their own, from whichever chat or the web.
+    /approve and the web console approve through here."""
     if row.status != "approval":
         return NOTHING_TO_APPROVE
-    if row.author == by:
+    if identity in (row.author_identity, row.author) or row.author == by:
         return OWN_ANNOUNCEMENT
     when = timing.of(row)
     if when is not None and not now:
@@ -136,7 +145,9 @@ async def send_approved(ctx: Context) -> Reply:
     row = await store.get(ctx.session, announcement_id=number)
     if row is None:
         return ctx.reply(NOTHING_TO_APPROVE, id=number)
-    approved = await approve_announcement(ctx.session, ctx.config, row, by=ctx.chat, now=True)
+    approved = await approve_announcement(
+        ctx.session, ctx.config, row, by=ctx.chat, identity=str(ctx.message.sender), now=True
+    )
     if isinstance(approved, Text):
         return ctx.reply(approved, id=number)
     return ctx.reply(QUEUED, id=row.id, count=approved.count)
