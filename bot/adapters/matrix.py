@@ -230,7 +230,15 @@ class MatrixAdapter:
                 event.room_id = source["room_id"]
                 self._waiting.append(event)
 
-    async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
+    async def send(
+        self,
+        chat: Identity,
+        reply: Reply,
+        key: str = "",
+        *,
+        paid: bool = False,
+        edits: str | None = None,
+    ) -> str | None:
         """Send as ``m.notice`` (plain and HTML); numbered choices; long texts split; a file
         as ``m.file`` (encrypted in an encrypted room)."""
         contents = message_contents(reply) if reply.text else []

@@ -17,6 +17,7 @@ from bot.core.events import Identity, Incoming, Reply, Surface
 from bot.knowledge.service import Knowledge
 from bot.runtime.config import Config
 from bot.runtime.delivery import OutboxSender, recipient_gone
+from bot.runtime.limits import Rates
 from bot.runtime.membership import wait
 from bot.runtime.operations import serve_operations
 from bot.runtime.pseudonym import Pseudonyms
@@ -167,8 +168,15 @@ class App:
         stop = stop or stop_event_on_signals()
         telegram, matrix = self.config.telegram, self.config.matrix
         limits = {
-            "telegram": (telegram.rate_per_second, telegram.rate_per_chat),
-            "matrix": (matrix.rate_per_second, matrix.rate_per_chat),
+            "telegram": Rates(
+                telegram.rate_per_second,
+                telegram.rate_per_chat,
+                paid=telegram.paid_rate if telegram.paid_broadcast else None,
+                in_flight=telegram.max_in_flight,
+            ),
+            "matrix": Rates(
+                matrix.rate_per_second, matrix.rate_per_chat, in_flight=matrix.max_in_flight
+            ),
         }
         pushing = {a.platform: a for a in adapters if a.surface.push}  # the console shows its own
         sender = self.sender = OutboxSender(self.sessions, pushing, limits, metrics=self.metrics)

@@ -24,6 +24,13 @@ REPORT = Plural(
     "{failed} undeliverable, took {duration}.",
 )
 
+UNCERTAIN = Plural(
+    "For {count} message it is unclear whether it arrived: klbot stopped while sending it, "
+    "and never sends a message twice.",
+    "For {count} messages it is unclear whether they arrived: klbot stopped while sending "
+    "them, and never sends a message twice.",
+)
+
 
 UNSUBSCRIBE = Text("You get this because you subscribed to news. To stop: /unsubscribe")
 
@@ -130,9 +137,11 @@ async def finish_delivered(session: Session, config: Config) -> list[int]:
             id=announcement.id,
             count=progress.recipients,
             sent=progress.sent,
-            failed=progress.failed,
+            failed=progress.failed - progress.uncertain,
             duration=f"{seconds:.0f} s",
         )
+        if progress.uncertain:
+            report += " " + UNCERTAIN(lang, count=progress.uncertain)
         await outbox.enqueue(
             session,
             chat=announcement.author,

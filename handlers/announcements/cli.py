@@ -217,8 +217,9 @@ def deliveries(config: Config, announcement_id: int | None) -> None:
             done = await announcements.progress(session, announcement_id=announcement_id)
             return (
                 f"#{row.id} {row.audience} · {_when_in_words(row, zone)} · {row.status} · "
-                f"recipients {done.recipients}, sent {done.sent}, failed {done.failed}, "
-                f"pending {done.pending}"
+                f"recipients {done.recipients}, sent {done.sent}, "
+                f"failed {done.failed - done.uncertain}, pending {done.pending}, "
+                f"uncertain {done.uncertain} (may have arrived; never sent twice)"
             )
 
     async def pending(app: App) -> list[str]:
