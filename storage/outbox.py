@@ -231,6 +231,37 @@ async def unfinished(session: AsyncSession, *, platforms: list[str]) -> int:
     return int(count or 0)
 
 
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A message sent once and edited since: its row, the platform's id for it, and
+    whether a new text for it still waits to be sent."""
+
+    id: int
+    platform_id: str | None
+    edit_waiting: bool
+
+
+async def shown(session: AsyncSession, *, dedupe_key: str) -> Shown | None:
+    """The message queued under ``dedupe_key``, as far as it was shown."""
+    row = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+    if row is None:
+        return None
+    waiting = await session.scalar(
+        select(func.count()).where(
+            OutboxMessage.edit_of == row.id,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed.is_(None),
+        )
+    )
+    return Shown(row.id, row.platform_message_id, bool(waiting))
+
+
+async def announcement_of(session: AsyncSession, *, message_id: int) -> int | None:
+    """The announcement a delivery row belongs to, if any."""
+    row = await session.get(OutboxMessage, message_id)
+    return row.announcement_id if row is not None else None
+
+
 async def retry_later(session: AsyncSession, *, message_id: int, not_before: datetime) -> None:
     """Count a failed attempt; try again from ``not_before``."""
     await session.execute(

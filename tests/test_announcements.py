@@ -231,3 +231,41 @@ async def test_a_delivered_announcement_is_not_cancelled_and_a_missing_one_not_f
     assert edited in await staff.ask("/edit 1")
     assert await staff.ask("/unschedule 999") == missing
     assert await staff.ask("/edit 999") == missing
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "de",
+            "Bezahlter Versand auf Telegram: 2 Empfänger dort, bis zu 1.000 Nachrichten pro "
+            "Sekunde, kostet etwa 0 Telegram-Sterne",
+        ),
+        (
+            "en",
+            "Paid broadcast on Telegram: 2 recipients there, up to 1,000 messages a second, "
+            "costs about 0 Telegram Stars",
+        ),
+    ],
+)
+async def test_the_preview_says_what_a_paid_broadcast_costs(
+    app: App, config: Config, lang: str, expected: str
+) -> None:
+    paid = config.model_copy(
+        update={"telegram": config.telegram.model_copy(update={"paid_broadcast": True})}
+    )
+    dispatcher = dispatcher_for(app, with_roles(paid, staff=[STAFF]))
+    for user in ("telegram:71", "telegram:72"):
+        await Chat(dispatcher, user=user).ask("/subscribe alle")
+    staff = person(dispatcher, "staff", lang)
+    await staff.ask(f"/language {lang}")
+    await staff.ask("/announce")
+    await staff.press("Alle Abonnenten" if lang == "de" else "All subscribers")
+    await staff.ask("Hallo")
+    preview = await staff.press("Ohne englischen Text" if lang == "de" else "No English text")
+    assert expected in preview
+
+
+def test_paid_broadcasts_cost_a_tenth_of_a_star_above_the_free_thirty_a_second() -> None:
+    assert broadcast.paid_stars(30, 1000) == 0
+    assert broadcast.paid_stars(20_000, 1000) == pytest.approx(0.1 * (20_000 - 30 * 20))

@@ -28,6 +28,8 @@ class Recording:
         self.platform, self.idempotent = platform, idempotent
         self.connected = self.ready = True
         self.sent: list[tuple[str, str]] = []
+        self.texts: list[str] = []
+        self.edits: list[str | None] = []
 
     async def send(
         self,
@@ -39,7 +41,9 @@ class Recording:
         edits: str | None = None,
     ) -> str | None:
         self.sent.append((str(chat), key))
-        return key
+        self.texts.append(reply.text)
+        self.edits.append(edits)
+        return edits or key
 
 
 async def test_a_sender_that_misses_its_heartbeats_is_taken_over(app: App) -> None:
@@ -104,3 +108,56 @@ async def test_the_author_is_told_how_many_are_uncertain(app: App, config: Confi
     assert "Bei 2 Nachrichten ist unklar, ob sie angekommen sind" in german
     assert "3 recipients, 1 delivered, 0 undeliverable" in english
     assert "For 2 messages it is unclear whether they arrived" in english
+
+
+@pytest.mark.parametrize(
+    ("lang", "moving", "finished"),
+    [
+        ("de", "1.000 / 1.500 zugestellt, noch etwa 1 min", "1.500 / 1.500 zugestellt."),
+        ("en", "1,000 / 1,500 delivered, about 1 min to go", "1,500 / 1,500 delivered."),
+    ],
+)
+async def test_the_author_sees_one_message_move(
+    app: App, config: Config, lang: str, moving: str, finished: str
+) -> None:
+    """An author on Telegram gets one progress message, then new texts for it in place."""
+    author = "telegram:42"
+    dispatcher = dispatcher_for(app, with_roles(config, staff=[author]))
+    await Chat(dispatcher, user=author).ask(f"/language {lang}")
+    telegram = Recording("telegram", False)
+    sender = OutboxSender(app.sessions, {"telegram": telegram}, {"telegram": (1e9, 1e9)})  # type: ignore[dict-item]
+    while await sender.send_due():  # the reply to /language
+        pass
+    async with app.sessions() as session, session.begin():
+        row = await announcements.create(
+            session, author=author, audience="all", text_de="Hallo", text_en=None
+        )
+        owed = [outbox.Owed(f"matrix:!r{n}:local", "Hallo", f"p:{n}") for n in range(1500)]
+        await outbox.enqueue_many(session, owed, announcement_id=row.id)
+        row.status, row.runs, row.started_at = "sending", 1, utcnow() - timedelta(minutes=1)
+        await broadcast.start_progress(session, row, 1500, config)
+    while await sender.send_due():  # the progress message goes out (matrix is not served)
+        pass
+    async with app.sessions() as session, session.begin():
+        due = await outbox.reserve(
+            session, platforms=["matrix"], until=utcnow() + timedelta(minutes=1), limit=1000
+        )
+        await sending.mark_sent_many(session, sent=[(m.id, None) for m in due])
+        await broadcast.finish_delivered(session, config)
+    while await sender.send_due():
+        pass
+    async with app.sessions() as session, session.begin():
+        rest = await outbox.reserve(
+            session, platforms=["matrix"], until=utcnow() + timedelta(minutes=1), limit=1000
+        )
+        await sending.mark_sent_many(session, sent=[(m.id, None) for m in rest])
+        await broadcast.finish_delivered(session, config)
+    while await sender.send_due():
+        pass
+    start = next(i for i, text in enumerate(telegram.texts) if text.startswith("0 / 1"))
+    texts, edits = telegram.texts[start:], telegram.edits[start:]
+    shown = telegram.sent[start][1]  # the platform's id of the progress message
+    assert texts[1] == moving  # 1,000 in the first minute: 500 take half a minute more
+    assert texts[2] == finished
+    assert edits[:3] == [None, shown, shown]  # one message, edited in place
+    assert finished.split(" / ")[0] in texts[3]  # then the report, numbers as written there

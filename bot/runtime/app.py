@@ -24,6 +24,7 @@ from bot.runtime.pseudonym import Pseudonyms
 from bot.runtime.scheduler import Scheduler
 from bot.runtime.services import Services
 from handlers import all_routers
+from handlers.announcements import broadcast
 from handlers.announcements import jobs as announcement_jobs
 from handlers.digest import service as digest
 from handlers.privacy import retention
@@ -97,7 +98,7 @@ class App:
                 self.send_digest,
                 key=f"[feedback] digest {self.config.feedback.digest!r}",
             )
-        scheduler.every("announcement-reports", 10, self.finish_announcements)
+        scheduler.every("announcement-reports", 5, self.finish_announcements)
         scheduler.every("retention", 3600, self.apply_retention)
         self._scheduler = scheduler
         return scheduler
@@ -179,7 +180,15 @@ class App:
             ),
         }
         pushing = {a.platform: a for a in adapters if a.surface.push}  # the console shows its own
-        sender = self.sender = OutboxSender(self.sessions, pushing, limits, metrics=self.metrics)
+        sender = self.sender = OutboxSender(
+            self.sessions,
+            pushing,
+            limits,
+            metrics=self.metrics,
+            stars_ran_out=lambda session, message: broadcast.stars_ran_out(
+                session, message, self.config
+            ),
+        )
         operations = self.config.operations
         endpoints = None
         if operations.port:

@@ -24,7 +24,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -102,10 +102,14 @@ class OutboxSender:
         metrics: Metrics | None = None,
         heartbeat: float = HEARTBEAT_SECONDS,
         alive: float = ALIVE_SECONDS,
+        stars_ran_out: Callable[[AsyncSession, int], Awaitable[None]] | None = None,
     ) -> None:
         """``limits`` maps a platform to its :class:`Rates` (or overall and per-chat rate);
         ``heartbeat`` and ``alive``: how often this sender beats, and after how long
-        without a beat a sender counts as stopped and its work is taken over."""
+        without a beat a sender counts as stopped and its work is taken over;
+        ``stars_ran_out``: told (in the sender's transaction) of the paid message refused
+        for want of Stars, once per process."""
+        self.stars_ran_out = stars_ran_out
         self.stale_after = stale_after
         self.lease = lease
         self.sessions = sessions
@@ -134,8 +138,6 @@ class OutboxSender:
         self._to_confirm: list[tuple[int, str | None]] = []
         """Messages sent on a platform that cannot recognise a resend: recorded with the
         next commit, which comes before any further request starts."""
-        self.paid_refused: list[int] = []
-        """Paid messages refused because the account's Stars ran out (for the author)."""
 
     def wake(self) -> None:
         """Look at the outbox now (a reply was just written)."""
@@ -254,6 +256,7 @@ class OutboxSender:
             )
             if not due:
                 busy = bool(self._flying or self._unrecorded)
+                await session.commit()  # no write lock held while waiting for answers
                 await self._settle(session)
                 return busy
             # where a resend is recognised, claim the whole batch in one go; elsewhere each
@@ -328,7 +331,8 @@ class OutboxSender:
             if not self._outcomes:
                 self._landed.clear()
                 await self._landed.wait()
-            await self._take_in(session)  # frees places; committed with the claim below
+            await self._take_in(session)  # frees places
+            await session.commit()  # no write lock held while waiting (SQLite)
         paid = message.paid and self.limits.paid(platform)
         await self.limits.overall(platform, paid=paid).acquire()
         if self._paused(platform) or self._stop.is_set():
@@ -439,7 +443,8 @@ class OutboxSender:
                     "paid broadcasts on %s stopped (%s); free limit from now", platform, exc
                 )
                 self.limits.stop_paying(platform)
-                self.paid_refused.append(message.id)
+                if self.stars_ran_out is not None:
+                    await self.stars_ran_out(session, message.id)
             await outbox.retry_later(session, message_id=message.id, not_before=utcnow())
             return
         if isinstance(exc, PermanentError):

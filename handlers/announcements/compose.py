@@ -182,6 +182,7 @@ async def _preview(ctx: Context) -> Reply:
     data = ctx.conversation.data
     audience = await audience_name(ctx, data["audience"])
     parts = [ctx.t(PREVIEW, audience=audience)]
+    cost = await broadcast.paid_cost(ctx.session, data["audience"], ctx.config, ctx.lang)
     for flag, lang in (("🇩🇪", "de"), ("🇬🇧", "en")):
         if lang == "de" or data["text_en"]:
             text = broadcast.message(
@@ -192,6 +193,7 @@ async def _preview(ctx: Context) -> Reply:
                 config=ctx.config,
             )
             parts += ["", f"{flag} {text}"]
+    parts += ["", cost] if cost else []
     buttons = [
         [(SEND_NOW, Choice("confirm", "send").pack()), (LATER, Choice("confirm", "later").pack())],
         [

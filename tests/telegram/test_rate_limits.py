@@ -95,3 +95,90 @@ def test_groups_get_twenty_messages_a_minute() -> None:
     private = limits.chat(Identity("telegram", "4242"))
     assert (group.max_rate, group.time_period) == (20, 60)
     assert private.max_rate / private.time_period == 1.0
+
+
+async def test_a_paid_broadcast_falls_back_to_the_free_limit_when_stars_run_out(
+    app: App, config: Config
+) -> None:
+    """Paid messages go above the free limit until Telegram refuses for want of Stars; the
+    rest goes at the free limit, nothing is lost, and the author hears of it once."""
+    from handlers.announcements import broadcast
+    from storage import announcements
+
+    config = config.model_copy(
+        update={"telegram": config.telegram.model_copy(update={"paid_broadcast": True})}
+    )
+    async with app.sessions() as session, session.begin():
+        row = await announcements.create(
+            session, author="console:staff", audience="all", text_de="Hallo", text_en=None
+        )
+        owed = [
+            outbox.Owed(f"telegram:{500 + n}", f"Hallo {n}", f"paid:{n}", True) for n in range(20)
+        ]
+        await outbox.enqueue_many(session, owed, announcement_id=row.id)
+    fake = FloodFake(per_second=5, paid_per_second=100, latency=0.02, stars=0.35)
+    url = await fake.start()
+    try:
+        settings = config.telegram.model_copy(
+            update={"enabled": True, "token": "1:FAKE", "base_url": f"{url}/bot"}
+        )
+        adapter = TelegramAdapter(settings, AdapterState(app.sessions))
+        await adapter.bot.initialize()
+        sender = OutboxSender(
+            app.sessions,
+            {"telegram": adapter},
+            {"telegram": Rates(5, 50, paid=100)},
+            stars_ran_out=lambda session, message: broadcast.stars_ran_out(
+                session, message, config
+            ),
+        )
+        stop = asyncio.Event()
+        running = asyncio.create_task(sender.run(stop))
+        for _ in range(150):
+            if len(fake.sent) >= 20:
+                break
+            await asyncio.sleep(0.1)
+        stop.set()
+        await running
+        await adapter.bot.shutdown()
+    finally:
+        await fake.stop()
+    assert len(fake.sent) == 20 and all(len(t) == 1 for t in fake.by_chat.values())
+    assert fake.paid == 3  # paid above the free limit while the Stars lasted
+    async with app.sessions() as session:
+        told = list(
+            await session.scalars(
+                select(OutboxMessage.text).where(OutboxMessage.chat == "console:staff")
+            )
+        )
+    assert told == [
+        f"Ankündigung #{row.id}: Die Telegram-Sterne des Bots sind aufgebraucht. Der Rest geht "
+        "kostenlos mit bis zu 30 Nachrichten pro Sekunde raus; lade vor dem nächsten bezahlten "
+        "Versand Sterne auf."
+    ]
+
+
+async def test_bad_gateways_are_retried_and_a_blocked_recipient_is_never_tried_again(
+    app: App, config: Config
+) -> None:
+    """The Bot API answers 502 for a while: those messages come again after a backoff while
+    the rest goes on; a person who blocked the bot is unsubscribed, and no later message
+    to them is tried."""
+    from storage import subscriptions
+    from tests.harness import Chat
+
+    await Chat(app.dispatcher, user="telegram:900").ask("/subscribe alle")
+    await owe(app, 10, chats=10)  # telegram:100 … telegram:109
+    async with app.sessions() as session, session.begin():
+        for text in ("Erste", "Zweite"):
+            await outbox.enqueue(session, chat="telegram:900", text=text)
+    fake = FloodFake(per_second=1000, latency=0.02)
+    fake.blocked.add(900)
+    fake.failing = 3
+    await deliver(app, config, fake, Rates(100, 100), 10)
+    assert sorted(chat for _, chat, _ in fake.sent) == list(range(100, 110))
+    answers = [status for _, chat, status in fake.requests if chat == 900]
+    assert answers[-1] == 403 and answers.count(403) == 1  # never tried after the 403
+    async with app.sessions() as session:
+        assert await outbox.unfinished(session, platforms=["telegram"]) == 0
+        assert "telegram:900" not in await subscriptions.recipients(session, topic=None)
