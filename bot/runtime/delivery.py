@@ -59,6 +59,8 @@ limit), unless the sender stops beating before."""
 CLAIM_AHEAD_SECONDS = 0.02
 """At a high rate (a paid broadcast), the messages starting within this many seconds are
 claimed in one commit (at 1,000/s a commit per message would set the pace)."""
+QUICK_SECONDS = 0.02
+"""A wait for a send to end this short keeps the transaction open (one commit for all)."""
 RECORD_EVERY = 50
 """Where a resend is recognised, sent messages are recorded this many at a time."""
 
@@ -301,7 +303,19 @@ class OutboxSender:
             await session.commit()
         return True
 
+    async def _await_landing(self, session: AsyncSession) -> None:
+        """Wait for the next send to end; if that takes a while, commit first, so no
+        write lock is held while waiting for the platform (SQLite has one writer)."""
+        self._landed.clear()
+        try:
+            await asyncio.wait_for(self._landed.wait(), QUICK_SECONDS)
+        except TimeoutError:
+            await session.commit()
+            await self._landed.wait()
+
     def _pause(self, platform: str, seconds: float) -> None:
+        if not self._paused(platform):  # one 429 episode, however many were in flight
+            self.limits.slow_down(platform)
         until = time.monotonic() + seconds
         self._paused_until[platform] = max(self._paused_until.get(platform, 0.0), until)
 
@@ -329,10 +343,8 @@ class OutboxSender:
             return False
         while self._flying_on[platform] >= self.limits.in_flight(platform):
             if not self._outcomes:
-                self._landed.clear()
-                await self._landed.wait()
-            await self._take_in(session)  # frees places
-            await session.commit()  # no write lock held while waiting (SQLite)
+                await self._await_landing(session)
+            await self._take_in(session)  # frees places; committed with the claim below
         paid = message.paid and self.limits.paid(platform)
         await self.limits.overall(platform, paid=paid).acquire()
         if self._paused(platform) or self._stop.is_set():
@@ -354,6 +366,8 @@ class OutboxSender:
             theirs |= set(group) - got
             if message.id not in got:
                 return False  # another sender has it
+            if self._paused(platform):
+                return False  # a 429 landed during the commit: released, not sent
         self._flying_on[platform] += 1
         self._chats_flying.add(message.chat)
         task = asyncio.create_task(self._send(message, chat, paid), name=f"send-{message.id}")

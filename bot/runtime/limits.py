@@ -17,6 +17,8 @@ never sees a burst above it, and 98.5 % of it is still used."""
 BURST_SECONDS = 0.01
 """Starts may bunch within this many seconds (at 30/s never: one every 34 ms; at 1,000/s
 ten at once, as the event loop cannot wake a thousand times a second)."""
+EASE, SLOWEST = 0.98, 0.9
+"""After each 429 the overall rate drops by 2 %, to 90 % of the limit at the lowest."""
 CHAT_BURST = 3
 """A chat may get a few messages at once, as long as the average stays within its rate."""
 GROUP_PER_MINUTE = 20
@@ -68,6 +70,7 @@ class Limits:
         self._rates = {p: _rates(rates.get(p, DEFAULT_LIMITS)) for p in platforms}
         self._workers = dict.fromkeys(self._rates, 1)
         self._latency = dict.fromkeys(self._rates, FIRST_LATENCY)
+        self._eased = dict.fromkeys(self._rates, 1.0)
         self._paid_off: set[str] = set()
         self._overall = {(p, paid): self._spaced(p, paid) for p in self._rates for paid in (0, 1)}
         self._per_chat: dict[str, AsyncLimiter] = {}
@@ -85,6 +88,14 @@ class Limits:
             for paid in (0, 1):
                 self._overall[platform, paid] = self._spaced(platform, paid)
 
+    def slow_down(self, platform: str) -> None:
+        """The platform answered 429 although klbot kept to its limit (its clock counts
+        arrivals, and the network bunches them): keep a little further below it, down to
+        ``SLOWEST`` of the limit."""
+        self._eased[platform] = max(SLOWEST, self._eased[platform] * EASE)
+        for paid in (0, 1):
+            self._overall[platform, paid] = self._spaced(platform, paid)
+
     def paid(self, platform: str) -> bool:
         """Whether paid broadcasts go above ``platform``'s free limit now."""
         return self._rates[platform].paid is not None and platform not in self._paid_off
@@ -99,7 +110,7 @@ class Limits:
         """This sender's part of ``platform``'s overall limit, in messages a second."""
         rates = self._rates[platform]
         overall = rates.paid if paid and rates.paid and self.paid(platform) else rates.overall
-        return SAFETY * overall / self._workers[platform]
+        return SAFETY * self._eased[platform] * overall / self._workers[platform]
 
     def batch_size(self, platforms: Iterable[str]) -> int:
         """How many messages to take at once: about ``BATCH_SECONDS`` of sending."""
