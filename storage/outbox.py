@@ -205,7 +205,7 @@ async def reserve(
                 OutboxMessage.id.in_(edited)
             )
         )
-        sent_as = dict(found.tuples().all())
+        sent_as = {row_id: platform_id for row_id, platform_id in found.all()}
     return [_due(row, sent_as.get(row.edit_of) if row.edit_of else None) for row in rows]
 
 

@@ -88,6 +88,8 @@ async def stale_claims(
 ) -> list[InFlight]:
     """Messages claimed before ``before`` by no named sender and never confirmed: their
     sender stopped mid-send."""
+    if not platforms:
+        return []
     prefixes = [OutboxMessage.chat.startswith(f"{platform}:") for platform in platforms]
     rows = await session.execute(
         select(OutboxMessage.id, OutboxMessage.chat).where(
