@@ -41,7 +41,15 @@ class InstantPlatform:
         self.connected = self.ready = True
         self.output = output.open("a")
 
-    async def send(self, chat: Identity, reply: Reply, key: str) -> str | None:
+    async def send(
+        self,
+        chat: Identity,
+        reply: Reply,
+        key: str,
+        *,
+        paid: bool = False,
+        edits: str | None = None,
+    ) -> str | None:
         self.output.write(f"{key} {time.time()}\n")
         return key
 

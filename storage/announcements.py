@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import storable
 from storage.models import Announcement, OutboxMessage, utcnow
+from storage.sending import UNCERTAIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +18,10 @@ class Progress:
     recipients: int
     sent: int
     failed: int
+    """Given up: undeliverable, cancelled, or uncertain."""
+    uncertain: int = 0
+    """Given up because klbot stopped while sending them on a platform that cannot tell a
+    resend: they may have arrived or not, and are never sent twice."""
 
     @property
     def pending(self) -> int:
@@ -77,14 +82,15 @@ async def progress(session: AsyncSession, *, announcement_id: int) -> Progress:
     """How many recipients the announcement has, and how many were sent or given up."""
     sent = func.sum(case((OutboxMessage.sent_at.is_not(None), 1), else_=0))
     failed = func.sum(case((OutboxMessage.failed.is_not(None), 1), else_=0))
+    uncertain = func.sum(case((OutboxMessage.failed == UNCERTAIN, 1), else_=0))
     row = (
         await session.execute(
-            select(func.count(), sent, failed).where(
+            select(func.count(), sent, failed, uncertain).where(
                 OutboxMessage.announcement_id == announcement_id
             )
         )
     ).one()
-    return Progress(int(row[0]), int(row[1] or 0), int(row[2] or 0))
+    return Progress(int(row[0]), int(row[1] or 0), int(row[2] or 0), int(row[3] or 0))
 
 
 async def undelivered_on(

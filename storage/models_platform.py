@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,6 +41,12 @@ class OutboxMessage(Base):
     attachment: Mapped[bytes | None] = mapped_column(LargeBinary)
     reserved_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     """A sender took the row into its next batch; other senders leave it alone until then."""
+    sender: Mapped[str | None] = mapped_column(String(120))
+    """The worker that reserved or claimed the row: once it stops beating, others take over."""
+    paid: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql("false"))
+    """A paid broadcast (Telegram Stars): sent above the free limit."""
+    edit_of: Mapped[int | None] = mapped_column(Integer)
+    """The row whose sent message this one's text replaces (a broadcast's progress)."""
 
     __table_args__ = (
         Index(

@@ -28,6 +28,10 @@ class Due:
     attempts: int
     attachment: tuple[str, bytes, str] | None = None
     """(file name, content, MIME type) of a file sent after the text."""
+    paid: bool = False
+    """A paid broadcast (Telegram Stars): may go above the free limit."""
+    edits: str | None = None
+    """The platform's id of the sent message whose text this one replaces."""
 
 
 async def enqueue(
@@ -39,8 +43,10 @@ async def enqueue(
     dedupe_key: str | None = None,
     announcement_id: int | None = None,
     attachment: tuple[str, bytes, str] | None = None,
+    edit_of: int | None = None,
 ) -> bool:
-    """Owe ``chat`` a message; with ``dedupe_key``, only once ever. True if queued."""
+    """Owe ``chat`` a message; with ``dedupe_key``, only once ever; with ``edit_of``, as a
+    new text for that (sent) message instead of a message of its own. True if queued."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(OutboxMessage).values(
         chat=chat,
@@ -53,6 +59,7 @@ async def enqueue(
         attachment_name=attachment[0] if attachment else None,
         attachment=attachment[1] if attachment else None,
         attachment_type=attachment[2] if attachment else None,
+        edit_of=edit_of,
     )
     result = await session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
     return bool(changed(result))
@@ -65,6 +72,7 @@ class Owed:
     chat: str
     text: str
     dedupe_key: str | None = None
+    paid: bool = False
 
 
 CHUNK = 500
@@ -88,6 +96,7 @@ async def enqueue_many(
                 "created_at": now,
                 "attempts": 0,
                 "announcement_id": announcement_id,
+                "paid": m.paid,
             }
             for m in chunk
         ]
@@ -119,20 +128,27 @@ async def take_pending(session: AsyncSession, *, chat: str) -> list[Due]:
     return [_due(row) for row in rows]
 
 
-def _due(row: Any) -> Due:
+def _due(row: Any, edits: str | None = None) -> Due:
     attachment = None
     if row.attachment is not None:
         attachment = (row.attachment_name, row.attachment, row.attachment_type or "")
-    return Due(row.id, row.chat, row.text, row.buttons or [], row.attempts, attachment)
+    paid = bool(getattr(row, "paid", False))
+    return Due(row.id, row.chat, row.text, row.buttons or [], row.attempts, attachment, paid, edits)
 
 
 async def reserve(
-    session: AsyncSession, *, platforms: list[str], until: datetime, limit: int = 100
+    session: AsyncSession,
+    *,
+    platforms: list[str],
+    until: datetime,
+    limit: int = 100,
+    sender: str | None = None,
 ) -> list[Due]:
-    """Take the next messages due for chats on ``platforms`` into this sender's batch until
-    ``until``; other senders skip them (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite has
-    one writer at a time). Only the oldest unsent message of a chat is ever taken, so a
-    chat's messages keep their order even when several senders share the outbox."""
+    """Take the next messages due for chats on ``platforms`` into ``sender``'s batch until
+    ``until`` (or until ``sender`` stops beating); other senders skip them (``FOR UPDATE
+    SKIP LOCKED`` on PostgreSQL; SQLite has one writer at a time). Only the oldest unsent
+    message of a chat is ever taken, so a chat's messages keep their order even when
+    several senders share the outbox."""
     now = utcnow()
     prefixes = [OutboxMessage.chat.startswith(f"{platform}:") for platform in platforms]
     earlier = aliased(OutboxMessage)
@@ -165,9 +181,11 @@ async def reserve(
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(candidates.scalar_subquery()))
-        .values(reserved_until=until)
+        .values(reserved_until=until, sender=sender)
         .returning(
             table.id,
+            table.paid,
+            table.edit_of,
             table.chat,
             table.text,
             table.buttons,
@@ -178,7 +196,17 @@ async def reserve(
         )
         .execution_options(synchronize_session=False)
     )
-    return [_due(row) for row in sorted(result.all(), key=lambda row: row.id)]
+    rows = sorted(result.all(), key=lambda row: row.id)
+    edited = [row.edit_of for row in rows if row.edit_of is not None]
+    sent_as: dict[int, str | None] = {}
+    if edited:
+        found = await session.execute(
+            select(OutboxMessage.id, OutboxMessage.platform_message_id).where(
+                OutboxMessage.id.in_(edited)
+            )
+        )
+        sent_as = {row_id: platform_id for row_id, platform_id in found.all()}
+    return [_due(row, sent_as.get(row.edit_of) if row.edit_of else None) for row in rows]
 
 
 MANY = 1000
@@ -203,6 +231,37 @@ async def unfinished(session: AsyncSession, *, platforms: list[str]) -> int:
     return int(count or 0)
 
 
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """A message sent once and edited since: its row, the platform's id for it, and
+    whether a new text for it still waits to be sent."""
+
+    id: int
+    platform_id: str | None
+    edit_waiting: bool
+
+
+async def shown(session: AsyncSession, *, dedupe_key: str) -> Shown | None:
+    """The message queued under ``dedupe_key``, as far as it was shown."""
+    row = await session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+    if row is None:
+        return None
+    waiting = await session.scalar(
+        select(func.count()).where(
+            OutboxMessage.edit_of == row.id,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed.is_(None),
+        )
+    )
+    return Shown(row.id, row.platform_message_id, bool(waiting))
+
+
+async def announcement_of(session: AsyncSession, *, message_id: int) -> int | None:
+    """The announcement a delivery row belongs to, if any."""
+    row = await session.get(OutboxMessage, message_id)
+    return row.announcement_id if row is not None else None
+
+
 async def retry_later(session: AsyncSession, *, message_id: int, not_before: datetime) -> None:
     """Count a failed attempt; try again from ``not_before``."""
     await session.execute(
@@ -213,6 +272,7 @@ async def retry_later(session: AsyncSession, *, message_id: int, not_before: dat
             not_before=not_before,
             claimed_at=None,
             reserved_until=None,
+            sender=None,
         )
     )
 

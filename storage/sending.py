@@ -4,10 +4,11 @@ built once."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, and_, bindparam, case, or_, select, update
+from sqlalchemy import Table, and_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import changed
@@ -23,44 +24,83 @@ _CLAIMABLE = and_(
 _CLAIM = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("message_id"), _CLAIMABLE)
-    .values(claimed_at=bindparam("now", type_=UTCDateTime()))
+    .values(claimed_at=bindparam("now", type_=UTCDateTime()), sender=bindparam("sender"))
 )
 
 
-async def claim(session: AsyncSession, *, message_id: int) -> bool:
-    """Mark a message as being sent (commit before sending); False if someone else did."""
+async def claim(session: AsyncSession, *, message_id: int, sender: str | None = None) -> bool:
+    """Mark a message as being sent by ``sender`` (commit before sending); False if someone
+    else did."""
     connection = await session.connection()  # plain Core on the hot path: no ORM overhead
-    result = await connection.execute(_CLAIM, {"message_id": message_id, "now": utcnow()})
+    values = {"message_id": message_id, "now": utcnow(), "sender": sender}
+    result = await connection.execute(_CLAIM, values)
     return bool(changed(result))
 
 
-async def claim_many(session: AsyncSession, *, message_ids: list[int]) -> set[int]:
+async def claim_many(
+    session: AsyncSession, *, message_ids: list[int], sender: str | None = None
+) -> set[int]:
     """Claim several messages at once; returns those this sender got."""
     if not message_ids:
         return set()
     result = await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(message_ids), _CLAIMABLE)
-        .values(claimed_at=utcnow())
+        .values(claimed_at=utcnow(), sender=sender)
         .returning(OutboxMessage.id)
     )
     return set(result.scalars())
 
 
+@dataclass(frozen=True, slots=True)
+class InFlight:
+    """A message a stopped sender claimed and never confirmed."""
+
+    id: int
+    chat: str
+
+
+async def take_over(session: AsyncSession, *, senders: list[str]) -> list[InFlight]:
+    """The batches of ``senders`` (stopped): their reserved messages are free for anyone at
+    once; returns the messages they were sending, for the caller to settle."""
+    if not senders:
+        return []
+    pending = and_(
+        OutboxMessage.sender.in_(senders),
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed.is_(None),
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(pending, OutboxMessage.claimed_at.is_(None))
+        .values(reserved_until=None, sender=None)
+    )
+    rows = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.chat).where(
+            pending, OutboxMessage.claimed_at.is_not(None)
+        )
+    )
+    return [InFlight(id, chat) for id, chat in rows.all()]
+
+
 async def stale_claims(
     session: AsyncSession, *, platforms: list[str], before: datetime
-) -> list[int]:
-    """Messages claimed before ``before`` and never confirmed: their sender stopped mid-send."""
+) -> list[InFlight]:
+    """Messages claimed before ``before`` by no named sender and never confirmed: their
+    sender stopped mid-send."""
+    if not platforms:
+        return []
     prefixes = [OutboxMessage.chat.startswith(f"{platform}:") for platform in platforms]
-    rows = await session.scalars(
-        select(OutboxMessage.id).where(
+    rows = await session.execute(
+        select(OutboxMessage.id, OutboxMessage.chat).where(
             OutboxMessage.claimed_at < before,
+            OutboxMessage.sender.is_(None),
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.failed.is_(None),
             or_(*prefixes),
         )
     )
-    return list(rows)
+    return [InFlight(id, chat) for id, chat in rows.all()]
 
 
 async def release(session: AsyncSession, *, message_ids: list[int]) -> None:
@@ -69,74 +109,38 @@ async def release(session: AsyncSession, *, message_ids: list[int]) -> None:
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(message_ids))
-        .values(claimed_at=None, reserved_until=None)
+        .values(claimed_at=None, reserved_until=None, sender=None)
     )
+
+
+UNCERTAIN = "uncertain: klbot stopped while sending it"
+"""Why a message in doubt was given up (counted apart from undeliverable ones)."""
 
 
 async def give_up_uncertain(session: AsyncSession, *, message_ids: list[int]) -> None:
     """Never resend these: the platform cannot tell a resend, and it may have arrived."""
     await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(message_ids))
-        .values(failed="uncertain: klbot stopped while sending it")
+        update(OutboxMessage).where(OutboxMessage.id.in_(message_ids)).values(failed=UNCERTAIN)
     )
 
 
-_NOW = bindparam("now", type_=UTCDateTime())
 _MARK_SENT = (
     update(_TABLE)
     .where(_TABLE.c.id == bindparam("message_id"))
-    .values(sent_at=_NOW, platform_message_id=bindparam("platform_id"), attachment=None)
-)
-_MARK_SENT_AND_CLAIM = (
-    update(_TABLE)
-    .where(
-        or_(
-            _TABLE.c.id == bindparam("message_id"),
-            and_(_TABLE.c.id == bindparam("next_id"), _CLAIMABLE),
-        )
-    )
     .values(
-        sent_at=case((_TABLE.c.id == bindparam("message_id"), _NOW), else_=_TABLE.c.sent_at),
-        platform_message_id=case(
-            (_TABLE.c.id == bindparam("message_id"), bindparam("platform_id")),
-            else_=_TABLE.c.platform_message_id,
-        ),
-        attachment=case((_TABLE.c.id == bindparam("message_id"), None), else_=_TABLE.c.attachment),
-        claimed_at=case((_TABLE.c.id == bindparam("next_id"), _NOW), else_=_TABLE.c.claimed_at),
+        sent_at=bindparam("now", type_=UTCDateTime()),
+        platform_message_id=bindparam("platform_id"),
+        attachment=None,
+        failed=None,  # it arrived, even if a takeover had given it up as uncertain
     )
-    .returning(_TABLE.c.id)
 )
 """Sent files are not kept: a person's data export lives in the outbox only until sent."""
 
 
-async def mark_sent(
-    session: AsyncSession,
-    *,
-    message_id: int,
-    platform_id: str | None = None,
-    claim_next: int | None = None,
-) -> bool:
-    """Record a message as delivered, with the platform's id for it; with ``claim_next``,
-    the same statement claims that message (the hot path: one round trip per message).
-    True if ``claim_next`` was claimed."""
-    connection = await session.connection()
-    if claim_next is None:
-        values = {"message_id": message_id, "now": utcnow(), "platform_id": platform_id}
-        await connection.execute(_MARK_SENT, values)
-        return False
-    values = {
-        "message_id": message_id,
-        "next_id": claim_next,
-        "now": utcnow(),
-        "platform_id": platform_id,
-    }
-    changed = (await connection.execute(_MARK_SENT_AND_CLAIM, values)).scalars().all()
-    return claim_next in changed
-
-
 async def mark_sent_many(session: AsyncSession, *, sent: list[tuple[int, str | None]]) -> None:
     """Record several messages as delivered: (message id, the platform's id for it)."""
+    if not sent:
+        return
     now = utcnow()
     values = [{"message_id": i, "now": now, "platform_id": p} for i, p in sent]
     await (await session.connection()).execute(_MARK_SENT, values)

@@ -33,3 +33,14 @@ async def leave(session: AsyncSession, *, name: str, before: datetime | None = N
     await session.execute(delete(Worker).where(Worker.name == name))
     if before is not None:
         await session.execute(delete(Worker).where(Worker.seen_at < before))
+
+
+async def silent(session: AsyncSession, *, since: datetime) -> list[str]:
+    """The workers not heard from since ``since``: they stopped or were killed."""
+    return list(await session.scalars(select(Worker.name).where(Worker.seen_at <= since)))
+
+
+async def forget(session: AsyncSession, *, names: list[str]) -> None:
+    """Forget these workers (their work was taken over)."""
+    if names:
+        await session.execute(delete(Worker).where(Worker.name.in_(names)))

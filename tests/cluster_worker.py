@@ -19,6 +19,7 @@ from bot.core.events import Identity, Reply
 from bot.runtime.app import App
 from bot.runtime.config import load_config
 from bot.runtime.delivery import OutboxSender
+from bot.runtime.limits import Rates
 from bot.runtime.membership import wait
 from storage import outbox
 
@@ -34,7 +35,15 @@ class HttpPlatform:
         self.connected = self.ready = True
         self.http = aiohttp.ClientSession()
 
-    async def send(self, chat: Identity, reply: Reply, key: str) -> str | None:
+    async def send(
+        self,
+        chat: Identity,
+        reply: Reply,
+        key: str,
+        *,
+        paid: bool = False,
+        edits: str | None = None,
+    ) -> str | None:
         body = {"key": key, "chat": str(chat), "at": time.time()}
         async with self.http.post(self.url, json=body) as response:
             if response.status == 429:
@@ -44,6 +53,10 @@ class HttpPlatform:
         return key
 
 
+IN_FLIGHT = 8
+"""The most sends under way at once per worker: a kill leaves at most these in doubt."""
+
+
 async def main(url: str, platform_url: str, limit: float, idempotent: bool) -> None:
     config = load_config(None, env={"KLBOT_DATABASE_URL": url})
     async with App.open(config) as app:
@@ -51,7 +64,7 @@ async def main(url: str, platform_url: str, limit: float, idempotent: bool) -> N
         sender = OutboxSender(
             app.sessions,
             {"matrix": adapter},  # type: ignore[dict-item]
-            {"matrix": (limit, 1e9)},
+            {"matrix": Rates(limit, 1e9, in_flight=IN_FLIGHT)},
             stale_after=2,
             lease=2,
         )

@@ -16,6 +16,8 @@ from bot.core.events import Identity, Reply
 from bot.runtime.app import App
 from bot.runtime.config import load_config
 from bot.runtime.delivery import OutboxSender
+from bot.runtime.limits import Rates
+from bot.runtime.membership import wait
 from storage import outbox
 
 
@@ -33,13 +35,26 @@ class FilePlatform:
             else set()
         )
 
-    async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
+    async def send(
+        self,
+        chat: Identity,
+        reply: Reply,
+        key: str = "",
+        *,
+        paid: bool = False,
+        edits: str | None = None,
+    ) -> str | None:
+        await asyncio.sleep(0.001)  # a request takes a moment: several are in flight
         if self.idempotent and key in self.seen:
             return key
         self.seen.add(key)
         with self.output.open("a") as handle:
             handle.write(f"{key}\t{chat}\n")
         return key
+
+
+IN_FLIGHT = 8
+"""The most sends under way at once: a kill leaves at most these in doubt."""
 
 
 async def main(url: str, output: Path, platform: str) -> None:
@@ -49,19 +64,17 @@ async def main(url: str, output: Path, platform: str) -> None:
         sender = OutboxSender(
             app.sessions,
             {platform: adapter},  # type: ignore[dict-item]
-            {platform: (1e9, 1e9)},
-            stale_after=0.5,
-            lease=0.5,
+            {platform: Rates(1e9, 1e9, in_flight=IN_FLIGHT)},
+            heartbeat=0.2,  # a killed worker is known dead after 0.6 s, not 6 s
+            alive=0.6,
         )
-        while True:
-            await sender.recover()
-            while await sender.send_due():
-                pass
+        stop = asyncio.Event()
+        sending = asyncio.create_task(sender.run(stop))
+        while not await wait(stop, 0.2):
             async with app.sessions() as session:
-                left = await outbox.unfinished(session, platforms=[platform])
-            if not left:
-                return
-            await asyncio.sleep(0.2)
+                if not await outbox.unfinished(session, platforms=[platform]):
+                    stop.set()
+        await sending
 
 
 if __name__ == "__main__":

@@ -261,3 +261,41 @@ async def test_nobody_approves_their_own_announcement_from_another_room(
     refused = await say(alice, "matrix:!two:example.org", "/approve 1")
     assert "Deine eigene Ankündigung kannst du nicht freigeben" in refused
     assert "Ankündigung #1" in await say(bob, "matrix:!three:example.org", "/approve 1")
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "de",
+            "Bezahlter Versand auf Telegram: 2 Empfänger dort, bis zu 1.000 Nachrichten pro "
+            "Sekunde, kostet etwa 0 Telegram-Sterne",
+        ),
+        (
+            "en",
+            "Paid broadcast on Telegram: 2 recipients there, up to 1,000 messages a second, "
+            "costs about 0 Telegram Stars",
+        ),
+    ],
+)
+async def test_the_preview_says_what_a_paid_broadcast_costs(
+    app: App, config: Config, lang: str, expected: str
+) -> None:
+    paid = config.model_copy(
+        update={"telegram": config.telegram.model_copy(update={"paid_broadcast": True})}
+    )
+    dispatcher = dispatcher_for(app, with_roles(paid, staff=[STAFF]))
+    for user in ("telegram:71", "telegram:72"):
+        await Chat(dispatcher, user=user).ask("/subscribe alle")
+    staff = person(dispatcher, "staff", lang)
+    await staff.ask(f"/language {lang}")
+    await staff.ask("/announce")
+    await staff.press("Alle Abonnenten" if lang == "de" else "All subscribers")
+    await staff.ask("Hallo")
+    preview = await staff.press("Ohne englischen Text" if lang == "de" else "No English text")
+    assert expected in preview
+
+
+def test_paid_broadcasts_cost_a_tenth_of_a_star_above_the_free_thirty_a_second() -> None:
+    assert broadcast.paid_stars(30, 1000) == 0
+    assert broadcast.paid_stars(20_000, 1000) == pytest.approx(0.1 * (20_000 - 30 * 20))

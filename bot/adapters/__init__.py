@@ -69,6 +69,10 @@ class PermanentError(SendError):
     """The platform refused this message for good."""
 
 
+class PaidRefused(SendError):
+    """A paid broadcast was refused: the account cannot pay (its Stars ran out)."""
+
+
 class Adapter(Protocol):
     """The small protocol every platform adapter implements."""
 
@@ -87,10 +91,20 @@ class Adapter(Protocol):
     async def stop(self) -> None:
         """Disconnect cleanly."""
 
-    async def send(self, chat: Identity, reply: Reply, key: str) -> str | None:
+    async def send(
+        self,
+        chat: Identity,
+        reply: Reply,
+        key: str,
+        *,
+        paid: bool = False,
+        edits: str | None = None,
+    ) -> str | None:
         """Show ``reply`` in ``chat``; returns the platform's id of the (last) message sent.
 
         Raises a :class:`SendError` subclass on failure.
 
         ``key`` is stable for one outbox message across retries: platforms that support
-        it (Matrix transaction ids) use it so a retried send never appears twice."""
+        it (Matrix transaction ids) use it so a retried send never appears twice.
+        ``paid``: a paid broadcast (Telegram Stars), above the free limit. ``edits``: the
+        platform's id of a message sent before whose text ``reply`` replaces."""

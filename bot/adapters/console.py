@@ -65,7 +65,15 @@ class ConsoleAdapter:
         """A console message from this adapter's user."""
         return Incoming(chat=self.identity, sender=self.identity, text=text, language=self.language)
 
-    async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
+    async def send(
+        self,
+        chat: Identity,
+        reply: Reply,
+        key: str = "",
+        *,
+        paid: bool = False,
+        edits: str | None = None,
+    ) -> str | None:
         prefix = BOT if self.interactive else ""
         self.stdout.write(prefix + with_choices(reply) + "\n\n")
         if reply.attachment is not None:

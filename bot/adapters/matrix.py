@@ -47,6 +47,21 @@ TOKEN_KEY, DEVICE_KEY, WAITING_KEY = "matrix:next_batch", "matrix:device_id", "m
 SURFACE = Surface(buttons=False)
 
 
+def replacement(content: dict[str, Any], event_id: str) -> dict[str, Any]:
+    """``content`` as an edit of event ``event_id`` (``m.replace``: clients show the new
+    text in place of the old one)."""
+    edit = {key: value for key, value in content.items() if key != "m.relates_to"}
+    starred = {
+        key: f"* {value}" for key, value in edit.items() if key in ("body", "formatted_body")
+    }
+    return {
+        **edit,
+        **starred,
+        "m.new_content": edit,
+        "m.relates_to": {"rel_type": "m.replace", "event_id": event_id},
+    }
+
+
 def translate_error(response: Any) -> Exception:
     """A matrix-nio error response as one of klbot's neutral outcomes."""
     code = getattr(response, "status_code", None) or ""
@@ -84,6 +99,7 @@ class MatrixAdapter:
                 encryption_enabled=True,
                 store_sync_tokens=False,
                 max_timeouts=None,
+                max_limit_exceeded=0,  # a 429 comes back to klbot's sender: it pauses all sends
                 request_timeout=60,
             ),
         )
@@ -230,10 +246,20 @@ class MatrixAdapter:
                 event.room_id = source["room_id"]
                 self._waiting.append(event)
 
-    async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
+    async def send(
+        self,
+        chat: Identity,
+        reply: Reply,
+        key: str = "",
+        *,
+        paid: bool = False,
+        edits: str | None = None,
+    ) -> str | None:
         """Send as ``m.notice`` (plain and HTML); numbered choices; long texts split; a file
         as ``m.file`` (encrypted in an encrypted room)."""
         contents = message_contents(reply) if reply.text else []
+        if edits is not None and contents:  # a new text for a message sent before
+            contents = [replacement(contents[0], edits)]
         if reply.attachment is not None:
             contents.append(await self._upload(chat, reply.attachment))
         event_id = None

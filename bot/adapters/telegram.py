@@ -28,6 +28,7 @@ from telegram.request import HTTPXRequest
 
 from bot.adapters import (
     KeyValueStore,
+    PaidRefused,
     PermanentError,
     RateLimited,
     RecipientGone,
@@ -35,6 +36,7 @@ from bot.adapters import (
     TransientError,
     UpdateHandler,
 )
+from bot.adapters.telegram_http import AiohttpRequest
 from bot.adapters.telegram_text import message_parts
 from bot.core.events import Identity, Incoming, Reply, Surface
 from bot.core.i18n import Text
@@ -48,8 +50,11 @@ CALLBACK_LIMIT = MessageLimit.CALLBACK_DATA if hasattr(MessageLimit, "CALLBACK_D
 TOKEN_PREFIX = "~"
 
 
-def translate_error(exc: tg.TelegramError) -> SendError:
-    """A Telegram error as one of klbot's neutral outcomes."""
+def translate_error(exc: tg.TelegramError, *, paid: bool = False) -> SendError:
+    """A Telegram error as one of klbot's neutral outcomes (``paid``: of a paid broadcast,
+    whose refusal for want of Stars is told apart)."""
+    if paid and isinstance(exc, tg.BadRequest) and "star" in str(exc).lower():
+        return PaidRefused(str(exc))
     if isinstance(exc, tg.RetryAfter):
         wait = exc._retry_after  # always a timedelta, whatever PTB_TIMEDELTA says
         return RateLimited(wait.total_seconds() if isinstance(wait, timedelta) else float(wait))
@@ -87,7 +92,8 @@ class TelegramAdapter:
             settings.token,
             base_url=settings.base_url,
             base_file_url=settings.base_file_url,
-            request=HTTPXRequest(connection_pool_size=16, connect_timeout=10, read_timeout=20),
+            # the sender's sends in flight, and a few for the handlers' calls
+            request=AiohttpRequest(settings.max_in_flight + 8),
             get_updates_request=HTTPXRequest(read_timeout=POLL_TIMEOUT + 10, connect_timeout=10),
         )
         self.surface = Surface(buttons=True)
@@ -240,10 +246,22 @@ class TelegramAdapter:
             sender_name=message.from_user.first_name,
         )
 
-    async def send(self, chat: Identity, reply: Reply, key: str = "") -> str | None:
-        """Send a reply as HTML-escaped text, long ones split; buttons under the last part."""
+    async def send(
+        self,
+        chat: Identity,
+        reply: Reply,
+        key: str = "",
+        *,
+        paid: bool = False,
+        edits: str | None = None,
+    ) -> str | None:
+        """Send a reply as HTML-escaped text, long ones split; buttons under the last part.
+        ``paid``: with ``allow_paid_broadcast``; ``edits``: replace that message's text."""
         parts = message_parts(reply.text) if reply.text else []
         markup = await self._keyboard(reply) if reply.buttons else None
+        if edits is not None and parts:
+            await self._edit(chat, int(edits), parts[0], markup)
+            return edits
         sent_id = None
         for number, part in enumerate(parts, 1):
             try:
@@ -253,9 +271,10 @@ class TelegramAdapter:
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup if number == len(parts) else None,
                     disable_web_page_preview=True,
+                    allow_paid_broadcast=True if paid else None,
                 )
             except tg.TelegramError as exc:
-                raise translate_error(exc) from exc
+                raise translate_error(exc, paid=paid) from exc
             sent_id = str(sent.message_id)
         if reply.attachment is not None:
             file = reply.attachment
@@ -267,6 +286,24 @@ class TelegramAdapter:
                 raise translate_error(exc) from exc
             sent_id = str(sent.message_id)
         return sent_id
+
+    async def _edit(
+        self, chat: Identity, message_id: int, text: str, markup: InlineKeyboardMarkup | None
+    ) -> None:
+        try:
+            await self.bot.edit_message_text(
+                text,
+                chat_id=int(chat.id),
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                disable_web_page_preview=True,
+            )
+        except tg.BadRequest as exc:
+            if "not modified" not in str(exc).lower():  # the same text again is no failure
+                raise translate_error(exc) from exc
+        except tg.TelegramError as exc:
+            raise translate_error(exc) from exc
 
     async def _keyboard(self, reply: Reply) -> InlineKeyboardMarkup:
         rows = []

@@ -17,12 +17,14 @@ from bot.core.events import Identity, Incoming, Reply, Surface
 from bot.knowledge.service import Knowledge
 from bot.runtime.config import Config
 from bot.runtime.delivery import OutboxSender, recipient_gone
+from bot.runtime.limits import Rates
 from bot.runtime.membership import wait
 from bot.runtime.operations import serve_operations
 from bot.runtime.pseudonym import Pseudonyms
 from bot.runtime.scheduler import Scheduler
 from bot.runtime.services import Services
 from handlers import all_routers
+from handlers.announcements import broadcast
 from handlers.announcements import jobs as announcement_jobs
 from handlers.digest import service as digest
 from handlers.privacy import retention
@@ -96,7 +98,7 @@ class App:
                 self.send_digest,
                 key=f"[feedback] digest {self.config.feedback.digest!r}",
             )
-        scheduler.every("announcement-reports", 10, self.finish_announcements)
+        scheduler.every("announcement-reports", 5, self.finish_announcements)
         scheduler.every("retention", 3600, self.apply_retention)
         self._scheduler = scheduler
         return scheduler
@@ -167,11 +169,26 @@ class App:
         stop = stop or stop_event_on_signals()
         telegram, matrix = self.config.telegram, self.config.matrix
         limits = {
-            "telegram": (telegram.rate_per_second, telegram.rate_per_chat),
-            "matrix": (matrix.rate_per_second, matrix.rate_per_chat),
+            "telegram": Rates(
+                telegram.rate_per_second,
+                telegram.rate_per_chat,
+                paid=telegram.paid_rate if telegram.paid_broadcast else None,
+                in_flight=telegram.max_in_flight,
+            ),
+            "matrix": Rates(
+                matrix.rate_per_second, matrix.rate_per_chat, in_flight=matrix.max_in_flight
+            ),
         }
         pushing = {a.platform: a for a in adapters if a.surface.push}  # the console shows its own
-        sender = self.sender = OutboxSender(self.sessions, pushing, limits, metrics=self.metrics)
+        sender = self.sender = OutboxSender(
+            self.sessions,
+            pushing,
+            limits,
+            metrics=self.metrics,
+            stars_ran_out=lambda session, message: broadcast.stars_ran_out(
+                session, message, self.config
+            ),
+        )
         operations = self.config.operations
         endpoints = None
         if operations.port:

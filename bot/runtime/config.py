@@ -112,6 +112,9 @@ class TelegramSection(Section):
     webhook_secret: str = ""
     rate_per_second: float = Field(default=30.0, gt=0, le=1000)
     rate_per_chat: float = Field(default=1.0, gt=0, le=100)
+    max_in_flight: int = Field(default=100, ge=1, le=500)
+    paid_broadcast: bool = False
+    paid_rate: float = Field(default=1000.0, gt=0, le=1000)
 
     @model_validator(mode="after")
     def _needs_token(self) -> TelegramSection:
@@ -135,6 +138,7 @@ class MatrixSection(Section):
     group_invites_from: list[str] = []
     rate_per_second: float = Field(default=10.0, gt=0, le=1000)
     rate_per_chat: float = Field(default=2.0, gt=0, le=100)
+    max_in_flight: int = Field(default=100, ge=1, le=500)
 
     def resolved_store(self) -> Path:
         return Path(self.store_path) if self.store_path else default_data_dir() / "matrix-store"

@@ -1,12 +1,21 @@
-"""Delivers the outbox through the platform adapters: in order, within rate limits, with retries.
+"""Delivers the outbox through the platform adapters: in order per chat, at the platforms'
+limits, with retries.
 
 Every reply to a platform that can push (Telegram, Matrix) is written to the outbox in
 the transaction that handled the message, so a crash between handling and sending loses
 nothing: the sender picks the message up again when klbot is back.
 
+Sends are pipelined: up to :meth:`Limits.in_flight` requests per platform are under way
+at once, their starts spaced by the platform's limiter, so the network's round trip does
+not set the speed. Each message is claimed (committed) before its request starts, so a
+crash leaves at most that many in doubt. A chat's next message is only reserved once the
+previous one is recorded, so a chat's messages keep their order.
+
 Several klbot processes may share one database: each sender reserves its own batch
 (``FOR UPDATE SKIP LOCKED``), says every few seconds that it is alive, and sends at its
-share of each platform's limit, so the limit holds for all of them together.
+share of each platform's limit, so the limit holds for all of them together. A sender
+that stops beating is taken over: its batch is free at once, its messages in flight are
+sent again where the platform recognises a resend and counted as uncertain where not.
 """
 
 from __future__ import annotations
@@ -15,18 +24,26 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.adapters import Adapter, PermanentError, RateLimited, RecipientGone, SendError
+from bot.adapters import (
+    Adapter,
+    PaidRefused,
+    PermanentError,
+    RateLimited,
+    RecipientGone,
+    SendError,
+)
 from bot.core.events import Identity
 from bot.core.owed import as_reply
-from bot.runtime.limits import Limits
-from bot.runtime.membership import HEARTBEAT_SECONDS, Membership
+from bot.runtime.limits import Limits, Rates
+from bot.runtime.membership import ALIVE_SECONDS, HEARTBEAT_SECONDS, Membership, wait
 from bot.runtime.metrics import Metrics
-from storage import outbox, sending, subscriptions
+from storage import outbox, sending, subscriptions, workers
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -34,11 +51,16 @@ log = logging.getLogger(__name__)
 IDLE_SECONDS = 5.0
 MAX_BACKOFF_SECONDS = 300.0
 STALE_CLAIM_SECONDS = 120
-"""A claim this old without a result means its sender stopped while sending (one Bot API
-call may take 30 s, a reply several calls)."""
+"""A claim this old without a result, by no known sender, means its sender stopped while
+sending (rows claimed before senders were named)."""
 LEASE_SECONDS = 60.0
 """A batch stays reserved for its sender this long (plus its sending time at the rate
-limit); a sender that died leaves its unsent batch to the others after it."""
+limit), unless the sender stops beating before."""
+CLAIM_AHEAD_SECONDS = 0.02
+"""At a high rate (a paid broadcast), the messages starting within this many seconds are
+claimed in one commit (at 1,000/s a commit per message would set the pace)."""
+QUICK_SECONDS = 0.02
+"""A wait for a send to end this short keeps the transaction open (one commit for all)."""
 RECORD_EVERY = 50
 """Where a resend is recognised, sent messages are recorded this many at a time."""
 
@@ -58,6 +80,15 @@ def backoff(attempts: int) -> float:
     return min(MAX_BACKOFF_SECONDS, 2.0 ** (attempts + 1))
 
 
+@dataclass(slots=True)
+class _Outcome:
+    """What became of one send: the platform's id for it, or the error."""
+
+    message: outbox.Due
+    platform_id: str | None = None
+    error: BaseException | None = None
+
+
 class OutboxSender:
     """One loop per process that sends what the outbox holds for the running adapters."""
 
@@ -65,28 +96,50 @@ class OutboxSender:
         self,
         sessions: async_sessionmaker[AsyncSession],
         adapters: Mapping[str, Adapter],
-        limits: Mapping[str, tuple[float, float]] | None = None,
+        limits: Mapping[str, Rates | tuple[float, float]] | None = None,
         *,
         stale_after: float = STALE_CLAIM_SECONDS,
         lease: float = LEASE_SECONDS,
         name: str | None = None,
         metrics: Metrics | None = None,
+        heartbeat: float = HEARTBEAT_SECONDS,
+        alive: float = ALIVE_SECONDS,
+        stars_ran_out: Callable[[AsyncSession, int], Awaitable[None]] | None = None,
     ) -> None:
-        """``limits`` maps a platform to (messages per second overall, per chat)."""
+        """``limits`` maps a platform to its :class:`Rates` (or overall and per-chat rate);
+        ``heartbeat`` and ``alive``: how often this sender beats, and after how long
+        without a beat a sender counts as stopped and its work is taken over;
+        ``stars_ran_out``: told (in the sender's transaction) of the paid message refused
+        for want of Stars, once per process."""
+        self.stars_ran_out = stars_ran_out
         self.stale_after = stale_after
         self.lease = lease
         self.sessions = sessions
         self.adapters = dict(adapters)
         self.metrics = metrics or Metrics()
         self.limits = Limits(self.adapters, limits)
-        self.membership = Membership(sessions, list(self.adapters), self.limits, name)
+        self.membership = Membership(
+            sessions, list(self.adapters), self.limits, name, every=heartbeat, alive=alive
+        )
+        self.name = self.membership.name
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
         self._paused_until: dict[str, float] = {}
         self._next_try = float("inf")
         """When the earliest message held back (rate limit, retry) may go."""
+        self._flying: dict[int, asyncio.Task[None]] = {}
+        """Sends under way, by message id."""
+        self._chats_flying: set[str] = set()
+        self._flying_on: dict[str, int] = dict.fromkeys(self.adapters, 0)
+        """Sends under way per platform, their outcomes not yet taken in."""
+        self._outcomes: list[_Outcome] = []
+        self._landed = asyncio.Event()
+        """Set when an outcome arrives."""
         self._unrecorded: list[tuple[int, str | None]] = []
-        """Messages of this batch claimed together, on a platform that recognises a resend."""
+        """Messages sent on a platform that recognises a resend, recorded some at a time."""
+        self._to_confirm: list[tuple[int, str | None]] = []
+        """Messages sent on a platform that cannot recognise a resend: recorded with the
+        next commit, which comes before any further request starts."""
 
     def wake(self) -> None:
         """Look at the outbox now (a reply was just written)."""
@@ -97,14 +150,12 @@ class OutboxSender:
         self._stop = stop
         await self.membership.join(stop)
         beating = asyncio.create_task(self.membership.keep_beating(stop), name="heartbeat")
-        last_recovery = 0.0
+        recovering = asyncio.create_task(self._keep_recovering(stop), name="takeover")
         try:
             while not stop.is_set():
                 self._wake.clear()
+                self._landed.clear()
                 try:
-                    if time.monotonic() - last_recovery > self.stale_after / 3:
-                        last_recovery = time.monotonic()
-                        await self.recover()
                     sent_any = await self.send_due()
                 except Exception:
                     log.exception("the outbox could not be read; trying again")
@@ -112,54 +163,83 @@ class OutboxSender:
                 if not sent_any:
                     await self._idle(stop)
         finally:
+            with contextlib.suppress(Exception):
+                await self.settle()  # what is under way goes out and is recorded
             await beating
+            await recovering
             await self.membership.leave()
+
+    async def _keep_recovering(self, stop: asyncio.Event) -> None:
+        """Look for stopped senders every heartbeat, whatever the sending loop does (a
+        batch may take seconds), so one is taken over within ``alive`` plus one beat."""
+        while True:
+            try:
+                await self.recover()
+            except Exception as exc:
+                log.warning("could not look for stopped senders (%s); trying again", exc)
+            if await wait(stop, self.membership.every):
+                return
 
     async def _idle(self, stop: asyncio.Event) -> None:
         now = time.monotonic()
-        pause = min(IDLE_SECONDS, HEARTBEAT_SECONDS, max(0.05, self._next_try - now))
+        pause = min(IDLE_SECONDS, self.membership.every, max(0.05, self._next_try - now))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wait(stop), pause)
         if time.monotonic() >= self._next_try:
             self._next_try = float("inf")
 
     async def _wait(self, stop: asyncio.Event) -> None:
-        waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+        waiters = [
+            asyncio.create_task(self._wake.wait()),
+            asyncio.create_task(stop.wait()),
+            asyncio.create_task(self._landed.wait()),
+        ]
         try:
             await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         finally:
             for waiter in waiters:
                 waiter.cancel()
 
-    async def recover(self) -> None:
-        """Messages a stopped sender claimed but never confirmed: on platforms that recognise
-        a resend, send them again; elsewhere give them up, so none can arrive twice."""
-        before = utcnow() - timedelta(seconds=self.stale_after)
+    async def recover(self, now: datetime | None = None) -> None:
+        """Take over the work of senders that stopped beating: their reserved messages are
+        free at once; those they were sending are sent again where the platform recognises
+        a resend, and given up as uncertain where not, so none can arrive twice."""
+        now = now or utcnow()
         async with self.sessions() as session, session.begin():
+            silent = await workers.silent(
+                session, since=now - timedelta(seconds=self.membership.alive)
+            )
+            silent = [name for name in silent if name != self.name]
+            in_flight = await sending.take_over(session, senders=silent)
+            await workers.forget(session, names=silent)
+            # claims of no named sender (made before senders were named) after a long time
+            before = now - timedelta(seconds=self.stale_after)
+            stale = await sending.stale_claims(
+                session, platforms=list(self.adapters), before=before
+            )
+            claims = in_flight + [m for m in stale if m.id not in self._flying]
+            if not claims:
+                return
             for platform, adapter in self.adapters.items():
-                stale = await sending.stale_claims(session, platforms=[platform], before=before)
-                if not stale:
+                ids = [m.id for m in claims if m.chat.startswith(f"{platform}:")]
+                if not ids:
                     continue
                 if adapter.idempotent:
-                    await sending.release(session, message_ids=stale)
+                    await sending.release(session, message_ids=ids)
                 else:
-                    await sending.give_up_uncertain(session, message_ids=stale)
+                    await sending.give_up_uncertain(session, message_ids=ids)
                 log.warning(
                     "%d %s message(s) were being sent when a sender stopped; %s",
-                    len(stale),
+                    len(ids),
                     platform,
-                    "sending again" if adapter.idempotent else "not resent",
+                    "sending again" if adapter.idempotent else "not resent (uncertain)",
                 )
-
-    async def _record(self, session: AsyncSession) -> None:
-        """Record the sent messages not yet recorded, in one statement and one commit."""
-        if self._unrecorded:
-            await sending.mark_sent_many(session, sent=self._unrecorded)
-            self._unrecorded = []
-        await session.commit()
+        self.wake()
 
     async def send_due(self) -> bool:
-        """Send what is due now; True if anything was sent (more may be waiting)."""
+        """Start sending what is due now; True if anything was started or finished (more
+        may be waiting). Sends still under way are recorded by the next call or
+        :meth:`settle`."""
         now = time.monotonic()
         platforms = [
             p
@@ -167,109 +247,233 @@ class OutboxSender:
             if self._paused_until.get(p, 0.0) <= now and adapter.ready
         ]
         if not platforms:
-            return False
+            return await self._take_in_landed()
         size = self.limits.batch_size(platforms)
         rate = min(self.limits.rate(p) for p in platforms)
         lease = timedelta(seconds=self.lease + 2 * size / rate)
         async with self.sessions() as session:
+            await self._take_in(session)
             due = await outbox.reserve(
-                session, platforms=platforms, until=utcnow() + lease, limit=size
+                session, platforms=platforms, until=utcnow() + lease, limit=size, sender=self.name
             )
+            if not due:
+                busy = bool(self._flying or self._unrecorded)
+                await session.commit()  # no write lock held while waiting for answers
+                await self._settle(session)
+                return busy
             # where a resend is recognised, claim the whole batch in one go; elsewhere each
-            # message is claimed on its own, so a crash leaves at most one in doubt
+            # message is claimed just before its request starts
             batch = [m.id for m in due if self.adapters[_platform(m)].idempotent]
-            claimed = await sending.claim_many(session, message_ids=batch)
+            claimed = await sending.claim_many(session, message_ids=batch, sender=self.name)
             await session.commit()
-            blocked: set[str] = set()
-            attempted: set[int] = set()
-            sent_any = False
+            started: set[int] = set()
+            theirs: set[int] = set()
             for position, message in enumerate(due):
                 if self._stop.is_set():
                     break  # shutting down: the rest stays for the next start
-                platform = _platform(message)
-                paused = self._paused_until.get(platform, 0.0) > time.monotonic()
-                if message.chat in blocked or paused:
-                    continue  # keep a chat's messages in order: none overtakes a failed one
-                following = due[position + 1] if position + 1 < len(due) else None
-                attempted.add(message.id)
-                if await self._send(session, message, claimed, following):
-                    sent_any = True
-                else:
-                    blocked.add(message.chat)
-            await self._record(session)
-            # reserved but skipped (chat blocked, account paused): certainly not sent
-            leftover = {m.id for m in due} - attempted
+                upcoming = due[position + 1 :]
+                if await self._start(session, message, claimed, theirs, upcoming):
+                    started.add(message.id)
+            await self._take_in(session)
+            # reserved (or claimed) but not started (account paused, chat busy): not sent
+            leftover = sorted({m.id for m in due} - started - theirs)
             if leftover:
-                await sending.release(session, message_ids=sorted(leftover))
-                await session.commit()
-            return sent_any
+                await sending.release(session, message_ids=leftover)
+            await session.commit()
+            return bool(started)
 
-    async def _send(
+    async def settle(self) -> None:
+        """Wait for every send under way and record how it went."""
+        if not self._flying and not self._outcomes and not self._unrecorded:
+            return
+        async with self.sessions() as session:
+            await self._settle(session)
+
+    async def _settle(self, session: AsyncSession) -> None:
+        if self._flying:
+            await asyncio.wait(list(self._flying.values()))
+        await self._take_in(session, everything=True)
+        await session.commit()
+
+    async def _take_in_landed(self) -> bool:
+        if not self._outcomes:
+            return False
+        async with self.sessions() as session:
+            await self._take_in(session)
+            await session.commit()
+        return True
+
+    async def _await_landing(self, session: AsyncSession) -> None:
+        """Wait for the next send to end; if that takes a while, commit first, so no
+        write lock is held while waiting for the platform (SQLite has one writer)."""
+        self._landed.clear()
+        try:
+            await asyncio.wait_for(self._landed.wait(), QUICK_SECONDS)
+        except TimeoutError:
+            await session.commit()
+            await self._landed.wait()
+
+    def _pause(self, platform: str, seconds: float) -> None:
+        if not self._paused(platform):  # one 429 episode, however many were in flight
+            self.limits.slow_down(platform)
+        until = time.monotonic() + seconds
+        self._paused_until[platform] = max(self._paused_until.get(platform, 0.0), until)
+
+    def _paused(self, platform: str) -> bool:
+        return self._paused_until.get(platform, 0.0) > time.monotonic()
+
+    async def _start(
         self,
         session: AsyncSession,
         message: outbox.Due,
-        claimed: set[int],
-        following: outbox.Due | None,
+        mine: set[int],
+        theirs: set[int],
+        upcoming: list[outbox.Due],
     ) -> bool:
-        """Send one message and record its outcome; on success the same commit claims the
-        ``following`` message, so each message costs one commit and at most one is in doubt."""
+        """Wait for a free place and the limiter, claim ``message`` (recording what landed
+        meanwhile in the same commit) and start its request. False if it was not started.
+        ``mine``: messages this sender claimed; ``theirs``: claimed by another sender."""
         chat = Identity.parse(message.chat)
-        reply = as_reply(message)
-        async with self.limits.overall(chat.platform), self.limits.chat(chat):
-            if message.id not in claimed:
-                if not await sending.claim(session, message_id=message.id):
-                    await session.commit()
-                    return True  # another sender has it
-                await session.commit()  # claimed before sending: a crash is never a resend
-            counted = self.metrics.deliveries
-            started = time.perf_counter()
-            try:
-                platform_id = await self.adapters[chat.platform].send(
-                    chat, reply, f"outbox-{message.id}"
+        platform = chat.platform
+        if message.id in theirs or self._paused(platform) or message.chat in self._chats_flying:
+            return False  # a chat's next message starts only after the previous one ended
+        per_chat = self.limits.chat(chat)
+        if not per_chat.has_capacity():
+            self._next_try = min(self._next_try, time.monotonic() + 1.0)
+            return False
+        while self._flying_on[platform] >= self.limits.in_flight(platform):
+            if not self._outcomes:
+                await self._await_landing(session)
+            await self._take_in(session)  # frees places; committed with the claim below
+        paid = message.paid and self.limits.paid(platform)
+        await self.limits.overall(platform, paid=paid).acquire()
+        if self._paused(platform) or self._stop.is_set():
+            return False  # a 429 arrived while this one waited its turn
+        await per_chat.acquire()
+        await self._take_in(session)
+        if message.id not in mine:
+            group = self._claim_group(message, paid, mine | theirs, upcoming)
+            if len(group) == 1:
+                got = (
+                    {message.id}
+                    if await sending.claim(session, message_id=message.id, sender=self.name)
+                    else set()
                 )
-            except RecipientGone as exc:
-                counted.labels(chat.platform, "gone").inc()
-                log.info("a %s recipient is gone (blocked klbot or left)", chat.platform)
-                await recipient_gone(session, message.chat, str(exc))
-                await session.commit()
-                return True
-            except PermanentError as exc:
-                counted.labels(chat.platform, "refused").inc()
-                log.warning("a message to a %s chat was refused: %s", chat.platform, exc)
-                await outbox.give_up(session, message_id=message.id, reason=str(exc))
-                await session.commit()
-                return True
-            except Exception as exc:  # a library fault: try again later, never lose it
-                if not isinstance(exc, SendError):
-                    log.exception("sending to %s failed unexpectedly", chat.platform)
-                counted.labels(chat.platform, "retry").inc()
-                wait = (
-                    exc.retry_after if isinstance(exc, RateLimited) else backoff(message.attempts)
-                )
-                if isinstance(exc, RateLimited):  # flood control holds for the whole account
-                    self._paused_until[chat.platform] = time.monotonic() + wait
-                self._next_try = min(self._next_try, time.monotonic() + wait)
-                log.warning(
-                    "sending to %s failed (%s); retrying in %.0f s", chat.platform, exc, wait
-                )
-                await outbox.retry_later(
-                    session, message_id=message.id, not_before=utcnow() + timedelta(seconds=wait)
-                )
-                await session.commit()
-                return False
-        self.metrics.send_seconds.labels(chat.platform).observe(time.perf_counter() - started)
-        counted.labels(chat.platform, "sent").inc()
-        if self.adapters[chat.platform].idempotent:  # a resend is harmless, so the
-            # outcome is recorded with the next few, one commit for all of them
-            self._unrecorded.append((message.id, platform_id))
-            if len(self._unrecorded) >= RECORD_EVERY:
-                await self._record(session)
-            return True
-        next_id = following.id if following and following.id not in claimed else None
-        got_next = await sending.mark_sent(
-            session, message_id=message.id, platform_id=platform_id, claim_next=next_id
-        )
-        if got_next and next_id is not None:
-            claimed.add(next_id)
-        await session.commit()
+            else:
+                got = await sending.claim_many(session, message_ids=group, sender=self.name)
+            await session.commit()  # claimed (and what landed recorded) before sending
+            mine |= got
+            theirs |= set(group) - got
+            if message.id not in got:
+                return False  # another sender has it
+            if self._paused(platform):
+                return False  # a 429 landed during the commit: released, not sent
+        self._flying_on[platform] += 1
+        self._chats_flying.add(message.chat)
+        task = asyncio.create_task(self._send(message, chat, paid), name=f"send-{message.id}")
+        self._flying[message.id] = task
         return True
+
+    def _claim_group(
+        self, message: outbox.Due, paid: bool, decided: set[int], upcoming: list[outbox.Due]
+    ) -> list[int]:
+        """``message`` and, at a high rate, the next few of the batch that start within
+        ``CLAIM_AHEAD_SECONDS``: claimed in one commit, never more than free places, so
+        no more than :meth:`Limits.in_flight` are ever claimed and unconfirmed."""
+        platform = _platform(message)
+        ahead = int(self.limits.rate(platform, paid=paid) * CLAIM_AHEAD_SECONDS)
+        room = self.limits.in_flight(platform) - self._flying_on[platform] - 1
+        group = [message.id]
+        for other in upcoming:
+            if len(group) > min(ahead, room):
+                break
+            if (
+                _platform(other) == platform
+                and (other.paid and self.limits.paid(platform)) == paid
+                and other.id not in decided
+                and other.chat not in self._chats_flying
+            ):
+                group.append(other.id)
+        return group
+
+    async def _send(self, message: outbox.Due, chat: Identity, paid: bool) -> None:
+        """One request; its outcome is taken in by the loop (the only one that writes)."""
+        outcome = _Outcome(message)
+        started = time.perf_counter()
+        try:
+            outcome.platform_id = await self.adapters[chat.platform].send(
+                chat, as_reply(message), f"outbox-{message.id}", paid=paid, edits=message.edits
+            )
+            seconds = time.perf_counter() - started
+            self.limits.observe(chat.platform, seconds)
+            self.metrics.send_seconds.labels(chat.platform).observe(seconds)
+        except BaseException as exc:  # every failure is handled by the loop
+            outcome.error = exc
+            if isinstance(exc, RateLimited):  # no further start until it has passed
+                self._pause(chat.platform, exc.retry_after)
+            if isinstance(exc, asyncio.CancelledError):
+                raise
+        finally:
+            self._outcomes.append(outcome)
+            self._flying.pop(message.id, None)
+            self._landed.set()
+
+    async def _take_in(self, session: AsyncSession, *, everything: bool = False) -> None:
+        """Write what became of the sends that ended (the caller commits)."""
+        outcomes, self._outcomes = self._outcomes, []
+        for outcome in outcomes:
+            message = outcome.message
+            platform = _platform(message)
+            self._flying_on[platform] -= 1
+            self._chats_flying.discard(message.chat)
+            if outcome.error is None:
+                self.metrics.deliveries.labels(platform, "sent").inc()
+                sent = (message.id, outcome.platform_id)
+                if self.adapters[platform].idempotent:  # a resend is harmless: recorded
+                    self._unrecorded.append(sent)  # with the next few, in one statement
+                else:
+                    self._to_confirm.append(sent)
+            else:
+                await self._failed(session, message, outcome.error)
+        if self._to_confirm:
+            await sending.mark_sent_many(session, sent=self._to_confirm)
+            self._to_confirm = []
+        if self._unrecorded and (everything or len(self._unrecorded) >= RECORD_EVERY):
+            await sending.mark_sent_many(session, sent=self._unrecorded)
+            self._unrecorded = []
+
+    async def _failed(self, session: AsyncSession, message: outbox.Due, exc: BaseException) -> None:
+        platform = _platform(message)
+        counted = self.metrics.deliveries
+        if isinstance(exc, RecipientGone):
+            counted.labels(platform, "gone").inc()
+            log.info("a %s recipient is gone (blocked klbot or left)", platform)
+            await recipient_gone(session, message.chat, str(exc))
+            return
+        if isinstance(exc, PaidRefused):  # no Stars left: the rest goes at the free limit
+            counted.labels(platform, "retry").inc()
+            if self.limits.paid(platform):
+                log.warning(
+                    "paid broadcasts on %s stopped (%s); free limit from now", platform, exc
+                )
+                self.limits.stop_paying(platform)
+                if self.stars_ran_out is not None:
+                    await self.stars_ran_out(session, message.id)
+            await outbox.retry_later(session, message_id=message.id, not_before=utcnow())
+            return
+        if isinstance(exc, PermanentError):
+            counted.labels(platform, "refused").inc()
+            log.warning("a message to a %s chat was refused: %s", platform, exc)
+            await outbox.give_up(session, message_id=message.id, reason=str(exc))
+            return
+        if not isinstance(exc, SendError):  # a library fault: try again later, never lose it
+            log.error("sending to %s failed unexpectedly", platform, exc_info=exc)
+        counted.labels(platform, "retry").inc()
+        wait = exc.retry_after if isinstance(exc, RateLimited) else backoff(message.attempts)
+        if isinstance(exc, RateLimited):  # flood control holds for the whole account
+            self._pause(platform, wait)
+        self._next_try = min(self._next_try, time.monotonic() + wait)
+        log.warning("sending to %s failed (%s); retrying in %.0f s", platform, exc, wait)
+        await outbox.retry_later(
+            session, message_id=message.id, not_before=utcnow() + timedelta(seconds=wait)
+        )

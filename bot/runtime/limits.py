@@ -1,19 +1,24 @@
 """A sender's rate limits: each platform's overall limit, shared evenly among the workers
-that send to it, and each chat's own limit."""
+that send to it, each chat's own limit, and how many sends may be in flight at once."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from aiolimiter import AsyncLimiter
 
 from bot.core.events import Identity
 
-DEFAULT_LIMITS = (30.0, 1.0)
-"""Telegram's documented limits: 30 messages a second overall, one a second per chat."""
 SAFETY = 0.985
 """Evenly spaced sends a little under the limit: a platform counting in sliding windows
 never sees a burst above it, and 98.5 % of it is still used."""
+BURST_SECONDS = 0.01
+"""Starts may bunch within this many seconds (at 30/s never: one every 34 ms; at 1,000/s
+ten at once, as the event loop cannot wake a thousand times a second)."""
+EASE, SLOWEST = 0.98, 0.9
+"""After each 429 the overall rate drops by 2 %, to 90 % of the limit at the lowest."""
 CHAT_BURST = 3
 """A chat may get a few messages at once, as long as the average stays within its rate."""
 GROUP_PER_MINUTE = 20
@@ -22,42 +27,109 @@ MAX_CHAT_LIMITERS = 10_000
 """Per-chat limiters kept at most (memory stays flat during a broadcast to 100,000)."""
 BATCH_SECONDS = 10.0
 """A sender takes about this many seconds of sending into one batch."""
+MAX_BATCH = 100
+"""The most messages one batch reserves (at a high rate, several batches are in flight)."""
+FIRST_LATENCY = 0.2
+"""Seconds a request is assumed to take until some were measured."""
+HEADROOM = 1.5
+"""In flight: this many times what the rate and the measured latency need, plus one, so a
+slow answer now and then does not hold the next start back."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rates:
+    """One platform's limits as configured."""
+
+    overall: float = 30.0
+    """Messages a second for the whole account (Telegram's documented limit)."""
+    per_chat: float = 1.0
+    """Messages a second to one chat."""
+    paid: float | None = None
+    """Messages a second of paid broadcasts (Telegram Stars), where enabled."""
+    in_flight: int = 100
+    """The most requests under way at once (a crash leaves at most these in doubt)."""
+
+
+DEFAULT_LIMITS = Rates()
+
+
+def _rates(value: Rates | tuple[float, float]) -> Rates:
+    return value if isinstance(value, Rates) else Rates(overall=value[0], per_chat=value[1])
 
 
 class Limits:
     """Rate limiters for the platforms one sender serves."""
 
     def __init__(
-        self, platforms: Iterable[str], rates: Mapping[str, tuple[float, float]] | None = None
+        self,
+        platforms: Iterable[str],
+        rates: Mapping[str, Rates | tuple[float, float]] | None = None,
     ) -> None:
-        """``rates`` maps a platform to (messages per second overall, per chat)."""
+        """``rates`` maps a platform to its :class:`Rates` or (overall, per chat)."""
         rates = rates or {}
-        self._rates = {p: rates.get(p, DEFAULT_LIMITS) for p in platforms}
+        self._rates = {p: _rates(rates.get(p, DEFAULT_LIMITS)) for p in platforms}
         self._workers = dict.fromkeys(self._rates, 1)
-        self._overall = {p: self._spaced(p) for p in self._rates}
+        self._latency = dict.fromkeys(self._rates, FIRST_LATENCY)
+        self._eased = dict.fromkeys(self._rates, 1.0)
+        self._paid_off: set[str] = set()
+        self._overall = {(p, paid): self._spaced(p, paid) for p in self._rates for paid in (0, 1)}
         self._per_chat: dict[str, AsyncLimiter] = {}
 
-    def _spaced(self, platform: str) -> AsyncLimiter:
-        return AsyncLimiter(1, self._workers[platform] / (SAFETY * self._rates[platform][0]))
+    def _spaced(self, platform: str, paid: bool | int) -> AsyncLimiter:
+        rate = self.rate(platform, paid=bool(paid))
+        burst = max(1, int(rate * BURST_SECONDS))
+        return AsyncLimiter(burst, burst / rate)
 
     def share(self, platform: str, workers: int) -> None:
         """``workers`` senders (this one included) now share ``platform``'s limit."""
         workers = max(1, workers)
         if platform in self._rates and self._workers[platform] != workers:
             self._workers[platform] = workers
-            self._overall[platform] = self._spaced(platform)
+            for paid in (0, 1):
+                self._overall[platform, paid] = self._spaced(platform, paid)
 
-    def rate(self, platform: str) -> float:
+    def slow_down(self, platform: str) -> None:
+        """The platform answered 429 although klbot kept to its limit (its clock counts
+        arrivals, and the network bunches them): keep a little further below it, down to
+        ``SLOWEST`` of the limit."""
+        self._eased[platform] = max(SLOWEST, self._eased[platform] * EASE)
+        for paid in (0, 1):
+            self._overall[platform, paid] = self._spaced(platform, paid)
+
+    def paid(self, platform: str) -> bool:
+        """Whether paid broadcasts go above ``platform``'s free limit now."""
+        return self._rates[platform].paid is not None and platform not in self._paid_off
+
+    def stop_paying(self, platform: str) -> None:
+        """The account cannot pay any more (its Stars ran out): paid broadcasts go at the
+        free limit from now on."""
+        self._paid_off.add(platform)
+        self._overall[platform, 1] = self._overall[platform, 0]
+
+    def rate(self, platform: str, *, paid: bool = False) -> float:
         """This sender's part of ``platform``'s overall limit, in messages a second."""
-        return SAFETY * self._rates[platform][0] / self._workers[platform]
+        rates = self._rates[platform]
+        overall = rates.paid if paid and rates.paid and self.paid(platform) else rates.overall
+        return SAFETY * self._eased[platform] * overall / self._workers[platform]
 
     def batch_size(self, platforms: Iterable[str]) -> int:
         """How many messages to take at once: about ``BATCH_SECONDS`` of sending."""
         per_second = sum(self.rate(p) for p in platforms)
-        return max(1, min(100, int(per_second * BATCH_SECONDS)))
+        return max(1, min(MAX_BATCH, int(per_second * BATCH_SECONDS)))
 
-    def overall(self, platform: str) -> AsyncLimiter:
-        return self._overall[platform]
+    def observe(self, platform: str, seconds: float) -> None:
+        """A request to ``platform`` took ``seconds`` (a moving average is kept)."""
+        self._latency[platform] = 0.8 * self._latency[platform] + 0.2 * seconds
+
+    def in_flight(self, platform: str) -> int:
+        """How many sends to ``platform`` may be under way at once: enough to keep to the
+        rate at the latency measured, within the configured bound."""
+        fastest = max(self.rate(platform), self.rate(platform, paid=True))
+        needed = math.ceil(fastest * self._latency[platform] * HEADROOM) + 1
+        return max(1, min(self._rates[platform].in_flight, needed))
+
+    def overall(self, platform: str, *, paid: bool = False) -> AsyncLimiter:
+        return self._overall[platform, int(paid and self.paid(platform))]
 
     def chat(self, chat: Identity) -> AsyncLimiter:
         """One chat's limiter: Telegram groups (negative ids) get 20 a minute, others the
@@ -70,7 +142,7 @@ class Limits:
             if chat.platform == "telegram" and chat.id.startswith("-"):
                 limiter = AsyncLimiter(GROUP_PER_MINUTE, 60)
             else:
-                rate = self._rates[chat.platform][1]
+                rate = self._rates[chat.platform].per_chat
                 limiter = AsyncLimiter(CHAT_BURST * rate, CHAT_BURST)
             self._per_chat[key] = limiter
         return limiter

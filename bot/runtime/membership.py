@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 2.0
 """How often a sender says it is alive and counts the others."""
 ALIVE_SECONDS = 3 * HEARTBEAT_SECONDS
-"""A sender not heard from for this long no longer counts (it stopped or was killed)."""
+"""A sender not heard from for this long no longer counts (it stopped or was killed): its
+work is taken over, so a stopped sender is known within ``ALIVE_SECONDS`` plus one beat."""
 LEAVE_TIMEOUT = 3.0
 
 
@@ -40,16 +41,22 @@ class Membership:
         platforms: list[str],
         limits: Limits,
         name: str | None = None,
+        *,
+        every: float = HEARTBEAT_SECONDS,
+        alive: float = ALIVE_SECONDS,
     ) -> None:
+        """``every``: seconds between heartbeats; ``alive``: a sender not heard from for
+        this long has stopped (the others take over its work)."""
         self.sessions, self.platforms, self.limits = sessions, platforms, limits
         self.name = name or worker_name()
+        self.every, self.alive = every, alive
 
     async def beat(self) -> int:
         """Say this sender is alive; share each platform's limit among the live senders.
         Returns the most senders any of this sender's platforms has."""
         async with self.sessions() as session, session.begin():
             await workers.heartbeat(session, name=self.name, platforms=self.platforms)
-            since = utcnow() - timedelta(seconds=ALIVE_SECONDS)
+            since = utcnow() - timedelta(seconds=self.alive)
             counts = await workers.alive(session, since=since)
         for platform in self.platforms:
             self.limits.share(platform, counts[platform])
@@ -64,11 +71,11 @@ class Membership:
             log.exception("could not tell the other senders about this one")
             others = True
         if others:
-            await wait(stop, HEARTBEAT_SECONDS * 1.5)
+            await wait(stop, self.every * 1.5)
 
     async def keep_beating(self, stop: asyncio.Event) -> None:
-        """Heartbeats every ``HEARTBEAT_SECONDS`` until ``stop``, whatever the sender does."""
-        while not await wait(stop, HEARTBEAT_SECONDS):
+        """Heartbeats every ``every`` seconds until ``stop``, whatever the sender does."""
+        while not await wait(stop, self.every):
             try:
                 await self.beat()
             except Exception as exc:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from bot.core.i18n import Plural, Text
+from bot.core.i18n import Plural, Text, number
 from bot.core.roles import Role
 from bot.knowledge.schema import KnowledgeBase
 from bot.runtime.config import Config
 from handlers.roles.service import holders
 from handlers.subscriptions.topics import topic_key
 from storage import Session, announcements, outbox, people, subscriptions
+from storage.announcements import Progress
 from storage.models import Announcement
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,128 @@ REPORT = Plural(
     "Report on announcement #{id}: {count} recipients, {sent} delivered, "
     "{failed} undeliverable, took {duration}.",
 )
+
+UNCERTAIN = Plural(
+    "For {count} message it is unclear whether it arrived: klbot stopped while sending it, "
+    "and never sends a message twice.",
+    "For {count} messages it is unclear whether they arrived: klbot stopped while sending "
+    "them, and never sends a message twice.",
+)
+
+STARS_PER_MESSAGE = 0.1
+"""Telegram's fee for a paid broadcast message above the free limit, in Stars."""
+FREE_PER_SECOND = 30
+"""Messages a second Telegram sends for free."""
+PAID_COST = Plural(
+    "Paid broadcast on Telegram: {count} recipient there, up to {rate} messages a second, "
+    "costs about {stars} Telegram Stars (0.1 per message above the free 30 a second).",
+    "Paid broadcast on Telegram: {count} recipients there, up to {rate} messages a second, "
+    "costs about {stars} Telegram Stars (0.1 per message above the free 30 a second).",
+)
+STARS_RAN_OUT = Text(
+    "Announcement #{id}: the bot's Telegram Stars ran out. The rest goes out at the free "
+    "limit of 30 messages a second; top up the Stars for the next paid broadcast."
+)
+
+
+def paid_stars(count: int, rate: float) -> float:
+    """What a paid broadcast to ``count`` Telegram chats at ``rate`` a second costs."""
+    seconds = -(-count // max(1, int(rate)))
+    return STARS_PER_MESSAGE * max(0, count - FREE_PER_SECOND * seconds)
+
+
+async def paid_cost(session: Session, audience: str, config: Config, lang: str) -> str | None:
+    """The cost line shown before a paid broadcast goes out; None where nothing is paid."""
+    if not config.telegram.paid_broadcast:
+        return None
+    chats = await audience_of(session, audience, config)
+    count = sum(1 for chat in chats if chat.startswith("telegram:"))
+    if not count:
+        return None
+    stars = paid_stars(count, config.telegram.paid_rate)
+    rate = number(config.telegram.paid_rate, lang)
+    return PAID_COST(lang, count=count, rate=rate, stars=number(round(stars, 1), lang))
+
+
+async def stars_ran_out(session: Session, message_id: int, config: Config) -> None:
+    """Tell the author of the broadcast ``message_id`` belongs to, once, that it goes on at
+    the free limit."""
+    announcement_id = await outbox.announcement_of(session, message_id=message_id)
+    announcement = (
+        await announcements.get(session, announcement_id=announcement_id)
+        if announcement_id
+        else None
+    )
+    if announcement is None:
+        return
+    person = await people.find_person(session, identity=announcement.author)
+    lang = (person.language if person else None) or config.bot.default_language
+    await outbox.enqueue(
+        session,
+        chat=announcement.author,
+        text=STARS_RAN_OUT(lang, id=announcement.id),
+        dedupe_key=f"stars:{announcement.id}:{announcement.runs}",
+    )
+
+
+PROGRESS = Text("{done} / {count} delivered, about {minutes} min to go")
+PROGRESS_START = Text("{done} / {count} delivered")
+PROGRESS_DONE = Text("{done} / {count} delivered.")
+SHOWS_PROGRESS = ("telegram:", "matrix:")
+"""Platforms where the author's progress message is edited in place."""
+
+
+def _progress_key(announcement: Announcement) -> str:
+    return f"progress:{announcement.id}:{announcement.runs}"
+
+
+async def _author_language(session: Session, announcement: Announcement, config: Config) -> str:
+    person = await people.find_person(session, identity=announcement.author)
+    return (person.language if person else None) or config.bot.default_language
+
+
+async def start_progress(
+    session: Session, announcement: Announcement, count: int, config: Config
+) -> None:
+    """The author's progress message, edited in place as the broadcast goes out."""
+    if not announcement.author.startswith(SHOWS_PROGRESS) or not count:
+        return
+    lang = await _author_language(session, announcement, config)
+    text = PROGRESS_START(lang, done=number(0, lang), count=number(count, lang))
+    await outbox.enqueue(
+        session, chat=announcement.author, text=text, dedupe_key=_progress_key(announcement)
+    )
+
+
+async def show_progress(
+    session: Session, announcement: Announcement, progress: Progress, config: Config
+) -> None:
+    """A new text for the author's progress message: how many are through, and about how
+    long the rest takes at the pace so far (once the message is shown and the last new
+    text is out)."""
+    key = _progress_key(announcement)
+    shown = await outbox.shown(session, dedupe_key=key)
+    done = progress.sent + progress.failed
+    if shown is None or shown.platform_id is None or (shown.edit_waiting and progress.pending):
+        return
+    lang = await _author_language(session, announcement, config)
+    values = {"done": number(done, lang), "count": number(progress.recipients, lang)}
+    if not progress.pending:
+        text = PROGRESS_DONE(lang, **values)
+    elif done:
+        started = announcement.started_at or announcement.created_at
+        elapsed = (datetime.now(UTC) - started).total_seconds()
+        minutes = max(1, round(elapsed / done * progress.pending / 60))
+        text = PROGRESS(lang, minutes=number(minutes, lang), **values)
+    else:
+        return
+    await outbox.enqueue(
+        session,
+        chat=announcement.author,
+        text=text,
+        dedupe_key=f"{key}:{done}",
+        edit_of=shown.id,
+    )
 
 
 UNSUBSCRIBE = Text("You get this because you subscribed to news. To stop: /unsubscribe")
@@ -101,16 +224,23 @@ async def fire(
         )
         for lang in set(audience.values())
     }
+    paid = config.telegram.paid_broadcast
     queued = await outbox.enqueue_many(
         session,
         (
-            outbox.Owed(chat, texts[lang], f"announcement:{announcement.id}:{run}:{chat}")
+            outbox.Owed(
+                chat,
+                texts[lang],
+                f"announcement:{announcement.id}:{run}:{chat}",
+                paid=paid and chat.startswith("telegram:"),
+            )
             for chat, lang in audience.items()
         ),
         announcement_id=announcement.id,
     )
     if queued >= outbox.MANY:
         await outbox.refresh_statistics(session)
+    await start_progress(session, announcement, queued, config)
     log.info("announcement %s run %s: %d recipient(s)", announcement.id, announcement.runs, queued)
     return queued
 
@@ -136,6 +266,7 @@ async def finish_delivered(session: Session, config: Config) -> list[int]:
     done = []
     for announcement in await announcements.sending(session):
         progress = await announcements.progress(session, announcement_id=announcement.id)
+        await show_progress(session, announcement, progress, config)
         if progress.pending:
             continue
         announcements.finish(announcement)
@@ -148,10 +279,12 @@ async def finish_delivered(session: Session, config: Config) -> list[int]:
             lang,
             id=announcement.id,
             count=progress.recipients,
-            sent=progress.sent,
-            failed=progress.failed,
+            sent=number(progress.sent, lang),
+            failed=number(progress.failed - progress.uncertain, lang),
             duration=f"{seconds:.0f} s",
         )
+        if progress.uncertain:
+            report += " " + UNCERTAIN(lang, count=progress.uncertain)
         await outbox.enqueue(
             session,
             chat=announcement.author,

@@ -84,6 +84,14 @@ def announce(
         fail("the German text is empty")
     author = shell_identity(user)
 
+    async def cost(app: App) -> str | None:
+        async with app.sessions() as session:
+            return await broadcast.paid_cost(session, audience, config, "en")
+
+    paid = with_app(config, cost)
+    if paid:
+        click.echo(paid)  # before anything is sent
+
     async def work(app: App) -> tuple[int, int]:
         async with app.sessions() as session, session.begin():
             row = await announcements.create(
@@ -206,8 +214,9 @@ def _follow(config: Config, announcement_id: int, total: int) -> None:
 
 @click.command()
 @click.argument("announcement_id", type=int, required=False)
+@click.option("--follow", is_flag=True, help="Draw a progress bar until it is delivered.")
 @click.pass_obj
-def deliveries(config: Config, announcement_id: int | None) -> None:
+def deliveries(config: Config, announcement_id: int | None, follow: bool) -> None:
     """The delivery state of one announcement; without a number, every pending one with
     its time or rule and its next run."""
     zone = ZoneInfo(config.bot.timezone)
@@ -221,8 +230,9 @@ def deliveries(config: Config, announcement_id: int | None) -> None:
             done = await announcements.progress(session, announcement_id=announcement_id)
             return (
                 f"#{row.id} {row.audience} · {_when_in_words(row, zone)} · {row.status} · "
-                f"recipients {done.recipients}, sent {done.sent}, failed {done.failed}, "
-                f"pending {done.pending}"
+                f"recipients {done.recipients}, sent {done.sent}, "
+                f"failed {done.failed - done.uncertain}, pending {done.pending}, "
+                f"uncertain {done.uncertain} (may have arrived; never sent twice)"
             )
 
     async def pending(app: App) -> list[str]:
@@ -241,6 +251,15 @@ def deliveries(config: Config, announcement_id: int | None) -> None:
     if state is None:
         fail(f"there is no announcement #{announcement_id}")
     click.echo(state)
+    if follow:
+        _follow(
+            config, announcement_id, with_app(config, lambda app: _recipients(app, announcement_id))
+        )
+
+
+async def _recipients(app: App, announcement_id: int) -> int:
+    async with app.sessions() as session:
+        return (await announcements.progress(session, announcement_id=announcement_id)).recipients
 
 
 def _when_in_words(row: Announcement, zone: ZoneInfo) -> str:

@@ -258,6 +258,7 @@ async def _preview(ctx: Context) -> Reply:
     audience = await audience_name(ctx, data["audience"])
     count = len(await broadcast.audience_of(ctx.session, data["audience"], ctx.config))
     parts = [ctx.t(PREVIEW, count=count, audience=audience)]
+    cost = await broadcast.paid_cost(ctx.session, data["audience"], ctx.config, ctx.lang)
     for flag, lang in (("🇩🇪", "de"), ("🇬🇧", "en")):
         if lang == "de" or data["text_en"]:
             text = broadcast.message(
@@ -268,6 +269,7 @@ async def _preview(ctx: Context) -> Reply:
                 config=ctx.config,
             )
             parts += ["", f"{flag} {text}"]
+    parts += ["", cost] if cost else []
     buttons = [
         [(SEND_NOW, Choice("confirm", "send").pack()), (LATER, Choice("confirm", "later").pack())],
         [

@@ -1,0 +1,173 @@
+"""A sender that stops beating is taken over within seconds: its batch goes to the others
+at once, its messages in flight are resent where the platform recognises a resend and
+counted as uncertain where not; the author's report says how many are uncertain."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.core.events import Identity, Reply, Surface
+from bot.runtime.app import App
+from bot.runtime.config import Config
+from bot.runtime.delivery import OutboxSender
+from bot.runtime.membership import ALIVE_SECONDS, HEARTBEAT_SECONDS
+from handlers.announcements import broadcast
+from storage import announcements, outbox, sending, workers
+from storage.models import utcnow
+from tests.harness import Chat, dispatcher_for, with_roles
+
+pytestmark = pytest.mark.both_databases
+
+
+class Recording:
+    """A platform that keeps what it was sent; ``idempotent`` as Matrix, else as Telegram."""
+
+    def __init__(self, platform: str, idempotent: bool) -> None:
+        self.platform, self.idempotent = platform, idempotent
+        self.connected = self.ready = True
+        self.sent: list[tuple[str, str]] = []
+        self.texts: list[str] = []
+        self.edits: list[str | None] = []
+
+    async def send(
+        self,
+        chat: Identity,
+        reply: Reply,
+        key: str = "",
+        *,
+        paid: bool = False,
+        edits: str | None = None,
+    ) -> str | None:
+        self.sent.append((str(chat), key))
+        self.texts.append(reply.text)
+        self.edits.append(edits)
+        return edits or key
+
+
+async def test_a_sender_that_misses_its_heartbeats_is_taken_over(app: App) -> None:
+    async with app.sessions() as session, session.begin():
+        for n in range(4):
+            await outbox.enqueue(session, chat=f"telegram:{n}", text=f"Nachricht {n}")
+        await outbox.enqueue(session, chat="matrix:!room:local", text="Nachricht M")
+        await workers.heartbeat(session, name="dead", platforms=["telegram", "matrix"])
+    async with app.sessions() as session, session.begin():
+        batch = await outbox.reserve(
+            session,
+            platforms=["telegram", "matrix"],
+            until=utcnow() + timedelta(minutes=5),
+            sender="dead",
+        )
+        in_flight = [m.id for m in batch if m.chat in ("telegram:0", "matrix:!room:local")]
+        await sending.claim_many(session, message_ids=in_flight, sender="dead")
+    telegram, matrix = Recording("telegram", False), Recording("matrix", True)
+    sender = OutboxSender(app.sessions, {"telegram": telegram, "matrix": matrix})  # type: ignore[dict-item]
+
+    await sender.recover(now=utcnow() + timedelta(seconds=HEARTBEAT_SECONDS))  # one beat late
+    assert not await sender.send_due()  # still its batch
+    assert telegram.sent == matrix.sent == []
+
+    # every beat missed for longer than ALIVE_SECONDS: known dead, well within 10 s
+    assert ALIVE_SECONDS + HEARTBEAT_SECONDS <= 10
+    await sender.recover(now=utcnow() + timedelta(seconds=ALIVE_SECONDS + 0.5))
+    while await sender.send_due():
+        pass
+    assert sorted(chat for chat, _ in telegram.sent) == ["telegram:1", "telegram:2", "telegram:3"]
+    assert matrix.sent == [("matrix:!room:local", f"outbox-{in_flight[1]}")]  # resent, same key
+    async with app.sessions() as session:
+        assert await outbox.unfinished(session, platforms=["telegram", "matrix"]) == 0
+        assert await workers.silent(session, since=utcnow()) == []  # the dead one forgotten
+
+
+async def test_the_author_is_told_how_many_are_uncertain(app: App, config: Config) -> None:
+    dispatcher = dispatcher_for(app, with_roles(config, staff=["console:de", "console:en"]))
+    authors = {
+        lang: Chat(dispatcher, f"console:{lang}", lang, Surface(buttons=False, push=False))
+        for lang in ("de", "en")
+    }
+    for lang, author in authors.items():
+        await author.ask(f"/language {lang}")
+        async with app.sessions() as session, session.begin():
+            row = await announcements.create(
+                session,
+                author=f"console:{lang}",
+                author_identity=f"console:{lang}",
+                audience="all",
+                text_de="Hallo",
+                text_en=None,
+            )
+            row.status = "sending"
+            owed = [outbox.Owed(f"telegram:{n}", "Hallo", f"{lang}:{n}") for n in range(3)]
+            await outbox.enqueue_many(session, owed, announcement_id=row.id)
+        async with app.sessions() as session, session.begin():
+            due = await outbox.reserve(
+                session, platforms=["telegram"], until=utcnow() + timedelta(minutes=1)
+            )
+            ids = sorted(m.id for m in due)
+            await sending.mark_sent_many(session, sent=[(ids[0], "1")])
+            await sending.give_up_uncertain(session, message_ids=ids[1:])
+            await broadcast.finish_delivered(session, dispatcher.config)
+    german, english = await authors["de"].ask("/start"), await authors["en"].ask("/start")
+    assert "3 Empfänger, 1 zugestellt, 0 nicht zustellbar" in german
+    assert "Bei 2 Nachrichten ist unklar, ob sie angekommen sind" in german
+    assert "3 recipients, 1 delivered, 0 undeliverable" in english
+    assert "For 2 messages it is unclear whether they arrived" in english
+
+
+@pytest.mark.parametrize(
+    ("lang", "moving", "finished"),
+    [
+        ("de", "1.000 / 1.500 zugestellt, noch etwa 1 min", "1.500 / 1.500 zugestellt."),
+        ("en", "1,000 / 1,500 delivered, about 1 min to go", "1,500 / 1,500 delivered."),
+    ],
+)
+async def test_the_author_sees_one_message_move(
+    app: App, config: Config, lang: str, moving: str, finished: str
+) -> None:
+    """An author on Telegram gets one progress message, then new texts for it in place."""
+    author = "telegram:42"
+    dispatcher = dispatcher_for(app, with_roles(config, staff=[author]))
+    await Chat(dispatcher, user=author).ask(f"/language {lang}")
+    telegram = Recording("telegram", False)
+    sender = OutboxSender(app.sessions, {"telegram": telegram}, {"telegram": (1e9, 1e9)})  # type: ignore[dict-item]
+    while await sender.send_due():  # the reply to /language
+        pass
+    async with app.sessions() as session, session.begin():
+        row = await announcements.create(
+            session,
+            author=author,
+            author_identity=author,
+            audience="all",
+            text_de="Hallo",
+            text_en=None,
+        )
+        owed = [outbox.Owed(f"matrix:!r{n}:local", "Hallo", f"p:{n}") for n in range(1500)]
+        await outbox.enqueue_many(session, owed, announcement_id=row.id)
+        row.status, row.runs, row.started_at = "sending", 1, utcnow() - timedelta(minutes=1)
+        await broadcast.start_progress(session, row, 1500, config)
+    while await sender.send_due():  # the progress message goes out (matrix is not served)
+        pass
+    async with app.sessions() as session, session.begin():
+        due = await outbox.reserve(
+            session, platforms=["matrix"], until=utcnow() + timedelta(minutes=1), limit=1000
+        )
+        await sending.mark_sent_many(session, sent=[(m.id, None) for m in due])
+        await broadcast.finish_delivered(session, config)
+    while await sender.send_due():
+        pass
+    async with app.sessions() as session, session.begin():
+        rest = await outbox.reserve(
+            session, platforms=["matrix"], until=utcnow() + timedelta(minutes=1), limit=1000
+        )
+        await sending.mark_sent_many(session, sent=[(m.id, None) for m in rest])
+        await broadcast.finish_delivered(session, config)
+    while await sender.send_due():
+        pass
+    start = next(i for i, text in enumerate(telegram.texts) if text.startswith("0 / 1"))
+    texts, edits = telegram.texts[start:], telegram.edits[start:]
+    shown = telegram.sent[start][1]  # the platform's id of the progress message
+    assert texts[1] == moving  # 1,000 in the first minute: 500 take half a minute more
+    assert texts[2] == finished
+    assert edits[:3] == [None, shown, shown]  # one message, edited in place
+    assert finished.split(" / ")[0] in texts[3]  # then the report, numbers as written there
