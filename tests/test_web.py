@@ -389,6 +389,8 @@ async def test_knowledge_import_shows_each_problem_and_teaching_closes_a_gap(
     fine.add_field("file", default_text().encode(), filename="kb.toml")
     imported = text_of(await (await client.post("/web/knowledge/import", data=fine)).text())
     assert f"Version {version + 1} aus web:kb.toml" in imported
+    reloaded = await client.post("/web/knowledge/reload", data={"csrf": csrf})
+    assert "aus der mitgelieferten Datei" in text_of(await reloaded.text())  # as /reload says
     async with app.sessions() as session:
         gaps = await knowledge_store.gaps(session, since=datetime.now().astimezone() - timedelta(1))
     taught = await client.post(

@@ -13,7 +13,7 @@ from bot.knowledge.schema import KnowledgeError
 from bot.web import texts as T
 from bot.web.server import STAFF, klbot, page, render, visitor
 from handlers.catalogue import entries
-from handlers.questions.chat import RELOAD_FAILED, RELOADED
+from handlers.questions.chat import RELOAD_FAILED, reloaded
 from handlers.questions.gaps import TAUGHT, gap_report
 from storage import Session
 from storage import knowledge as knowledge_store
@@ -106,10 +106,7 @@ async def reload(request: web.Request) -> web.StreamResponse:
         await audit_log.audit(
             session, actor=who.identity, action="web-reload", detail=f"version {loaded.version}"
         )
-        said = RELOADED(
-            who.lang, count=len(loaded.kb.entries()), version=loaded.version, source=loaded.source
-        )
-        return await _page(request, session, notice=said)
+        return await _page(request, session, notice=reloaded(loaded, who.lang))
 
 
 @routes.post("/web/knowledge/import")
@@ -141,10 +138,7 @@ async def import_file(request: web.Request) -> web.StreamResponse:
         await audit_log.audit(
             session, actor=who.identity, action="web-import", detail=f"{name}: {loaded.version}"
         )
-        said = RELOADED(
-            who.lang, count=len(loaded.kb.entries()), version=loaded.version, source=loaded.source
-        )
-        return await _page(request, session, notice=said)
+        return await _page(request, session, notice=reloaded(loaded, who.lang))
 
 
 @routes.post("/web/knowledge/teach")

@@ -174,7 +174,10 @@ async def reload(ctx: Context) -> Reply:
         loaded = await ctx.services.knowledge.reload(ctx.session)
     except KnowledgeError as exc:
         return ctx.reply(RELOAD_FAILED, problems="\n".join(exc.problems[:10]))
-    source = ctx.t(BUILT_IN) if loaded.source == DEFAULT_SOURCE else loaded.source
-    return ctx.reply(
-        RELOADED, version=loaded.version, source=source, count=len(loaded.kb.entries())
-    )
+    return ctx.reply(reloaded(loaded, ctx.lang))
+
+
+def reloaded(loaded: Loaded, lang: str) -> str:
+    """What staff read after a reload or import (chat and web console)."""
+    source = BUILT_IN(lang) if loaded.source == DEFAULT_SOURCE else loaded.source
+    return RELOADED(lang, version=loaded.version, source=source, count=len(loaded.kb.entries()))
