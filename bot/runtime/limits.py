@@ -80,21 +80,29 @@ class Limits:
         burst = max(1, int(rate * BURST_SECONDS))
         return AsyncLimiter(burst, burst / rate)
 
+    def _respace(self, platform: str) -> None:
+        """New limiters for a new rate, as full as the old ones were: a fresh bucket would
+        allow a burst on top of what was just sent (601 in one second at a 600/s limit)."""
+        for paid in (0, 1):
+            old = self._overall[platform, paid]
+            new = self._spaced(platform, paid)
+            new._level = min(new.max_rate, old._level * new.max_rate / old.max_rate)
+            new._last_check = old._last_check  # aiolimiter has no public setter
+            self._overall[platform, paid] = new
+
     def share(self, platform: str, workers: int) -> None:
         """``workers`` senders (this one included) now share ``platform``'s limit."""
         workers = max(1, workers)
         if platform in self._rates and self._workers[platform] != workers:
             self._workers[platform] = workers
-            for paid in (0, 1):
-                self._overall[platform, paid] = self._spaced(platform, paid)
+            self._respace(platform)
 
     def slow_down(self, platform: str) -> None:
         """The platform answered 429 although klbot kept to its limit (its clock counts
         arrivals, and the network bunches them): keep a little further below it, down to
         ``SLOWEST`` of the limit."""
         self._eased[platform] = max(SLOWEST, self._eased[platform] * EASE)
-        for paid in (0, 1):
-            self._overall[platform, paid] = self._spaced(platform, paid)
+        self._respace(platform)
 
     def paid(self, platform: str) -> bool:
         """Whether paid broadcasts go above ``platform``'s free limit now."""
