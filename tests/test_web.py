@@ -793,3 +793,35 @@ async def test_a_broadcast_page_shows_its_delivery_in_german_and_english(
         "left": "none: finished",
     }
     assert 'data-finished="true"' in await (await client.get(f"/web/announcements/{number}")).text()
+
+
+async def test_an_announcement_to_a_topic_gone_since_keeps_its_audience(
+    app: App, client: Client
+) -> None:
+    """Its topic left the knowledge base: the form still offers it, so a new text does not
+    quietly send it to someone else."""
+    async with app.sessions() as session, session.begin():
+        row = await announcements.create(
+            session,
+            author=STAFF,
+            author_identity=STAFF,
+            audience="topic:tag:Verschwunden",
+            text_de="Alt",
+            text_en=None,
+            cron="0 9 * * mon",
+        )
+        number = row.id
+    csrf = await sign_in(client, app, STAFF)
+    page = await (await client.get(f"/web/announcements/{number}")).text()
+    assert '<option value="topic:tag:Verschwunden" selected>' in page
+    saved = await client.post(
+        f"/web/announcements/{number}/edit",
+        data={"csrf": csrf, "audience": "topic:tag:Verschwunden", "text_de": "Neu"},
+    )
+    assert f"Ankündigung #{number} ist gespeichert." in text_of(await saved.text())
+    async with app.sessions() as session:
+        stored = await announcements.get(session, announcement_id=number)
+        assert stored is not None and (stored.audience, stored.text_de) == (
+            "topic:tag:Verschwunden",
+            "Neu",
+        )

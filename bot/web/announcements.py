@@ -122,12 +122,15 @@ async def audiences(request: web.Request, session: Session) -> dict[str, tuple[s
     }
 
 
-def _checked(request: web.Request, draft: Draft, choices: Mapping[str, Any]) -> Checked:
-    """The problems of a draft, one line per bad field, and its time."""
+def _checked(
+    request: web.Request, draft: Draft, choices: Mapping[str, Any], kept: str = ""
+) -> Checked:
+    """The problems of a draft, one line per bad field, and its time (``kept``: the
+    audience an announcement being changed has, fine even if its topic is gone)."""
     lang = visitor(request).lang
     config = klbot(request).config
     found = Checked()
-    if draft.audience not in choices:
+    if draft.audience not in choices and draft.audience != kept:
         found.problems["audience"] = T.BAD_AUDIENCE(lang)
     if not draft.text_de:
         found.problems["text_de"] = T.GERMAN_MISSING(lang)
@@ -371,6 +374,9 @@ async def _announcement_page(
     lang = visitor(request).lang
     zone = ZoneInfo(app.config.bot.timezone)
     choices = await audiences(request, session)
+    if row.audience not in choices:  # its topic is gone: it keeps it unless changed
+        reached = await broadcast.audience_of(session, row.audience, app.config)
+        choices[row.audience] = (row.audience, len(reached))
     when = timing.of(row)
     counted = await store.progress(session, announcement_id=row.id)
     checked = checked or Checked()
@@ -430,7 +436,7 @@ async def edit_preview(request: web.Request) -> web.StreamResponse:
     draft = await Draft.posted(request)
     async with klbot(request).sessions() as session:
         row = await _announcement(request, session)
-        checked = _checked(request, draft, await audiences(request, session))
+        checked = _checked(request, draft, await audience_names(request, session), row.audience)
         if checked.problems:
             return await _announcement_page(
                 request, session, row, draft=draft, status=422, checked=checked
@@ -445,7 +451,7 @@ async def edit_live_preview(request: web.Request) -> web.StreamResponse:
     draft = await Draft.posted(request)
     async with klbot(request).sessions() as session:
         row = await _announcement(request, session)
-        checked = _checked(request, draft, await audience_names(request, session))
+        checked = _checked(request, draft, await audience_names(request, session), row.audience)
     shown = _preview(request, draft, checked, timing.of(row))
     return render(request, "_preview.html", preview=shown)
 
@@ -466,7 +472,7 @@ async def edit(request: web.Request) -> web.StreamResponse:
             return await _announcement_page(
                 request, session, row, draft=draft, status=409, checked=checked
             )
-        checked = _checked(request, draft, await audiences(request, session))
+        checked = _checked(request, draft, await audience_names(request, session), row.audience)
         if checked.problems:
             return await _announcement_page(
                 request, session, row, draft=draft, status=422, checked=checked
