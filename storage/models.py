@@ -245,7 +245,8 @@ class Announcement(Base):
     author: Mapped[str] = mapped_column(String(320))
     """The chat the author's reports go to."""
     author_identity: Mapped[str | None] = mapped_column(String(320))
-    """Who wrote it (``matrix:@ana:example.org``), for the four-eyes rule."""
+    """Who wrote it or changed it last (``matrix:@ana:example.org``), for the four-eyes
+    rule: that person may not approve it."""
     audience: Mapped[str] = mapped_column(String(200))
     text_de: Mapped[str] = mapped_column(Text)
     text_en: Mapped[str | None] = mapped_column(Text)

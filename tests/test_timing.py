@@ -160,6 +160,20 @@ async def test_a_change_after_approval_needs_approval_again(staff: Chat, sam: Ch
         assert "State: awaits approval" in changed
 
 
+async def test_nobody_approves_their_own_change(staff: Chat, sam: Chat) -> None:
+    """Sam approved staff's announcement and then changed it: the change needs four eyes
+    too, so staff approves it now, not sam."""
+    with time_machine.travel(THURSDAY):
+        await planned(staff, "2", "morgen 9 Uhr")
+        assert "#1 ist geplant" in await sam.ask("/approve 1")
+        await sam.ask("/edit 1")
+        await sam.press("Deutscher Text")
+        assert "noch einmal von einer zweiten Person" in await sam.ask("Sprechstunde fällt aus")
+        await sam.press("Fertig")
+        assert "eigene Ankündigung" in await sam.ask("/approve 1")
+        assert "#1 ist geplant" in await staff.ask("/approve 1")
+
+
 async def test_approving_when_the_time_has_passed(staff: Chat, sam: Chat, app: App) -> None:
     ana = Chat(app.dispatcher, user="console:ana", surface=CONSOLE)
     await ana.ask("/subscribe alle")

@@ -17,9 +17,11 @@ from bot.core.events import Identity, Incoming, Surface
 from bot.knowledge.schema import default_text
 from bot.runtime.app import App
 from bot.runtime.config import Config
+from storage import announcements, outbox, people, roles, sending, subscriptions
 from storage import feedback as store
 from storage import knowledge as knowledge_store
-from storage import people, roles, subscriptions
+from storage import web as web_store
+from storage.models import utcnow
 from tests.harness import Chat, dispatcher_for, with_roles
 from tests.shell import klbot
 from tests.web.client import Client, link_for, open_console, sign_in, text_of, token_of
@@ -153,8 +155,9 @@ async def test_markup_is_shown_as_text_under_a_strict_policy(app: App, client: C
     page = await client.get(f"/web/feedback/{reference}")
     html = await page.text()
     assert "<script>alert" not in html and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
-    assert "default-src 'none'" in page.headers["Content-Security-Policy"]
-    assert "script-src 'none'" in page.headers["Content-Security-Policy"]
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "script-src 'self';" in policy
+    assert "unsafe" not in policy and "<script>" not in html  # no script written into a page
     answer = "<img src=x onerror=alert(1)>"
     sent = await client.post(
         f"/web/feedback/{reference}/answer", data={"csrf": csrf, "text": answer}
@@ -491,3 +494,334 @@ async def test_an_announcement_whose_time_passed_is_sent_now_on_request(
             assert "geht jetzt raus" in text_of(await sent.text())
     finally:
         await second.close()
+
+
+def four_eyes_with_tom(app: App) -> None:
+    """Announcements to everyone need a second person; console:tom is staff as well."""
+    app.config = app.config.model_copy(
+        update={
+            "announcements": app.config.announcements.model_copy(update={"four_eyes": True}),
+            "roles": app.config.roles.model_copy(update={"staff": [STAFF, "console:tom"]}),
+        }
+    )
+
+
+async def planned_announcement(client: Client, csrf: str, **fields: str) -> str:
+    """File an announcement through the web form; its number."""
+    draft = {"audience": "staff", "text_de": "Teamtreffen", "when": "morgen 9 Uhr"} | fields
+    filed = text_of(
+        await (await client.post("/web/announcements", data=draft | {"csrf": csrf})).text()
+    )
+    found = re.search(r"Ankündigung #(\d+) (ist geplant|an alle wartet)", filed)
+    assert found is not None, filed
+    return found.group(1)
+
+
+async def test_staff_change_a_planned_announcement_as_edit_does_in_chat(
+    app: App, client: Client
+) -> None:
+    csrf = await sign_in(client, app, STAFF)
+    number = await planned_announcement(client, csrf, text_de="Teamtreffen am Montag")
+    listed = await (await client.get("/web/announcements")).text()
+    assert f'href="/web/announcements/{number}">#{number} ändern</a>' in listed
+    page = await client.get(f"/web/announcements/{number}")
+    form = await page.text()
+    assert ">Teamtreffen am Montag</textarea>" in form  # the form holds the texts as they are
+    assert "Leer: bleibt, wie es ist (" in text_of(form)
+    saved = await client.post(
+        f"/web/announcements/{number}/edit",
+        data={
+            "csrf": csrf,
+            "audience": "board",
+            "text_de": "Teamtreffen am Freitag",
+            "text_en": "Team meeting on Friday",
+            "when": "jeden Freitag 10 Uhr",
+        },
+    )
+    shown = text_of(await saved.text())
+    assert str(saved.url).endswith(f"/web/announcements?done=saved&id={number}")
+    assert f"Ankündigung #{number} ist gespeichert." in shown
+    assert f"#{number} · jeden Freitag um 10:00" in shown and "· Beirat ·" in shown
+    assert "Teamtreffen am Freitag" in shown
+    staff = Chat(dispatcher_for(app, app.config), user=STAFF, surface=CONSOLE)
+    in_chat = await staff.ask(f"/edit {number}")  # the chat sees the same announcement
+    assert "Team meeting on Friday" in in_chat and "An: Beirat" in in_chat
+    await staff.ask("/cancel")
+    kept = await client.post(
+        f"/web/announcements/{number}/edit",
+        data={
+            "csrf": csrf,
+            "audience": "board",
+            "text_de": "Teamtreffen am Freitag",
+            "text_en": "",  # removes the English text
+            "when": "",  # keeps the rule
+        },
+    )
+    assert f"Ankündigung #{number} ist gespeichert." in text_of(await kept.text())
+    async with app.sessions() as session:
+        row = await announcements.get(session, announcement_id=int(number))
+        assert row is not None and row.text_en is None and row.cron == "0 10 * * fri"
+        edits = await roles.count_actions(
+            session, actor=STAFF, action="edit", since=datetime.now().astimezone() - timedelta(1)
+        )
+    assert edits == 2  # audited, as in chat
+    same = await client.post(
+        f"/web/announcements/{number}/edit",
+        data={"csrf": csrf, "audience": "board", "text_de": "Teamtreffen am Freitag"},
+    )
+    assert f"An Ankündigung #{number} wurde nichts geändert." in text_of(await same.text())
+
+
+async def test_a_change_after_approval_needs_a_second_person_again(
+    app: App, client: Client
+) -> None:
+    four_eyes_with_tom(app)
+    csrf = await sign_in(client, app, STAFF)
+    number = await planned_announcement(client, csrf, audience="all", text_de="Straßenfest")
+    second = await open_console(app)
+    try:
+        tom = await sign_in(second, app, "console:tom")
+        await second.post(f"/web/announcements/{number}/approve", data={"csrf": tom})
+        changed = await second.post(
+            f"/web/announcements/{number}/edit",
+            data={"csrf": tom, "audience": "all", "text_de": "Straßenfest fällt aus"},
+        )
+        said = text_of(await changed.text())
+        assert f"Ankündigung #{number} an alle hat sich geändert" in said
+        assert f"#{number} · " in said and "wartet auf Freigabe" in said
+        assert f"#{number} freigeben" not in said  # nobody approves their own change
+        own = await second.post(f"/web/announcements/{number}/approve", data={"csrf": tom})
+        assert own.status == 409 and "zweite Person" in text_of(await own.text())
+    finally:
+        await second.close()
+    listed = text_of(await (await client.get("/web/announcements")).text())
+    assert f"#{number} freigeben" in listed  # the author approves the other's change
+    approved = await client.post(f"/web/announcements/{number}/approve", data={"csrf": csrf})
+    assert f"Ankündigung #{number} ist geplant" in text_of(await approved.text())
+
+
+async def test_a_bad_change_says_what_is_wrong_per_field_and_keeps_the_form(
+    app: App, client: Client
+) -> None:
+    csrf = await sign_in(client, app, STAFF)
+    number = await planned_announcement(client, csrf, text_de="Sprechstunde")
+    refused = await client.post(
+        f"/web/announcements/{number}/edit",
+        data={
+            "csrf": csrf,
+            "audience": "topic:tag:Nirgendwo",
+            "text_de": "",
+            "text_en": "Office hours <b>moved</b>",
+            "when": "irgendwann bald",
+        },
+    )
+    page = await refused.text()
+    said = text_of(page)
+    assert refused.status == 422
+    problems = re.search(r'<ul class="problems" role="alert" id="problems">(.*?)</ul>', page, re.S)
+    assert problems is not None and problems.group(1).count("<li>") == 3
+    assert "Bitte wähl die Empfänger aus der Liste." in said
+    assert "Bitte schreib den deutschen Text" in said
+    assert "„irgendwann bald“ verstehe ich nicht als Zeitpunkt" in said
+    assert ">Office hours &lt;b&gt;moved&lt;/b&gt;</textarea>" in page  # nothing lost
+    assert 'value="irgendwann bald"' in page and 'id="when" name="when"' in page
+    assert 'aria-invalid="true">' in page
+    too_long = await client.post(
+        f"/web/announcements/{number}/edit",
+        data={"csrf": csrf, "audience": "staff", "text_de": "x" * 5000},
+    )
+    assert too_long.status == 422
+    assert "Ein Text hat 5.000 Zeichen; höchstens 4.096, bitte." in text_of(await too_long.text())
+    async with app.sessions() as session:
+        row = await announcements.get(session, announcement_id=int(number))
+        assert row is not None and row.text_de == "Sprechstunde" and row.text_en is None
+    await client.post(f"/web/announcements/{number}/cancel", data={"csrf": csrf})
+    late = await client.post(
+        f"/web/announcements/{number}/edit",
+        data={"csrf": csrf, "audience": "staff", "text_de": "Doch noch"},
+    )
+    assert late.status == 409
+    assert f"Ankündigung #{number} lässt sich nicht mehr ändern" in text_of(await late.text())
+    assert (await client.get("/web/announcements/99999999999999999999")).status == 404
+
+
+async def test_changing_an_announcement_is_for_staff_with_the_form_token(
+    app: App, client: Client
+) -> None:
+    csrf = await sign_in(client, app, STAFF)
+    number = await planned_announcement(client, csrf, text_de="Unverändert")
+    change = {"audience": "staff", "text_de": "Geändert"}
+    edit = f"/web/announcements/{number}/edit"
+    assert (await client.post(edit, data=change)).status == 403  # no token
+    assert (await client.post(edit, data=change | {"csrf": "guessed"})).status == 403
+    board = await open_console(app)
+    citizen = await open_console(app)
+    nobody = await open_console(app)
+    try:
+        token = await sign_in(board, app, BOARD)
+        refused = await board.post(edit, data=change | {"csrf": token})
+        assert refused.status == 403 and "nur für Mitarbeitende" in text_of(await refused.text())
+        assert (await board.get(f"/web/announcements/{number}")).status == 403
+        assert (await board.get(f"/web/announcements/{number}/progress")).status == 403
+        async with app.sessions() as session, session.begin():  # a session made around /web
+            cookie, row = await web_store.open_session(session, identity=CITIZEN)
+            citizen_csrf = row.csrf
+        citizen.session.cookie_jar.update_cookies({"klbot_session": cookie})
+        shut = await citizen.post(edit, data=change | {"csrf": citizen_csrf})
+        assert shut.status == 403 and "keine Rolle" in text_of(await shut.text())
+        assert (await nobody.post(edit, data=change)).status == 401
+        assert (await nobody.get(f"/web/announcements/{number}/progress")).status == 401
+    finally:
+        for opened in (board, citizen, nobody):
+            await opened.close()
+    async with app.sessions() as session:
+        stored = await announcements.get(session, announcement_id=int(number))
+        assert stored is not None and stored.text_de == "Unverändert"
+
+
+async def test_previews_show_telegram_and_matrix_and_markup_as_text(
+    app: App, client: Client
+) -> None:
+    csrf = await sign_in(client, app, STAFF)
+    form = await client.get("/web/announcements")
+    page = await form.text()
+    assert re.findall(r"<script[^>]*>", page) == [
+        '<script src="/web/static/announcements.js" defer>'
+    ]  # one script, from the console's own files, nothing inline
+    assert "script-src 'self';" in form.headers["Content-Security-Policy"]
+    assert "connect-src 'self';" in form.headers["Content-Security-Policy"]
+    script = await client.get("/web/static/announcements.js")
+    assert script.status == 200 and "javascript" in script.content_type
+    draft = {
+        "csrf": csrf,
+        "audience": "all",
+        "text_de": '<script>alert("de")</script> Straßenfest',
+        "text_en": "<img src=x onerror=alert(1)> Street party",
+        "when": "morgen 9 Uhr",
+    }
+    previewed = await (await client.post("/web/announcements/preview", data=draft)).text()
+    assert "<script>alert" not in previewed and "<img src=x" not in previewed
+    platforms = re.findall(r'<section class="platform (\w+)"', previewed)
+    assert platforms == ["telegram", "matrix"]
+    escaped = "&lt;script&gt;alert(&#34;de&#34;)&lt;/script&gt; Straßenfest"
+    assert previewed.count(escaped) == 2 + 1  # each platform's bubble, and the form field
+    assert previewed.count("&lt;img src=x onerror=alert(1)&gt; Street party") == 2 + 1
+    shown = text_of(previewed)
+    assert "Telegram auf Deutsch 📣 KL.digital <script>" in shown
+    assert "Matrix auf Deutsch 📣 KL.digital <script>" in shown
+    assert "Geht raus: morgen" not in shown and "Geht raus: " in shown
+    live = await client.post("/web/announcements/preview/live", data=draft | {"when": "bald"})
+    fragment = await live.text()
+    assert live.status == 200 and "<html" not in fragment and "<script>alert" not in fragment
+    assert re.findall(r'<section class="platform (\w+)"', fragment) == ["telegram", "matrix"]
+    assert "„bald“ verstehe ich nicht als Zeitpunkt" in text_of(fragment)
+    assert "Geht raus" not in text_of(fragment)  # no time to tell
+    long = "Absatz mit Text. " * 238 + "\n\n" + "Zweiter Absatz."  # 4,063 characters
+    split = await client.post(
+        "/web/announcements/preview/live", data=draft | {"text_de": long, "text_en": ""}
+    )
+    parts = text_of(await split.text())
+    # with the sender line and the unsubscribe line it is longer than Telegram's 4,096:
+    assert "Telegram auf Deutsch · kommt als 2 Nachrichten an" in parts
+    assert "Matrix auf Deutsch 📣" in parts  # one event on Matrix
+    empty = await (await client.post("/web/announcements/preview/live", data={"csrf": csrf})).text()
+    assert "Bitte schreib den deutschen Text" in text_of(empty) and 'class="platform' not in empty
+
+
+async def test_a_broadcast_page_shows_its_delivery_in_german_and_english(
+    app: App, client: Client
+) -> None:
+    async with app.sessions() as session, session.begin():
+        row = await announcements.create(
+            session,
+            author=STAFF,
+            author_identity=STAFF,
+            audience="all",
+            text_de="Stromausfall in der Innenstadt",
+            text_en=None,
+        )
+        owed = [outbox.Owed(f"matrix:!r{n}:local", "Stromausfall", f"t:{n}") for n in range(1500)]
+        await outbox.enqueue_many(session, owed, announcement_id=row.id)
+        row.status, row.runs, row.started_at = "sending", 1, utcnow() - timedelta(minutes=2)
+        number = row.id
+    await sign_in(client, app, STAFF)
+    page = await (await client.get(f"/web/announcements/{number}")).text()
+    assert '<progress max="1500" value="0"' in page
+    assert f'data-progress="/web/announcements/{number}/progress"' in page
+    shown = text_of(page)
+    assert "Zugestellt 0 von 1.500" in shown and "Status wird zugestellt" in shown
+    assert "Restzeit bekannt, sobald die ersten Nachrichten raus sind" in shown
+    listed = await (await client.get("/web/announcements")).text()
+    assert f'data-progress="/web/announcements/{number}/progress"' in listed
+    async with app.sessions() as session, session.begin():
+        due = await outbox.reserve(
+            session, platforms=["matrix"], until=utcnow() + timedelta(minutes=1), limit=500
+        )
+        ids = [m.id for m in due]
+        await sending.mark_sent_many(session, sent=[(i, None) for i in ids[:490]])
+        await sending.give_up_uncertain(session, message_ids=ids[490:])
+    moving = await (await client.get(f"/web/announcements/{number}/progress")).json()
+    assert moving == {
+        "id": number,
+        "finished": False,
+        "recipients": 1500,
+        "through": 500,
+        "figures": {
+            "delivered": "490 von 1.500",
+            "undeliverable": "0",
+            "uncertain": "10",
+            "left": "etwa 4 Minuten",  # 500 in 2 minutes: 1,000 take 4 more
+        },
+    }
+    assert (
+        '<progress max="1500" value="500"'
+        in await (await client.get(f"/web/announcements/{number}")).text()
+    )
+    async with app.sessions() as session, session.begin():
+        rest = await outbox.reserve(
+            session, platforms=["matrix"], until=utcnow() + timedelta(minutes=1), limit=1000
+        )
+        await sending.mark_sent_many(session, sent=[(m.id, None) for m in rest])
+    staff = Chat(dispatcher_for(app, app.config), user=STAFF, surface=CONSOLE)
+    await staff.ask("/language en")
+    done = await (await client.get(f"/web/announcements/{number}/progress")).json()
+    assert done["finished"] and done["through"] == 1500
+    assert done["figures"] == {
+        "delivered": "1,490 of 1,500",
+        "undeliverable": "0",
+        "uncertain": "10",
+        "left": "none: finished",
+    }
+    assert 'data-finished="true"' in await (await client.get(f"/web/announcements/{number}")).text()
+
+
+async def test_an_announcement_to_a_topic_gone_since_keeps_its_audience(
+    app: App, client: Client
+) -> None:
+    """Its topic left the knowledge base: the form still offers it, so a new text does not
+    quietly send it to someone else."""
+    async with app.sessions() as session, session.begin():
+        row = await announcements.create(
+            session,
+            author=STAFF,
+            author_identity=STAFF,
+            audience="topic:tag:Verschwunden",
+            text_de="Alt",
+            text_en=None,
+            cron="0 9 * * mon",
+        )
+        number = row.id
+    csrf = await sign_in(client, app, STAFF)
+    page = await (await client.get(f"/web/announcements/{number}")).text()
+    assert '<option value="topic:tag:Verschwunden" selected>' in page
+    saved = await client.post(
+        f"/web/announcements/{number}/edit",
+        data={"csrf": csrf, "audience": "topic:tag:Verschwunden", "text_de": "Neu"},
+    )
+    assert f"Ankündigung #{number} ist gespeichert." in text_of(await saved.text())
+    async with app.sessions() as session:
+        stored = await announcements.get(session, announcement_id=number)
+        assert stored is not None and (stored.audience, stored.text_de) == (
+            "topic:tag:Verschwunden",
+            "Neu",
+        )

@@ -21,7 +21,9 @@ from selenium.webdriver.common.keys import Keys
 from bot.core.events import Surface
 from bot.runtime.app import App
 from bot.runtime.config import Config, load_config
+from storage import announcements, outbox, sending
 from storage import web as web_store
+from storage.models import utcnow
 from tests.harness import Chat
 from tests.shell import klbot
 from tests.web.browser import Browser, start_chromium
@@ -249,6 +251,16 @@ async def test_every_page_works_at_360_pixels_with_labels_and_a_skip_link(
 ) -> None:
     reference = await file_feedback(console.citizen(), "Bitte mehr Sitzbänke")
     await console.citizen("console:q").ask("Wo kann ich parken?")
+    async with console.app.sessions() as session, session.begin():
+        planned = await announcements.create(
+            session,
+            author=STAFF,
+            author_identity=STAFF,
+            audience="staff",
+            text_de="Teamtreffen",
+            text_en=None,
+            cron="0 9 * * mon",
+        )
     await sign_in(browser, console, STAFF)
     await browser.open("/web/knowledge")
     await browser.screenshot("web-knowledge")
@@ -258,6 +270,7 @@ async def test_every_page_works_at_360_pixels_with_labels_and_a_skip_link(
         "/web/feedback",
         f"/web/feedback/{reference}",
         "/web/announcements",
+        f"/web/announcements/{planned.id}",
         "/web/knowledge",
         "/web/digest",
     ):
@@ -281,3 +294,116 @@ async def test_every_page_works_at_360_pixels_with_labels_and_a_skip_link(
         assert outline == "solid", f"{path}: no visible focus"
     await browser.open(f"/web/feedback/{reference}")
     await browser.screenshot("web-feedback-360")
+
+
+async def test_change_a_planned_announcement_and_see_it_in_the_list(
+    console: Console, browser: Browser
+) -> None:
+    await sign_in(browser, console, STAFF)
+    await browser.open("/web/announcements")
+    await browser.script(
+        "document.getElementById('audience').value = arguments[0]", "staff"
+    )  # no approval needed for the staff
+    await browser.fill("Text auf Deutsch", "Teamtreffen am Montag")
+    await browser.fill("Wann", "morgen 9 Uhr")
+    filed = await browser.press("Senden oder planen")
+    found = re.search(r"Ankündigung #(\d+) ist geplant", filed)
+    assert found is not None, filed
+    number = found.group(1)
+    page = await browser.follow(f"#{number} ändern")
+    assert f"Ankündigung #{number}" in page and "Leer: bleibt, wie es ist" in page
+    assert "Telegram\nauf Deutsch\n📣 KL.digital\n\nTeamtreffen am Montag" in page
+    await browser.fill("Text auf Deutsch", "Teamtreffen am Freitag, Raum 2")
+    await browser.fill("Wann", "jeden Freitag 10 Uhr")
+    await browser.wait_for_text(".platform.telegram", "Teamtreffen am Freitag, Raum 2")
+    await browser.wait_for_text(".preview-when", "jeden Freitag um 10:00")
+    await browser.screenshot("web-announcement-edit")
+    saved = await browser.press("Änderungen speichern")
+    assert f"Ankündigung #{number} ist gespeichert." in saved
+    assert f"#{number} · jeden Freitag um 10:00" in saved
+    assert "Teamtreffen am Freitag, Raum 2" in saved and "Teamtreffen am Montag" not in saved
+    await browser.follow(f"#{number} ändern")
+    await browser.fill("Wann", "wenn der Blauwal kommt")
+    refused = await browser.press("Änderungen speichern")
+    assert (
+        "„wenn der Blauwal kommt“ verstehe ich nicht als Zeitpunkt" in refused
+    )  # one line, and the form keeps what was typed
+    kept = await browser.script("return document.getElementById('text_de').value")
+    assert kept == "Teamtreffen am Freitag, Raum 2"
+
+
+async def test_the_previews_follow_the_typing_side_by_side(
+    console: Console, browser: Browser
+) -> None:
+    await sign_in(browser, console, STAFF)
+    await browser.open("/web/announcements")
+    await browser.script("window.samePage = true")
+    await browser.type("Text auf Deutsch", "Am Samstag <b>Straßenfest</b>")
+    telegram = await browser.wait_for_text(
+        ".platform.telegram [data-language=de]", "Am Samstag <b>Straßenfest</b>"
+    )
+    assert telegram.startswith("auf Deutsch\n📣 KL.digital\n\nAm Samstag <b>Straßenfest</b>")
+    assert "/unsubscribe" in telegram
+    await browser.type("Text auf Deutsch", " am Stiftsplatz")
+    await browser.wait_for_text(".platform.matrix [data-language=de]", "Stiftsplatz")
+    await browser.type(
+        "Text auf Englisch (optional: ohne ihn bekommen alle den deutschen)", "Street party"
+    )
+    await browser.wait_for_text(".platform.matrix [data-language=en]", "Street party")
+    await browser.type("Wann", "jeden Montag um 9")
+    await browser.wait_for_text(".preview-when", "jeden Montag um 09:00")
+    assert await browser.script("return window.samePage") is True  # no new page was loaded
+    bold = await browser.elements(".platform b")
+    assert bold == []  # markup stays text
+    tops = await browser.script(
+        "return [...document.querySelectorAll('.platform')].map(p => p.getBoundingClientRect())"
+        ".map(r => [Math.round(r.left), Math.round(r.top)])"
+    )
+    assert tops[0][1] == tops[1][1] and tops[0][0] < tops[1][0]  # side by side
+    await browser.resize(360, 740)
+    tops = await browser.script(
+        "return [...document.querySelectorAll('.platform')].map(p => p.getBoundingClientRect())"
+        ".map(r => [Math.round(r.left), Math.round(r.top)])"
+    )
+    assert tops[0][0] == tops[1][0] and tops[0][1] < tops[1][1]  # one above the other
+    width = await browser.script("return document.documentElement.scrollWidth")
+    assert width <= 360
+    await browser.type("Wann", " xyz")
+    await browser.wait_for_text(".live-preview", "verstehe ich nicht")
+
+
+async def test_a_broadcast_s_delivery_moves_on_its_page(console: Console, browser: Browser) -> None:
+    async with console.app.sessions() as session, session.begin():
+        row = await announcements.create(
+            session,
+            author=STAFF,
+            author_identity=STAFF,
+            audience="all",
+            text_de="Stromausfall in der Innenstadt bis 14 Uhr",
+            text_en=None,
+        )
+        owed = [outbox.Owed(f"matrix:!r{n}:local", "Stromausfall", f"b:{n}") for n in range(1500)]
+        await outbox.enqueue_many(session, owed, announcement_id=row.id)
+        row.status, row.runs, row.started_at = "sending", 1, utcnow() - timedelta(minutes=1)
+        number = row.id
+
+    async def deliver(count: int) -> None:
+        async with console.app.sessions() as session, session.begin():
+            due = await outbox.reserve(
+                session, platforms=["matrix"], until=utcnow() + timedelta(minutes=1), limit=count
+            )
+            await sending.mark_sent_many(session, sent=[(m.id, None) for m in due])
+
+    await sign_in(browser, console, STAFF)
+    page = await browser.open(f"/web/announcements/{number}")
+    assert "Zugestellt\n0 von 1.500" in page
+    await browser.script("window.samePage = true")
+    await deliver(1000)
+    moving = await browser.wait_for_text(".delivery", "1.000 von 1.500")
+    assert "etwa 1 Minute" in moving  # 1,000 in a minute: 500 take half a minute
+    assert await browser.script("return document.querySelector('progress').value") == 1000
+    await browser.screenshot("web-announcement-progress")
+    await deliver(500)
+    await browser.wait_for_text(".delivery", "keine: fertig")
+    assert "1.500 von 1.500" in await browser.text()
+    assert await browser.script("return window.samePage") is True  # no reload

@@ -33,6 +33,15 @@ def message_contents(reply: Reply) -> list[dict[str, str]]:
     return [_content(part) for part in parts]
 
 
+def shown(text: str) -> list[str]:
+    """What a Matrix client shows for ``text`` sent as the adapter sends it: one entry per
+    event, its ``formatted_body`` read back as the reader sees it (for previews)."""
+    return [
+        "\n".join(html.unescape(line) for line in content["formatted_body"].split("<br>"))
+        for content in message_contents(Reply(text))
+    ]
+
+
 def file_content(file: Attachment, uri: str, keys: dict[str, Any] | None) -> dict[str, Any]:
     """An ``m.file`` content for an uploaded file (``keys``: its decryption info, when it
     was uploaded encrypted for an encrypted room)."""

@@ -24,3 +24,9 @@ def message_parts(text: str) -> list[str]:
     longer than Telegram's 4,096 characters (UTF-16 code units)."""
     parts = split_text(text, MessageLimit.MAX_TEXT_LENGTH, escape=escape, size=utf16_length)
     return [escape(part) for part in parts]
+
+
+def shown(text: str) -> list[str]:
+    """What a Telegram chat shows for ``text`` sent as the adapter sends it: one entry per
+    message, its HTML read back as the reader sees it (for previews)."""
+    return [html.unescape(part) for part in message_parts(text)]

@@ -31,9 +31,11 @@ COOKIE = "klbot_session"
 IDLE = timedelta(hours=8)
 """A session ends after this long without a request."""
 CSP = (
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'none'; "
-    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+"""Scripts only from the console's own static files (nothing inline), which may fetch
+only from the console."""
 APP = web.AppKey("klbot", App)
 TEMPLATES: web.AppKey[jinja2.Environment] = web.AppKey("templates", jinja2.Environment)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

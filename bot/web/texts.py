@@ -168,7 +168,6 @@ NOTHING_PENDING = Text("No pending announcements.")
 AT_ONCE = Text("at once")
 APPROVE = Text("Approve #{id}")
 CANCEL = Text("Cancel #{id}")
-DELIVERED_SO_FAR = Text("{sent} of {count} delivered so far")
 BAD_AUDIENCE = Text("Please choose the recipients from the list.")
 GERMAN_MISSING = Text("Please write the German text; it is the one everyone can get.")
 TEXT_TOO_LONG = Text("A text has {length} characters; {limit} at most, please.")
@@ -182,3 +181,38 @@ SEND_PASSED_NOW = Text("Approve #{id} and send it now")
 CANCELLED_WEB = Text("Announcement #{id} is cancelled.")
 NOT_PENDING_WEB = Text("Announcement #{id} is no longer pending, so it cannot be cancelled.")
 AUTHOR = Text("by {author}")
+ANNOUNCEMENT = Text("Announcement #{id}")
+OPEN_ANNOUNCEMENT = Text("Show #{id}")
+EDIT = Text("Change #{id}")
+BACK_TO_ANNOUNCEMENTS = Text("Back to the announcements")
+WRITTEN_BY = Text("Written by")
+ENDED_STATES = {
+    "done": Text("delivered"),
+    "cancelled": Text("cancelled"),
+    "skipped": Text("skipped"),
+}
+CHANGE = Text("Change it")
+WHEN_KEEP_HINT = Text(
+    "Empty: it stays as it is ({when}). A time such as “tomorrow 9am” or “{date} 10:00”, "
+    "or a rule such as “every Monday at 9” or “every weekday at 8”."
+)
+SAVE = Text("Save the changes")
+SAVED_WEB = Text("Announcement #{id} is saved.")
+APPROVE_AGAIN_WEB = Text(
+    "Announcement #{id} to everyone has changed, so a second person has to approve it "
+    "again; it is in the list below."
+)
+UNCHANGED_WEB = Text("Nothing was changed in announcement #{id}.")
+TEXTS = Text("Texts")
+SPLIT = Plural("sent as {count} message", "sent as {count} messages")
+DELIVERY = Text("Delivery")
+DELIVERED = Text("Delivered")
+DELIVERED_OF = Text("{delivered} of {count}")
+UNDELIVERABLE = Text("Undeliverable")
+UNCERTAIN = Text("Unclear whether they arrived")
+TIME_LEFT = Text("Time left")
+ABOUT_MINUTES = Plural("about {count} minute", "about {count} minutes")
+FINISHED = Text("none: finished")
+ESTIMATING = Text("known once the first messages are out")
+RECENT = Text("Recently sent")
+NOTHING_SENT = Text("Nothing sent yet.")

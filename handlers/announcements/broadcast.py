@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from bot.core.i18n import Plural, Text, number
@@ -125,6 +126,48 @@ async def start_progress(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """Where a broadcast stands, as the author's progress message, the report and the web
+    console tell it."""
+
+    recipients: int
+    delivered: int
+    undeliverable: int
+    """Given up as undeliverable or cancelled (not the uncertain ones)."""
+    uncertain: int
+    pending: int
+    minutes_left: int | None
+    """About how long the rest takes at the pace so far; ``None`` before the first message
+    is through and once none is left."""
+
+    @property
+    def through(self) -> int:
+        """Delivered or given up."""
+        return self.recipients - self.pending
+
+
+def standing(
+    announcement: Announcement, progress: Progress, now: datetime | None = None
+) -> Standing:
+    """How far the broadcast of ``announcement`` is (``progress``: its outbox rows), and
+    how long the rest takes at the pace since it started."""
+    done = progress.sent + progress.failed
+    minutes = None
+    if progress.pending and done:
+        started = announcement.started_at or announcement.created_at
+        elapsed = ((now or datetime.now(UTC)) - started).total_seconds()
+        minutes = max(1, round(elapsed / done * progress.pending / 60))
+    return Standing(
+        recipients=progress.recipients,
+        delivered=progress.sent,
+        undeliverable=progress.failed - progress.uncertain,
+        uncertain=progress.uncertain,
+        pending=progress.pending,
+        minutes_left=minutes,
+    )
+
+
 async def show_progress(
     session: Session, announcement: Announcement, progress: Progress, config: Config
 ) -> None:
@@ -133,25 +176,22 @@ async def show_progress(
     text is out)."""
     key = _progress_key(announcement)
     shown = await outbox.shown(session, dedupe_key=key)
-    done = progress.sent + progress.failed
+    state = standing(announcement, progress)
     if shown is None or shown.platform_id is None or (shown.edit_waiting and progress.pending):
         return
     lang = await _author_language(session, announcement, config)
-    values = {"done": number(done, lang), "count": number(progress.recipients, lang)}
-    if not progress.pending:
+    values = {"done": number(state.through, lang), "count": number(state.recipients, lang)}
+    if not state.pending:
         text = PROGRESS_DONE(lang, **values)
-    elif done:
-        started = announcement.started_at or announcement.created_at
-        elapsed = (datetime.now(UTC) - started).total_seconds()
-        minutes = max(1, round(elapsed / done * progress.pending / 60))
-        text = PROGRESS(lang, minutes=number(minutes, lang), **values)
+    elif state.minutes_left is not None:
+        text = PROGRESS(lang, minutes=number(state.minutes_left, lang), **values)
     else:
         return
     await outbox.enqueue(
         session,
         chat=announcement.author,
         text=text,
-        dedupe_key=f"{key}:{done}",
+        dedupe_key=f"{key}:{state.through}",
         edit_of=shown.id,
     )
 
@@ -275,16 +315,17 @@ async def finish_delivered(session: Session, config: Config) -> list[int]:
         )
         started = announcement.started_at or announcement.created_at
         seconds = (datetime.now(UTC) - started).total_seconds()
+        final = standing(announcement, progress)
         report = REPORT(
             lang,
             id=announcement.id,
-            count=progress.recipients,
-            sent=number(progress.sent, lang),
-            failed=number(progress.failed - progress.uncertain, lang),
+            count=final.recipients,
+            sent=number(final.delivered, lang),
+            failed=number(final.undeliverable, lang),
             duration=f"{seconds:.0f} s",
         )
-        if progress.uncertain:
-            report += " " + UNCERTAIN(lang, count=progress.uncertain)
+        if final.uncertain:
+            report += " " + UNCERTAIN(lang, count=final.uncertain)
         await outbox.enqueue(
             session,
             chat=announcement.author,

@@ -109,11 +109,11 @@ async def approve_announcement(
     """The second person's approval (four eyes): the announcement is planned, or sent
     (at once, or ``now`` although it had a time); ``passed`` when its time has gone by and
     nothing was done; the reason as a text if the person (``identity``, from the chat
-    ``by``) may not approve it: nobody approves their own, from whichever chat or the web.
-    /approve and the web console approve through here."""
+    ``by``) may not approve it: nobody approves what they wrote or last changed, from
+    whichever chat or the web. /approve and the web console approve through here."""
     if row.status != "approval":
         return NOTHING_TO_APPROVE
-    if identity in (row.author_identity, row.author) or row.author == by:
+    if own(row, identity=identity, by=by):
         return OWN_ANNOUNCEMENT
     when = timing.of(row)
     if when is not None and not now:
@@ -130,6 +130,13 @@ async def approve_announcement(
         detail=f"#{row.id} to {row.audience}: {count} recipients",
     )
     return Filed(row, "queued", count)
+
+
+def own(row: Announcement, *, identity: str, by: str) -> bool:
+    """Whether ``identity`` (in the chat ``by``) wrote the announcement as it stands, or
+    changed it last; for rows that know only their chat, whether that is the chat."""
+    wrote = row.author_identity or row.author
+    return identity == wrote or (wrote == row.author and by == row.author)
 
 
 @dataclass(frozen=True)
@@ -318,8 +325,7 @@ async def change(ctx: Context) -> Reply:
     if choice.what == "audience":
         return await _new_audience(ctx, row, choice.value)
     if choice.what == "remove-english":
-        row.text_en = None
-        return await _saved(ctx, row, ctx.t(ENGLISH_REMOVED))
+        return await _saved(ctx, row, Changes(text_en=""), ctx.t(ENGLISH_REMOVED))
     await ctx.end_conversation()
     return ctx.reply(EDIT_DONE, id=row.id)
 
@@ -327,20 +333,83 @@ async def change(ctx: Context) -> Reply:
 async def _new_audience(ctx: Context, row: Announcement, audience: str) -> Reply:
     if audience not in dict(await audience_choices(ctx)):  # the topic is gone meanwhile
         return ctx.reply(EDIT_STALE)
-    row.audience = audience
-    return await _saved(ctx, row)
+    return await _saved(ctx, row, Changes(audience=audience))
 
 
-async def _saved(ctx: Context, row: Announcement, *notes: str) -> Reply:
-    """Record the change and show the announcement again. A planned announcement that
-    needs four eyes (to everyone) goes back to approval: what was approved has changed."""
+async def _saved(ctx: Context, row: Announcement, changes: Changes, *notes: str) -> Reply:
+    """Make the change (through :func:`edit_announcement`) and show the announcement
+    again, saying when it needs approval again."""
+    edited = await edit_announcement(
+        ctx.session, ctx.config, row, changes, by=ctx.chat, identity=str(ctx.message.sender)
+    )
+    if edited is None:  # no longer pending: _editing let it through a moment ago
+        await ctx.end_conversation()
+        return ctx.reply(NOT_EDITABLE, id=row.id, state=ctx.t(NOT_PENDING[row.status]))
     notes = notes or (ctx.t(SAVED),)
-    if row.status == "scheduled" and broadcast.needs_approval(row, ctx.config):
-        row.status = "approval"
+    if edited.approve_again:
         notes = (*notes, ctx.t(APPROVE_AGAIN, id=row.id))
-    await grants.audit(ctx.session, actor=ctx.chat, action="edit", detail=f"#{row.id}")
     await ctx.goto("menu")
     return await _overview(ctx, row, *notes, "")
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What an edit changes; ``None`` keeps a field as it is, an empty ``text_en`` removes
+    the English text."""
+
+    text_de: str | None = None
+    text_en: str | None = None
+    when: timing.When | None = None
+    audience: str | None = None
+
+
+@dataclass(frozen=True)
+class Edited:
+    """An edited announcement; ``approve_again``: it went back to approval."""
+
+    row: Announcement
+    changed: tuple[str, ...]
+    approve_again: bool = False
+
+
+async def edit_announcement(
+    session: Session,
+    config: Config,
+    row: Announcement,
+    changes: Changes,
+    *,
+    by: str,
+    identity: str,
+) -> Edited | None:
+    """Change a pending announcement (``None`` if it can no longer be changed: being
+    delivered, done, cancelled). ``identity`` (from the chat ``by``) becomes the one who
+    wrote it for the four-eyes rule, so nobody approves their own change; a planned
+    announcement that needs four eyes (to everyone) goes back to approval, since what was
+    approved has changed. Audited. /edit and the web console edit through here."""
+    if row.status not in EDITABLE:
+        return None
+    changed = []
+    if changes.text_de and changes.text_de != row.text_de:
+        row.text_de = changes.text_de
+        changed.append("text_de")
+    if changes.text_en is not None and changes.text_en != (row.text_en or ""):
+        row.text_en = changes.text_en or None
+        changed.append("text_en")
+    if changes.audience is not None and changes.audience != row.audience:
+        row.audience = changes.audience
+        changed.append("audience")
+    if changes.when is not None and timing.of(row) != changes.when:
+        row.send_at, row.cron = changes.when.at, changes.when.cron
+        changed.append("when")
+    if not changed:
+        return Edited(row, ())
+    row.author_identity = identity
+    again = row.status == "scheduled" and broadcast.needs_approval(row, config)
+    if again:
+        row.status = "approval"
+    detail = f"#{row.id}: {', '.join(changed)}" + ("; needs approval again" if again else "")
+    await grants.audit(session, actor=by, action="edit", detail=detail)
+    return Edited(row, tuple(changed), again)
 
 
 @router.step(EDIT, "german", roles=STAFF)
@@ -352,10 +421,8 @@ async def new_text(ctx: Context) -> Reply:
     assert ctx.conversation is not None
     text = (ctx.message.text or "").strip()
     if ctx.conversation.step == "german":
-        row.text_de = text
-    else:
-        row.text_en = text
-    return await _saved(ctx, row)
+        return await _saved(ctx, row, Changes(text_de=text))
+    return await _saved(ctx, row, Changes(text_en=text))
 
 
 @router.step(EDIT, "when", roles=STAFF)
@@ -367,5 +434,4 @@ async def new_when(ctx: Context) -> Reply:
         when = timing.understand(ctx.message.text or "", ctx.zone, ctx.lang)
     except timing.NotUnderstood as refusal:
         return ctx.reply(str(refusal))
-    row.send_at, row.cron = when.at, when.cron
-    return await _saved(ctx, row)
+    return await _saved(ctx, row, Changes(when=when))

@@ -9,7 +9,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 import pytest
 from selenium import webdriver
@@ -140,6 +140,27 @@ class Browser:
             field = self.driver.find_element(By.ID, found.get_attribute("for") or "")
             field.clear()
             field.send_keys(text)
+
+        await self._run(typing)
+
+    async def wait_for_text(self, css: str, text: str, timeout: float = 15) -> str:
+        """Wait until the element ``css`` reads ``text`` (the page's scripts at work, no new
+        page); its whole text."""
+
+        def shown(driver: webdriver.Chrome) -> str | Literal[False]:
+            found = driver.find_elements(By.CSS_SELECTOR, css)
+            return found[0].text if found and text in found[0].text else False
+
+        return await self._run(lambda: WebDriverWait(self.driver, timeout).until(shown))
+
+    async def type(self, label: str, text: str) -> None:
+        """Type ``text`` at the end of the field whose label reads ``label``."""
+
+        def typing() -> None:
+            found = self.driver.find_element(
+                By.XPATH, f"//label[normalize-space()={_quoted(label)}]"
+            )
+            self.driver.find_element(By.ID, found.get_attribute("for") or "").send_keys(text)
 
         await self._run(typing)
 
