@@ -7,6 +7,7 @@ CPU, not Telegram's limit, would set the pace. aiohttp keeps it flat.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aiohttp
@@ -27,6 +28,8 @@ class AiohttpRequest(BaseRequest):
         self.connections = connections
         self._connect, self._read = connect_timeout, read_timeout
         self._session: aiohttp.ClientSession | None = None
+        self._headers = {"User-Agent": self.USER_AGENT}
+        self._json_headers = self._headers | {"Content-Type": "application/json"}
 
     @property
     def read_timeout(self) -> float | None:
@@ -60,6 +63,7 @@ class AiohttpRequest(BaseRequest):
             sock_read=max(read or 0, write or 0) or None,
         )
         body: Any = None
+        headers = self._headers
         if request_data is not None and request_data.contains_files:
             body = aiohttp.FormData()
             for name, value in (request_data.json_parameters or {}).items():
@@ -72,11 +76,11 @@ class AiohttpRequest(BaseRequest):
                     filename=filename,
                     content_type=mime[0] if mime else "application/octet-stream",
                 )
-        elif request_data is not None:
-            body = request_data.json_parameters
+        elif request_data is not None:  # JSON (nested objects as objects): no form encoding
+            body, headers = json.dumps(request_data.parameters), self._json_headers
         try:
             async with self._session.request(
-                method, url, data=body, timeout=timeout, headers={"User-Agent": self.USER_AGENT}
+                method, url, data=body, timeout=timeout, headers=headers
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as exc:

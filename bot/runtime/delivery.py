@@ -56,9 +56,10 @@ sending (rows claimed before senders were named)."""
 LEASE_SECONDS = 60.0
 """A batch stays reserved for its sender this long (plus its sending time at the rate
 limit), unless the sender stops beating before."""
-CLAIM_AHEAD_SECONDS = 0.02
+CLAIM_AHEAD_SECONDS = 0.1
 """At a high rate (a paid broadcast), the messages starting within this many seconds are
-claimed in one commit (at 1,000/s a commit per message would set the pace)."""
+claimed in one commit, never more than there are free places (at 1,000/s a commit per
+message, or even per 20, would set the pace)."""
 QUICK_SECONDS = 0.02
 """A wait for a send to end this short keeps the transaction open (one commit for all)."""
 RECORD_EVERY = 50
@@ -330,8 +331,8 @@ class OutboxSender:
         theirs: set[int],
         upcoming: list[outbox.Due],
     ) -> bool:
-        """Wait for a free place and the limiter, claim ``message`` (recording what landed
-        meanwhile in the same commit) and start its request. False if it was not started.
+        """Wait for a free place, claim ``message`` (recording what landed meanwhile in the
+        same commit), wait for the limiter and start its request. False if not started.
         ``mine``: messages this sender claimed; ``theirs``: claimed by another sender."""
         chat = Identity.parse(message.chat)
         platform = chat.platform
@@ -346,10 +347,6 @@ class OutboxSender:
                 await self._await_landing(session)
             await self._take_in(session)  # frees places; committed with the claim below
         paid = message.paid and self.limits.paid(platform)
-        await self.limits.overall(platform, paid=paid).acquire()
-        if self._paused(platform) or self._stop.is_set():
-            return False  # a 429 arrived while this one waited its turn
-        await per_chat.acquire()
         await self._take_in(session)
         if message.id not in mine:
             group = self._claim_group(message, paid, mine | theirs, upcoming)
@@ -366,8 +363,12 @@ class OutboxSender:
             theirs |= set(group) - got
             if message.id not in got:
                 return False  # another sender has it
-            if self._paused(platform):
-                return False  # a 429 landed during the commit: released, not sent
+        # the limiter last, right before the request: a slow commit before it would
+        # otherwise bunch the requests after it (601 in one second at 600/s)
+        await self.limits.overall(platform, paid=paid).acquire()
+        if self._paused(platform) or self._stop.is_set():
+            return False  # a 429 arrived while this one waited its turn: released, not sent
+        await per_chat.acquire()
         self._flying_on[platform] += 1
         self._chats_flying.add(message.chat)
         task = asyncio.create_task(self._send(message, chat, paid), name=f"send-{message.id}")

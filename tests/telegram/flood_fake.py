@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from typing import Any
 
 from aiohttp import web
@@ -23,6 +23,13 @@ def _error(code: int, description: str, **parameters: Any) -> web.Response:
     if parameters:
         body["parameters"] = parameters
     return web.json_response(body, status=code)
+
+
+async def _params(request: web.Request) -> dict[str, Any]:
+    """A request's parameters, sent as JSON or as a form (Telegram takes both)."""
+    if request.content_type == "application/json":
+        return dict(await request.json())
+    return dict(await request.post())
 
 
 class FloodFake:
@@ -53,7 +60,8 @@ class FloodFake:
         self.blocked: set[int] = set()
         self.failing = 0
         """The next this many sendMessage requests answer 502 Bad Gateway."""
-        self._window: list[float] = []
+        self._window: deque[float] = deque()
+        """Arrival times of the messages accepted within the last second."""
         self.by_chat: dict[int, list[str]] = defaultdict(list)
         self.runner: web.AppRunner | None = None
         self.url = ""
@@ -79,7 +87,7 @@ class FloodFake:
         try:
             await asyncio.sleep(self.latency / 2)  # on the way to Telegram
             if request.match_info["method"] == "sendMessage":
-                chat = int((await request.post())["chat_id"])  # type: ignore[arg-type]
+                chat = int((await _params(request))["chat_id"])
                 self.overlaps += chat in self.chats_in_flight
                 self.chats_in_flight.add(chat)
             answer = await self._answer(request)
@@ -97,7 +105,7 @@ class FloodFake:
         if method == "getMe":
             me = {"id": 1, "is_bot": True, "first_name": "Fake", "username": "FakeBot"}
             return web.json_response({"ok": True, "result": me})
-        form: Any = await request.post()
+        form = await _params(request)
         if method == "editMessageText":
             self.edits.append((int(form["chat_id"]), int(form["message_id"]), form["text"]))
             return web.json_response({"ok": True, "result": True})
@@ -110,7 +118,8 @@ class FloodFake:
         if chat in self.blocked:
             return _error(403, "Forbidden: bot was blocked by the user")
         now = time.monotonic()
-        self._window = [t for t in self._window if now - t < 1.0]
+        while self._window and now - self._window[0] >= 1.0:
+            self._window.popleft()
         paid = str(form.get("allow_paid_broadcast", "")).lower() == "true"
         if paid and len(self._window) >= self.per_second and self.stars < PAID_FEE:
             return _error(400, "Bad Request: not enough Stars to send paid broadcast")
