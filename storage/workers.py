@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Worker, utcnow
@@ -44,3 +44,16 @@ async def forget(session: AsyncSession, *, names: list[str]) -> None:
     """Forget these workers (their work was taken over)."""
     if names:
         await session.execute(delete(Worker).where(Worker.name.in_(names)))
+
+
+async def not_yet_counting(
+    session: AsyncSession, *, name: str, since: datetime, alive_since: datetime
+) -> int:
+    """How many other live workers (seen after ``alive_since``) have not beaten since
+    ``since``: they have not counted worker ``name`` yet."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Worker)
+        .where(Worker.name != name, Worker.seen_at > alive_since, Worker.seen_at <= since)
+    )
+    return count or 0

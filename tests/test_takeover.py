@@ -4,6 +4,7 @@ counted as uncertain where not; the author's report says how many are uncertain.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,8 @@ from bot.core.events import Identity, Reply, Surface
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from bot.runtime.delivery import OutboxSender
-from bot.runtime.membership import ALIVE_SECONDS, HEARTBEAT_SECONDS
+from bot.runtime.limits import Limits
+from bot.runtime.membership import ALIVE_SECONDS, HEARTBEAT_SECONDS, Membership
 from handlers.announcements import broadcast
 from storage import announcements, outbox, sending, workers
 from storage.models import utcnow
@@ -171,3 +173,22 @@ async def test_the_author_sees_one_message_move(
     assert texts[2] == finished
     assert edits[:3] == [None, shown, shown]  # one message, edited in place
     assert finished.split(" / ")[0] in texts[3]  # then the report, numbers as written there
+
+
+async def test_a_new_sender_waits_until_the_others_count_it(app: App) -> None:
+    """Until a busy sender has beaten again it sends at the whole limit; a sender joining
+    sends nothing before that beat, however late it comes (else both send above it)."""
+    limits = {name: Limits(["telegram"], {"telegram": (30, 1)}) for name in ("busy", "new")}
+    busy, new = (
+        Membership(app.sessions, ["telegram"], limits[n], n, every=0.2, alive=10)
+        for n in ("busy", "new")
+    )
+    await busy.beat()
+    stop = asyncio.Event()
+    joining = asyncio.create_task(new.join(stop))
+    await asyncio.sleep(1.0)  # the busy sender's beat is late: five beats' time
+    assert not joining.done(), "the new sender started before the busy one counted it"
+    assert limits["busy"].rate("telegram") > 29  # still the whole limit
+    await busy.beat()
+    await asyncio.wait_for(joining, 2)
+    assert limits["busy"].rate("telegram") == limits["new"].rate("telegram") < 15

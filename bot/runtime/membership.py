@@ -8,6 +8,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from datetime import timedelta
 
@@ -25,6 +26,8 @@ ALIVE_SECONDS = 3 * HEARTBEAT_SECONDS
 """A sender not heard from for this long no longer counts (it stopped or was killed): its
 work is taken over, so a stopped sender is known within ``ALIVE_SECONDS`` plus one beat."""
 LEAVE_TIMEOUT = 3.0
+JOIN_CHECK_SECONDS = 0.25
+"""While joining, how often to look whether the other senders count this one yet."""
 
 
 def worker_name() -> str:
@@ -63,15 +66,34 @@ class Membership:
         return max((counts[p] for p in self.platforms), default=1)
 
     async def join(self, stop: asyncio.Event) -> None:
-        """The first heartbeat; where others send too, wait until they have counted this
-        sender (until then, together they would send above the limit)."""
+        """The first heartbeat; where others send too, wait until each of them has beaten
+        since, and so counts this sender (until then, together they would send above the
+        limit; a busy sender's beat can come late). A sender silent for ``alive`` seconds
+        is not waited for: it is being taken over."""
         try:
             others = await self.beat() > 1
         except Exception:
             log.exception("could not tell the other senders about this one")
-            others = True
-        if others:
-            await wait(stop, self.every * 1.5)
+            await wait(stop, self.alive)
+            return
+        joined = utcnow()
+        deadline = time.monotonic() + self.alive
+        while others and time.monotonic() < deadline:
+            if await wait(stop, JOIN_CHECK_SECONDS):
+                return
+            try:
+                async with self.sessions() as session:
+                    others = (
+                        await workers.not_yet_counting(
+                            session,
+                            name=self.name,
+                            since=joined,
+                            alive_since=utcnow() - timedelta(seconds=self.alive),
+                        )
+                        > 0
+                    )
+            except Exception as exc:
+                log.warning("could not see whether the other senders count this one (%s)", exc)
 
     async def keep_beating(self, stop: asyncio.Event) -> None:
         """Heartbeats every ``every`` seconds until ``stop``, whatever the sender does."""
