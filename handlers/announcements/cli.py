@@ -14,9 +14,10 @@ from bot.runtime.config import Config
 from bot.runtime.membership import live_platforms
 from bot.runtime.scheduler import Scheduler
 from handlers.announcements import broadcast, timing
+from handlers.announcements.compose import file_announcement
 from handlers.announcements.timing import NotUnderstood, When, describe, understand
 from handlers.subscriptions.topics import known
-from storage import announcements, roles
+from storage import announcements
 from storage.models import Announcement
 
 
@@ -92,47 +93,31 @@ def announce(
     if paid:
         click.echo(paid)  # before anything is sent
 
-    async def work(app: App) -> tuple[int, int]:
+    async def work(app: App) -> tuple[int, str, int]:
         async with app.sessions() as session, session.begin():
-            row = await announcements.create(
+            filed = await file_announcement(
                 session,
+                config,
                 author=author,
                 author_identity=author,
                 audience=audience,
                 text_de=body,
                 text_en=text_en,
-                send_at=when,
-                cron=cron,
+                when=planned,
             )
-            if broadcast.needs_approval(row, config):
-                row.status = "approval"
-                await roles.audit(
-                    session,
-                    actor=author,
-                    action="announce",
-                    detail=f"#{row.id} to {audience}: awaiting approval",
-                )
-                return row.id, -1
-            count = 0 if (when or cron) else await broadcast.fire(session, row, config)
-            await roles.audit(
-                session,
-                actor=author,
-                action="announce",
-                detail=f"#{row.id} to {audience}: {cron or when or count}",
-            )
-        if when or cron:
+        if filed.state == "planned":
             scheduler = Scheduler(
                 config.bot.timezone,
                 config.storage.resolved_url(),
                 misfire_grace=config.announcements.misfire_grace,
             )
             scheduler.start(None, paused=True)
-            scheduler.announcement(row.id, at=when, crontab=cron)
+            scheduler.announcement(filed.row.id, at=when, crontab=cron)
             scheduler.stop()
-        return row.id, count
+        return filed.row.id, filed.state, filed.count
 
-    announcement_id, count = with_app(config, work)
-    if count < 0:
+    announcement_id, state, count = with_app(config, work)
+    if state == "approval":
         click.echo(
             f"announcement #{announcement_id} awaits approval by a second staff "
             f"member in chat: /approve {announcement_id}"
