@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import time_machine
 from aiohttp import FormData
+from sqlalchemy import select
 
 from bot.core.events import Identity, Incoming, Surface
 from bot.knowledge.schema import default_text
@@ -20,6 +21,7 @@ from bot.runtime.config import Config
 from storage import feedback as store
 from storage import knowledge as knowledge_store
 from storage import people, roles, subscriptions
+from storage.models import AuditEntry
 from tests.harness import Chat, dispatcher_for, with_roles
 from tests.shell import klbot
 from tests.web.client import Client, link_for, open_console, sign_in, text_of, token_of
@@ -109,6 +111,37 @@ async def test_the_console_speaks_english_to_an_english_speaker(app: App, client
         await (await client.post(f"/web/feedback/{reference}/reopen", data={"csrf": csrf})).text()
     )
     assert f"{reference} is open again." in reopened and "Send the answer" in reopened
+
+
+async def test_chat_and_web_handle_feedback_alike_and_both_audit_it(
+    app: App, client: Client
+) -> None:
+    _, by_chat = await citizen_feedback(app, "Per Chat bearbeitet", user="console:c1")
+    _, by_web = await citizen_feedback(app, "Im Web bearbeitet", user="console:c2")
+    staff = Chat(dispatcher_for(app, app.config), user=STAFF, surface=CONSOLE)
+    assert "Von: console:c1" in await staff.ask(f"/show {by_chat}")
+    await staff.ask(f"/answer {by_chat} Danke!")
+    for _ in range(2):  # closing twice closes once
+        await staff.ask(f"/close {by_chat}")
+    await staff.ask(f"/reopen {by_chat}")
+    csrf = await sign_in(client, app, STAFF)
+    page = text_of(await (await client.get(f"/web/feedback/{by_web}")).text())
+    assert "console:c2" in page and "gelesen" in page
+    await client.post(f"/web/feedback/{by_web}/answer", data={"csrf": csrf, "text": "Danke!"})
+    for _ in range(2):
+        await client.post(f"/web/feedback/{by_web}/close", data={"csrf": csrf})
+    await client.post(f"/web/feedback/{by_web}/reopen", data={"csrf": csrf})
+    async with app.sessions() as session:
+        audit = [
+            (entry.actor, entry.action, entry.detail)
+            for entry in await session.scalars(
+                select(AuditEntry).where(AuditEntry.action.startswith("feedback-"))
+            )
+        ]
+        handled = [await store.find(session, reference=r) for r in (by_chat, by_web)]
+    done = ["feedback-answer", "feedback-close", "feedback-reopen"]
+    assert sorted(audit) == sorted((STAFF, action, r) for r in (by_chat, by_web) for action in done)
+    assert [row.status for row in handled if row is not None] == ["answered", "answered"]
 
 
 async def test_inbox_filters_search_and_pages(app: App, client: Client) -> None:
