@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import changed
 from storage.models import Feedback, OutboxMessage, ProcessedUpdate, UnansweredQuestion
+from storage.models_web import WebLogin, WebSession
 
 
 async def _delete_older(
@@ -51,3 +52,25 @@ async def delete_deliveries(session: AsyncSession, *, before: datetime) -> int:
 async def delete_processed_updates(session: AsyncSession, *, before: datetime) -> int:
     """Forget the keys of platform updates handled before ``before``."""
     return await _delete_older(session, ProcessedUpdate, before)
+
+
+async def delete_web_sessions(session: AsyncSession, *, seen_before: datetime) -> int:
+    """Delete the web console's sessions last seen at or before ``seen_before`` (ended by
+    their idle time: the browser is signed out anyway)."""
+    result = await session.execute(
+        delete(WebSession)
+        .where(WebSession.seen_at <= seen_before)
+        .execution_options(synchronize_session=False)
+    )
+    return changed(result)
+
+
+async def delete_web_logins(session: AsyncSession, *, now: datetime) -> int:
+    """Delete the sign-in links that have expired by ``now``, used or not (a used link is
+    kept until then, so opening it again says it was used)."""
+    result = await session.execute(
+        delete(WebLogin)
+        .where(WebLogin.expires_at <= now)
+        .execution_options(synchronize_session=False)
+    )
+    return changed(result)
