@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.base import changed
 from storage.models import Feedback, OutboxMessage, ProcessedUpdate, UnansweredQuestion
 from storage.models_web import WebLogin, WebSession
+from storage.outbox import SETTLED_TEXT
 
 
 async def _delete_older(
@@ -47,6 +48,24 @@ async def delete_deliveries(session: AsyncSession, *, before: datetime) -> int:
     a row still waiting to be sent stays until it is."""
     done = or_(OutboxMessage.sent_at.is_not(None), OutboxMessage.failed.is_not(None))
     return await _delete_older(session, OutboxMessage, before, done)
+
+
+async def expire_secrets(session: AsyncSession, *, before: datetime) -> int:
+    """Give up the secret messages written before ``before`` and still unsent (a sign-in
+    link that expired before it could be sent), keeping a placeholder instead of their
+    text; sent ones lost their text when they were sent."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.secret.is_(True),
+            OutboxMessage.created_at < before,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed.is_(None),
+        )
+        .values(failed="expired", text=SETTLED_TEXT)
+        .execution_options(synchronize_session=False)
+    )
+    return changed(result)
 
 
 async def delete_processed_updates(session: AsyncSession, *, before: datetime) -> int:

@@ -18,10 +18,11 @@ from bot.core.events import Identity, Incoming, Surface
 from bot.knowledge.schema import default_text
 from bot.runtime.app import App
 from bot.runtime.config import Config
+from handlers.privacy.retention import apply_retention
 from storage import feedback as store
 from storage import knowledge as knowledge_store
-from storage import people, roles, subscriptions
-from storage.models import AuditEntry
+from storage import outbox, people, roles, sending, subscriptions
+from storage.models import AuditEntry, Base, OutboxMessage
 from tests.harness import Chat, dispatcher_for, with_roles
 from tests.shell import klbot
 from tests.web.client import Client, link_for, open_console, sign_in, text_of, token_of
@@ -340,6 +341,64 @@ async def test_web_in_chat_sends_a_link_to_staff_and_board_only(app: App, client
     )
     replies = await app.dispatcher.handle(group, CONSOLE)
     assert "/web/login" not in replies[0].text and "direkten Chat" in replies[0].text
+
+
+async def readable_anywhere(app: App, secret: str) -> list[str]:
+    """Every table whose stored rows contain ``secret``."""
+    found = []
+    async with app.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            rows = (await session.execute(select(table))).all()
+            if any(secret in str(value) for row in rows for value in row):
+                found.append(table.name)
+    return found
+
+
+async def link_by_chat(app: App, identity: str, surface: Surface) -> tuple[str, str]:
+    """/web from ``identity`` (granted staff) on ``surface``: the reply and the link's path."""
+    async with app.sessions() as session, session.begin():
+        await roles.grant(session, identity=identity, role="staff", by="test")
+    said = await Chat(dispatcher_for(app, app.config), user=identity, surface=surface).ask("/web")
+    link = re.search(r"http://127\.0\.0\.1:8080(/web/login/\S+)", said)
+    assert link is not None, said
+    return said, link.group(1)
+
+
+async def test_a_sign_in_link_is_not_kept_once_sent(app: App, client: Client) -> None:
+    _, path = await link_by_chat(app, "telegram:4711", Surface(buttons=True))
+    token = token_of(path)
+    assert await readable_anywhere(app, token) == ["outbox"]  # to be sent
+    async with app.sessions() as session, session.begin():  # sent as the sender does
+        due = await outbox.reserve(
+            session, platforms=["telegram"], until=datetime.now().astimezone(), sender="w1"
+        )
+    assert [token in message.text for message in due] == [True]
+    async with app.sessions() as session, session.begin():
+        assert await sending.claim(session, message_id=due[0].id, sender="w1")
+    async with app.sessions() as session, session.begin():
+        await sending.mark_sent_many(session, sent=[(due[0].id, "99")])
+    assert await readable_anywhere(app, token) == []
+    async with app.sessions() as session:
+        kept = await session.get_one(OutboxMessage, due[0].id)
+        assert kept.text == outbox.SECRET_REMOVED and kept.sent_at is not None
+    assert (await client.post("/web/login", data={"token": token})).status == 200  # it works
+
+
+async def test_a_sign_in_link_shown_or_given_up_is_not_kept(app: App, client: Client) -> None:
+    said, shown = await link_by_chat(app, "console:eva", CONSOLE)  # the console shows it at once
+    assert "10 Minuten gültig" in said and await readable_anywhere(app, token_of(shown)) == []
+    _, refused = await link_by_chat(app, "telegram:4712", Surface(buttons=True))
+    async with app.sessions() as session, session.begin():  # the person blocked the bot
+        await outbox.give_up_chat(session, chat="telegram:4712", reason="blocked")
+    assert await readable_anywhere(app, token_of(refused)) == []
+    _, stuck = await link_by_chat(app, "telegram:4713", Surface(buttons=True))
+    soon = await apply_retention(app.sessions, app.config, datetime.now().astimezone())
+    assert soon.secrets_expired == 0 and await readable_anywhere(app, token_of(stuck))
+    later = datetime.now().astimezone() + timedelta(minutes=11)
+    expired = await apply_retention(app.sessions, app.config, later)
+    assert expired.secrets_expired == 1 and await readable_anywhere(app, token_of(stuck)) == []
+    async with app.sessions() as session:  # never sent after it expired
+        assert not await outbox.reserve(session, platforms=["telegram"], until=later)
 
 
 def test_web_login_in_the_shell(tmp_path: Path, env: dict[str, str]) -> None:
