@@ -6,8 +6,9 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -19,10 +20,10 @@ from bot.knowledge.schema import default_text
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from handlers.privacy.retention import apply_retention
+from storage import dashboard, outbox, people, roles, sending, subscriptions
 from storage import feedback as store
 from storage import knowledge as knowledge_store
-from storage import outbox, people, roles, sending, subscriptions
-from storage.models import AuditEntry, Base, OutboxMessage
+from storage.models import AnswerLog, AuditEntry, Base, OutboxMessage, UnansweredQuestion
 from tests.harness import Chat, dispatcher_for, with_roles
 from tests.shell import klbot
 from tests.web.client import Client, link_for, open_console, sign_in, text_of, token_of
@@ -453,6 +454,59 @@ async def test_the_start_page_charts_what_happened(app: App, client: Client) -> 
     drawn = base64.b64decode(pictures[2]).decode()
     assert drawn.startswith("<?xml") and "pygal" in drawn  # an <img>: its script never runs
     assert "img-src 'self' data:" in (await client.get("/web/")).headers["Content-Security-Policy"]
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+async def test_the_charts_count_by_the_day_in_berlin(app: App, client: Client) -> None:
+    async with app.sessions() as session, session.begin():
+        person = await people.get_or_create_person(session, identity="console:r")
+        filed = await store.add_feedback(
+            session,
+            person_id=person.id,
+            platform="console",
+            topic="bot",
+            rating=5,
+            text="Montag, kurz nach Mitternacht",
+            language="de",
+            may_contact=False,
+        )
+        filed.created_at = datetime(2025, 12, 1, 0, 30, tzinfo=BERLIN)  # Sunday 23:30 in UTC
+        asked = datetime(2025, 12, 3, 0, 30, tzinfo=BERLIN)  # 2 December 23:30 in UTC
+        session.add(AnswerLog(entry_id="rombach", language="de", helpful=True, created_at=asked))
+        session.add(
+            UnansweredQuestion(text="Wo?", normalised="wo", language="de", created_at=asked)
+        )
+    await sign_in(client, app, BOARD)
+    with time_machine.travel(datetime(2025, 12, 3, 0, 45, tzinfo=BERLIN)):  # "today": 3 Dec
+        shown = text_of(await (await client.get("/web/")).text())
+    assert "24.11. 0 01.12. 1" in shown  # the week of Monday 1 December
+    assert "02.12. 0 0 – – 03.12. 1 1 50 100" in shown  # the questions of 3 December
+
+
+async def test_days_follow_summer_time_in_berlin(app: App) -> None:
+    """Around the change to summer time (30 March 2025, 01:00 UTC), each moment counts
+    for its day in Berlin: 00:30 is 23:30 UTC before the change and 22:30 after it."""
+    moments = [
+        datetime(2025, 3, 29, 23, 30, tzinfo=UTC),  # 30 March 00:30 CET
+        datetime(2025, 3, 30, 21, 59, tzinfo=UTC),  # 30 March 23:59 CEST
+        datetime(2025, 3, 30, 22, 30, tzinfo=UTC),  # 31 March 00:30 CEST
+        datetime(2025, 10, 25, 22, 30, tzinfo=UTC),  # 26 October 00:30 CEST
+        datetime(2025, 10, 26, 23, 30, tzinfo=UTC),  # 27 October 00:30 CET
+    ]
+    async with app.sessions() as session, session.begin():
+        for moment in moments:
+            session.add(AnswerLog(entry_id="rombach", language="de", created_at=moment))
+    async with app.sessions() as session:
+        since = datetime(2025, 3, 29, tzinfo=BERLIN)
+        found = await dashboard.questions_per_day(session, since=since, zone=BERLIN)
+    assert [(d.day.isoformat(), d.answered) for d in found] == [
+        ("2025-03-30", 2),
+        ("2025-03-31", 1),
+        ("2025-10-26", 1),
+        ("2025-10-27", 1),
+    ]
 
 
 async def test_knowledge_import_shows_each_problem_and_teaching_closes_a_gap(
