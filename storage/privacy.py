@@ -9,6 +9,7 @@ from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import changed
+from storage.feedback import forget_deleted_words
 from storage.models import (
     AuditEntry,
     Conversation,
@@ -187,6 +188,8 @@ async def erase(
     await session.execute(delete(FeedbackAnswer).where(FeedbackAnswer.feedback_id.in_(theirs)))
     if feedback == "delete":
         filed = await session.execute(delete(Feedback).where(Feedback.person_id == person_id))
+        if changed(filed):  # their words are gone from the search, too
+            await forget_deleted_words(session)
     else:
         filed = await session.execute(
             update(Feedback)

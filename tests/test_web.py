@@ -19,6 +19,7 @@ from bot.core.events import Identity, Incoming, Surface
 from bot.knowledge.schema import default_text
 from bot.runtime.app import App
 from bot.runtime.config import Config
+from bot.web import feedback as web_feedback
 from handlers.privacy.retention import apply_retention
 from storage import dashboard, outbox, people, roles, sending, subscriptions
 from storage import feedback as store
@@ -168,6 +169,21 @@ async def test_inbox_filters_search_and_pages(app: App, client: Client) -> None:
     for far in ("from=0001-01-01", "until=9999-12-31"):  # no overflow, one line
         edge = await client.get(f"/web/feedback?{far}")
         assert edge.status == 200 and "ist kein Datum" in text_of(await edge.text())
+
+
+async def test_a_search_for_a_common_word_counts_up_to_a_limit(
+    app: App, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web_feedback, "MOST_FOUND", 30)  # 1,000 in earnest
+    for number in range(32):
+        await citizen_feedback(app, f"Ärger Nummer {number} am Radweg", user=f"console:p{number}")
+    await sign_in(client, app, STAFF)
+    found = text_of(await (await client.get("/web/feedback?q=ÄRGER+radweg&page=7")).text())
+    assert "Mehr als 30 Rückmeldungen gefunden; die neuesten stehen hier" in found
+    assert "Seite 2 von 2" in found and "Ärger Nummer 2 am Radweg" in found
+    assert "Ärger Nummer 1 am Radweg" not in found  # the 31st and 32nd: beyond the limit
+    few = text_of(await (await client.get("/web/feedback?q=nummer+3")).text())
+    assert "3 Rückmeldungen gefunden" in few  # 3, 30 and 31: a word's beginning
 
 
 async def test_export_as_csv_and_json(app: App, client: Client) -> None:

@@ -26,6 +26,9 @@ from storage.models import Feedback
 routes = web.RouteTableDef()
 
 PAGE_SIZE = 25
+MOST_FOUND = 1_000
+"""A search counts this many matches at most, and pages through them: beyond, more words
+narrow it (counting every match of a common word reads a good part of all feedback)."""
 STATUSES = ("open", "new", "read", "answered", "closed", "all")
 """What the status filter offers; ``open`` (new and read) is where work waits."""
 OPEN = ["new", "read"]
@@ -124,18 +127,21 @@ async def inbox(request: web.Request) -> web.StreamResponse:
     wanted = Inbox.read(request.query)
     zone = ZoneInfo(klbot(request).config.bot.timezone)
     async with klbot(request).sessions() as session:
-        total, wanted.page, rows = await store.page(
-            session, **wanted.filters(zone), size=PAGE_SIZE, number=wanted.page
+        most = MOST_FOUND if wanted.words else None
+        found = await store.page(
+            session, **wanted.filters(zone), size=PAGE_SIZE, number=wanted.page, most=most
         )
-        pages = max(1, math.ceil(total / PAGE_SIZE))
+        wanted.page = found.number
+        pages = max(1, math.ceil(found.total / PAGE_SIZE))
         topics = await topic_names(request, session)
     return render(
         request,
         "inbox.html",
         title=T.INBOX,
         inbox=wanted,
-        rows=rows,
-        total=total,
+        rows=found.rows,
+        total=found.total,
+        more=found.more,
         pages=pages,
         topics=topics,
         statuses=feedback.STATUS_NAMES,
