@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, select
+from sqlalchemy import ColumnElement, Date, case, cast, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Announcement, AnswerLog, Feedback, OutboxMessage, UnansweredQuestion
+from storage.models import (
+    Announcement,
+    AnswerLog,
+    Feedback,
+    OutboxMessage,
+    UnansweredQuestion,
+    utcnow,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,11 +48,48 @@ def _day(value: object) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
+def _offsets(zone: ZoneInfo, since: datetime, until: datetime) -> list[tuple[datetime, int]]:
+    """The UTC offset of ``zone`` in minutes at ``since``, and each change of it up to
+    ``until``: (the moment it changes, the new offset)."""
+
+    def offset(moment: datetime) -> int:
+        shift = moment.astimezone(zone).utcoffset()
+        return int(shift.total_seconds() // 60) if shift is not None else 0
+
+    found, moment, step = [(since, offset(since))], since, timedelta(hours=12)
+    while moment < until:
+        later = moment + step
+        if offset(later) != found[-1][1]:  # a change in between: find its minute
+            low, high = moment, later
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                low, high = (low, middle) if offset(middle) != found[-1][1] else (middle, high)
+            found.append((high, offset(high)))
+        moment = later
+    return found
+
+
+def _local_day(
+    session: AsyncSession, moment: Any, zone: ZoneInfo, since: datetime
+) -> ColumnElement[Any]:
+    """The day in ``zone`` of the timestamp column ``moment``, for rows since ``since``:
+    PostgreSQL knows the zones; SQLite is told the zone's offsets in that span."""
+    if session.get_bind().dialect.name == "postgresql":
+        name = literal(zone.key, literal_execute=True)  # the same in SELECT and GROUP BY
+        return cast(func.timezone(name, moment), Date)
+    first, *changes = _offsets(zone, since, utcnow() + timedelta(days=1))
+    shift: Any = f"{first[1]:+d} minutes"
+    if changes:
+        later = ((moment >= start, f"{minutes:+d} minutes") for start, minutes in changes)
+        shift = case(*reversed(list(later)), else_=shift)
+    return func.date(moment, shift)
+
+
 async def feedback_per_day(
-    session: AsyncSession, *, since: datetime
+    session: AsyncSession, *, since: datetime, zone: ZoneInfo
 ) -> list[tuple[date, str, int]]:
-    """(day in UTC, topic, count) of feedback filed since ``since``."""
-    day = func.date(Feedback.created_at)
+    """(day in ``zone``, topic, count) of feedback filed since ``since``."""
+    day = _local_day(session, Feedback.created_at, zone, since)
     rows = await session.execute(
         select(day, Feedback.topic, func.count())
         .where(Feedback.created_at >= since)
@@ -62,9 +108,12 @@ async def ratings(session: AsyncSession, *, since: datetime) -> dict[int | None,
     return {rating: count for rating, count in rows}
 
 
-async def questions_per_day(session: AsyncSession, *, since: datetime) -> list[QuestionDay]:
-    """Per day (UTC) since ``since``: answered and unanswered questions, 👍 and ratings."""
-    answered_day = func.date(AnswerLog.created_at)
+async def questions_per_day(
+    session: AsyncSession, *, since: datetime, zone: ZoneInfo
+) -> list[QuestionDay]:
+    """Per day in ``zone`` since ``since``: answered and unanswered questions, 👍 and
+    ratings."""
+    answered_day = _local_day(session, AnswerLog.created_at, zone, since)
     helpful = func.sum(case((AnswerLog.helpful.is_(True), 1), else_=0))
     rated = func.sum(case((AnswerLog.helpful.is_not(None), 1), else_=0))
     answered = await session.execute(
@@ -76,7 +125,7 @@ async def questions_per_day(session: AsyncSession, *, since: datetime) -> list[Q
         _day(when): QuestionDay(_day(when), count, 0, int(up or 0), int(votes or 0))
         for when, count, up, votes in answered
     }
-    unanswered_day = func.date(UnansweredQuestion.created_at)
+    unanswered_day = _local_day(session, UnansweredQuestion.created_at, zone, since)
     missed = await session.execute(
         select(unanswered_day, func.count())
         .where(UnansweredQuestion.created_at >= since)

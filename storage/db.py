@@ -16,6 +16,15 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+UNMODELLED = ("feedback_search", "ix_feedback_search", "search_words")
+"""What the migrations create that no model describes: the full-text index of the
+feedback (0019; SQLite: a virtual table and its own tables, PostgreSQL: a generated
+column and its index)."""
+
+
+def modelled(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Whether Alembic compares ``name`` with the models (``include_name``)."""
+    return not (name or "").startswith(UNMODELLED)
 
 
 def make_engine(url: str) -> AsyncEngine:

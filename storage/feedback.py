@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, column, func, insert, literal_column, select, table
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import ColumnClause
 
 from storage.models import AnswerLog, Feedback, FeedbackAnswer, PersonIdentity
 
@@ -98,11 +100,11 @@ async def search(
     limit: int | None = 10,
     offset: int = 0,
 ) -> list[Feedback]:
-    """Feedback matching the filters, newest first; ``words``: text that contains each of
-    them (case does not matter); ``until``: filed before it."""
-    query = _matching(select(Feedback), statuses, topic, rating, since, until, words).order_by(
-        Feedback.created_at.desc(), Feedback.id.desc()
-    )
+    """Feedback matching the filters, newest first; ``words``: each of them begins a word
+    of the text (see :func:`searched_words`); ``until``: filed before it."""
+    filters = Filters(statuses, topic, rating, since, until, words)
+    query = filters.apply(session, select(Feedback), walk=limit is not None)
+    query = query.order_by(*NEWEST_FIRST)
     if limit is not None:
         query = query.limit(limit).offset(offset)
     return list(await session.scalars(query))
@@ -119,10 +121,27 @@ async def count(
     words: str = "",
 ) -> int:
     """How much feedback :func:`search` finds with these filters and no limit."""
-    query = _matching(
-        select(func.count()).select_from(Feedback), statuses, topic, rating, since, until, words
-    )
+    filters = Filters(statuses, topic, rating, since, until, words)
+    query = filters.apply(session, select(func.count()).select_from(Feedback))
     return await session.scalar(query) or 0
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of the inbox."""
+
+    total: int
+    """How many match; with ``more``, how many of them can be paged through."""
+    more: bool
+    """More than ``total`` match: counting stopped there."""
+    number: int
+    """The page's number, from 1."""
+    rows: list[Feedback]
+
+
+SORTED_AT_MOST = 1_000
+"""Up to this many matches are found and sorted; the pages among more are read newest
+first along the inbox's index instead, stopping at the page."""
 
 
 async def page(
@@ -136,58 +155,146 @@ async def page(
     words: str = "",
     size: int = 25,
     number: int = 1,
-) -> tuple[int, int, list[Feedback]]:
+    most: int | None = None,
+) -> Page:
     """One page of :func:`search`'s results (``size`` per page, ``number`` from 1, moved
-    to the last page if beyond it): (how many match, the page's number, its rows)."""
-    filters = (statuses, topic, rating, since, until, words)
-    if not words:  # count, then the page's ids from the index alone, then its rows
-        total = await session.scalar(
-            _matching(select(func.count()).select_from(Feedback), *filters)
-        )
-        total = total or 0
-        number = max(1, min(number, -(-total // size)))
-        query = _matching(select(Feedback.id), *filters).order_by(
-            Feedback.created_at.desc(), Feedback.id.desc()
-        )
-        ids = list(await session.scalars(query.limit(size).offset((number - 1) * size)))
-    else:  # text search reads every row once: the matches' ids, sorted here
-        matching = _matching(select(Feedback.id, Feedback.created_at), *filters)
-        found = sorted(await session.execute(matching), key=lambda m: (m[1], m[0]), reverse=True)
-        total = len(found)
-        number = max(1, min(number, -(-total // size)))
-        ids = [match[0] for match in found[(number - 1) * size : number * size]]
+    to the last page if beyond it); ``most``: count no further than this many, of which
+    only the first can be paged through (a search for a common word matches a good part
+    of all feedback: counting and paging through every match reads all of them)."""
+    filters = Filters(statuses, topic, rating, since, until, words)
+    if most is None:
+        counted = filters.apply(session, select(func.count()).select_from(Feedback))
+    else:
+        found = filters.apply(session, select(Feedback.id)).limit(most + 1).subquery()
+        counted = select(func.count()).select_from(found)
+    total = await session.scalar(counted) or 0
+    more = most is not None and total > most
+    total = min(total, most) if most is not None else total
+    number = max(1, min(number, -(-total // size)))
+    walk = not words or more or total > SORTED_AT_MOST
+    query = filters.apply(session, select(Feedback.id), walk=walk).order_by(*NEWEST_FIRST)
+    start = (number - 1) * size
+    ids = list(await session.scalars(query.limit(min(size, total - start)).offset(start)))
     rows = await session.scalars(
-        select(Feedback)
-        .where(Feedback.id.in_(ids))
-        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        select(Feedback).where(Feedback.id.in_(ids)).order_by(*NEWEST_FIRST)
     )
-    return total, number, list(rows)
+    return Page(total, more, number, list(rows))
 
 
-def _matching(
-    chosen: Chosen,
-    statuses: Sequence[str],
-    topic: str | None,
-    rating: int | None,
-    since: datetime | None,
-    until: datetime | None,
-    words: str,
-) -> Chosen:
-    query = cast(Select[Any], chosen)
-    if statuses:
-        query = query.where(Feedback.status.in_(statuses))
-    if topic:
-        query = query.where(Feedback.topic == topic)
-    if rating is not None:
-        query = query.where(Feedback.rating == rating)
-    if since is not None:
-        query = query.where(Feedback.created_at >= since)
-    if until is not None:
-        query = query.where(Feedback.created_at < until)
+NEWEST_FIRST = (Feedback.created_at.desc(), Feedback.id.desc())
+
+GERMAN: tuple[tuple[str, str], ...] = (
+    ("ä", "ae"),
+    ("Ä", "Ae"),
+    ("ö", "oe"),
+    ("Ö", "Oe"),
+    ("ü", "ue"),
+    ("Ü", "Ue"),
+    ("ß", "ss"),
+    ("ẞ", "SS"),
+)
+"""Umlauts and ß as people write them without (Müll: Muell, Straße: Strasse)."""
+ACCENTED = (
+    "ÀÁÂÃÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÙÚÛÝàáâãåçèéêëìíîïñòóôõùúûýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥ"
+    "ĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽžſ"
+)
+PLAIN = (
+    "AAAAACEEEEIIIINOOOOUUUYaaaaaceeeeiiiinoooouuuyyAaAaAaCcCcCcCcDdEeEeEeEeEeGgGgGgGgHh"
+    "IiIiIiIiIJjKkLlLlLlNnNnNnOoOoOoRrRrRrSsSsSsSsTtTtUuUuUuUuUuUuWwYyYZzZzZzs"
+)
+"""Other letters with accents and the letters without (SQLite's tokenizer drops accents
+itself; PostgreSQL's index translates these)."""
+_PLAIN = str.maketrans(ACCENTED, PLAIN)
+
+
+SEARCH_TABLE = "feedback_search"
+"""SQLite: the full-text index of the feedback's text (FTS5, contentless, kept by
+triggers; migration 0019)."""
+_WORDS: ColumnClause[Any] = literal_column("feedback.search_words")
+"""PostgreSQL: the words of a feedback's text, a generated column (``to_tsvector`` of the
+text folded as :func:`searched_words` folds a search; migration 0019) with the GIN index
+``ix_feedback_search``; stored, so that checking a row is cheap whichever way the
+planner reads the rows."""
+_SIMPLE: ColumnClause[Any] = literal_column("'simple'::regconfig")
+_INDEX = table(SEARCH_TABLE, column("rowid"), column(SEARCH_TABLE))
+
+
+def searched_words(words: str) -> list[list[str]]:
+    """The parts of each search word the index knows: letters and digits, umlauts as
+    ``ae``, ``oe``, ``ue``, ß as ``ss``, no accents (``E-Mail`` is ``e`` and ``mail``); a
+    word with neither letters nor digits has no parts."""
+    found = []
     for word in words.split():
-        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        query = query.where(Feedback.text.ilike(f"%{escaped}%", escape="\\"))
-    return cast(Chosen, query)
+        for letter, written in GERMAN:
+            word = word.replace(letter, written)
+        found.append(re.findall(r"[^\W_]+", word.translate(_PLAIN)))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What the inbox filters by: statuses (empty: every one), a topic, a rating, a span of
+    time (``until`` excluded) and words."""
+
+    statuses: Sequence[str] = ()
+    topic: str | None = None
+    rating: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    words: str = ""
+
+    def apply(self, session: AsyncSession, chosen: Chosen, *, walk: bool = False) -> Chosen:
+        """``chosen`` (a ``select`` from feedback) restricted to what matches; a word
+        matches where a word of the text begins with each of its parts (the database's
+        full-text index), a word without letters or digits where the text contains it.
+        ``walk``: a page of many matches is wanted, newest first: SQLite is to read the
+        inbox's index in that order and stop at the page, rather than find every match
+        through the status's, topic's or search's index and sort them all (without
+        statistics it would; 100 ms for 50,000)."""
+        query = cast(Select[Any], chosen)
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        walking = walk and sqlite
+
+        def likely(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+            return func.likely(condition) if walking else condition
+
+        if self.statuses:
+            query = query.where(likely(Feedback.status.in_(self.statuses)))
+        if self.topic:
+            query = query.where(likely(Feedback.topic == self.topic))
+        if self.rating is not None:
+            query = query.where(Feedback.rating == self.rating)
+        if self.since is not None:
+            query = query.where(Feedback.created_at >= self.since)
+        if self.until is not None:
+            query = query.where(Feedback.created_at < self.until)
+        parts = []
+        for word, found in zip(self.words.split(), searched_words(self.words), strict=True):
+            if found:
+                parts += found
+            else:  # only punctuation: a substring
+                escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                query = query.where(Feedback.text.ilike(f"%{escaped}%", escape="\\"))
+        if parts and not sqlite:
+            wanted = " & ".join(f"'{part}':*" for part in parts)
+            query = query.where(_WORDS.op("@@")(func.to_tsquery(_SIMPLE, wanted)))
+        elif parts:
+            wanted = " AND ".join(f'"{part}"*' for part in parts)
+            # the matches' ids, found once (a join would let SQLite search the index
+            # again for every row of a topic); walking, with + 0: not looked up by id
+            # one by one, but each row of the inbox's index looked for among them
+            matches = select(_INDEX.c.rowid).where(_INDEX.c[SEARCH_TABLE].op("MATCH")(wanted))
+            query = query.where((Feedback.id + 0 if walking else Feedback.id).in_(matches))
+        return cast(Chosen, query)
+
+
+async def forget_deleted_words(session: AsyncSession) -> None:
+    """Rewrite SQLite's full-text index without the words of deleted feedback: deleting
+    only marks them deleted until its parts are merged some day (PostgreSQL's index
+    loses them with the rows, at the next vacuum)."""
+    if session.get_bind().dialect.name == "sqlite":
+        optimise = insert(_INDEX).values({SEARCH_TABLE: "optimize"})
+        await session.execute(optimise)
 
 
 def set_status(feedback: Feedback, status: str) -> None:

@@ -47,6 +47,9 @@ class OutboxMessage(Base):
     """A paid broadcast (Telegram Stars): sent above the free limit."""
     edit_of: Mapped[int | None] = mapped_column(Integer)
     """The row whose sent message this one's text replaces (a broadcast's progress)."""
+    secret: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sql("false"))
+    """The text holds a secret (a sign-in link): it is replaced by a placeholder as soon as
+    the row is sent or given up."""
 
     __table_args__ = (
         Index(

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, case, func, or_, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +17,11 @@ from storage.base import changed
 from storage.models import OutboxMessage, utcnow
 
 Buttons = list[list[list[str]]]
+SECRET_REMOVED = "(vertraulicher Inhalt gelöscht / confidential content deleted)"
+"""What a secret row's text becomes once it is sent or given up."""
+_COLUMNS = cast(Table, OutboxMessage.__table__).c
+SETTLED_TEXT = case((_COLUMNS.secret, SECRET_REMOVED), else_=_COLUMNS.text)
+"""The text a row keeps once sent or given up (in an UPDATE's values)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,9 +49,11 @@ async def enqueue(
     announcement_id: int | None = None,
     attachment: tuple[str, bytes, str] | None = None,
     edit_of: int | None = None,
+    secret: bool = False,
 ) -> bool:
     """Owe ``chat`` a message; with ``dedupe_key``, only once ever; with ``edit_of``, as a
-    new text for that (sent) message instead of a message of its own. True if queued."""
+    new text for that (sent) message instead of a message of its own; ``secret``: the text
+    is replaced by a placeholder once sent or given up. True if queued."""
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     statement = insert(OutboxMessage).values(
         chat=chat,
@@ -60,6 +67,7 @@ async def enqueue(
         attachment=attachment[1] if attachment else None,
         attachment_type=attachment[2] if attachment else None,
         edit_of=edit_of,
+        secret=secret,
     )
     result = await session.execute(statement.on_conflict_do_nothing(index_elements=["dedupe_key"]))
     return bool(changed(result))
@@ -110,7 +118,8 @@ async def enqueue_many(
 
 async def take_pending(session: AsyncSession, *, chat: str) -> list[Due]:
     """The unsent messages for ``chat``, oldest first, marked sent: what a platform that
-    cannot push shows with its next reply (commit after showing)."""
+    cannot push shows with its next reply (commit after showing); secrets are no longer
+    kept."""
     rows = list(
         await session.scalars(
             select(OutboxMessage)
@@ -122,10 +131,12 @@ async def take_pending(session: AsyncSession, *, chat: str) -> list[Due]:
             .order_by(OutboxMessage.id)
         )
     )
-    now = utcnow()
+    now, due = utcnow(), [_due(row) for row in rows]
     for row in rows:
         row.sent_at = now
-    return [_due(row) for row in rows]
+        if row.secret:
+            row.text = SECRET_REMOVED
+    return due
 
 
 def _due(row: Any, edits: str | None = None) -> Due:
@@ -282,7 +293,11 @@ async def give_up(session: AsyncSession, *, message_id: int, reason: str) -> Non
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == message_id)
-        .values(failed=reason[:500], attempts=OutboxMessage.attempts + 1)
+        .values(
+            failed=reason[:500],
+            attempts=OutboxMessage.attempts + 1,
+            text=SETTLED_TEXT,
+        )
     )
 
 
@@ -291,7 +306,7 @@ async def give_up_chat(session: AsyncSession, *, chat: str, reason: str) -> None
     await session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.chat == chat, OutboxMessage.sent_at.is_(None))
-        .values(failed=reason[:500])
+        .values(failed=reason[:500], text=SETTLED_TEXT)
     )
 
 

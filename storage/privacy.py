@@ -9,6 +9,7 @@ from sqlalchemy import delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import changed
+from storage.feedback import forget_deleted_words
 from storage.models import (
     AuditEntry,
     Conversation,
@@ -22,6 +23,7 @@ from storage.models import (
     RoleGrant,
     Subscription,
 )
+from storage.models_web import WebLogin, WebSession
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +178,9 @@ async def erase(
     chat: str | None = None,
 ) -> Erased:
     """Delete the person with their identities, subscriptions, roles given by invite,
-    conversation state, delivery rows (``chat``: the direct chat they ask from) and the
-    answers to their feedback; delete or anonymise their feedback."""
+    web console sessions and sign-in links, conversation state, delivery rows (``chat``:
+    the direct chat they ask from) and the answers to their feedback; delete or anonymise
+    their feedback."""
     names = [row.identity for row in await _identities(session, person_id)]
     own_chats = _chats(names, chat)
     theirs = select(Feedback.id).where(Feedback.person_id == person_id)
@@ -185,6 +188,8 @@ async def erase(
     await session.execute(delete(FeedbackAnswer).where(FeedbackAnswer.feedback_id.in_(theirs)))
     if feedback == "delete":
         filed = await session.execute(delete(Feedback).where(Feedback.person_id == person_id))
+        if changed(filed):  # their words are gone from the search, too
+            await forget_deleted_words(session)
     else:
         filed = await session.execute(
             update(Feedback)
@@ -197,6 +202,8 @@ async def erase(
         )
     )
     roles = await session.execute(delete(RoleGrant).where(RoleGrant.identity.in_(names)))
+    await session.execute(delete(WebSession).where(WebSession.identity.in_(names)))
+    await session.execute(delete(WebLogin).where(WebLogin.identity.in_(names)))
     conversations = await session.execute(
         delete(Conversation).where(Conversation.person_id == person_id)
     )

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import changed
 from storage.models import Feedback, OutboxMessage, ProcessedUpdate, UnansweredQuestion
+from storage.models_web import WebLogin, WebSession
+from storage.outbox import SETTLED_TEXT
 
 
 async def _delete_older(
@@ -48,6 +50,46 @@ async def delete_deliveries(session: AsyncSession, *, before: datetime) -> int:
     return await _delete_older(session, OutboxMessage, before, done)
 
 
+async def expire_secrets(session: AsyncSession, *, before: datetime) -> int:
+    """Give up the secret messages written before ``before`` and still unsent (a sign-in
+    link that expired before it could be sent), keeping a placeholder instead of their
+    text; sent ones lost their text when they were sent."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.secret.is_(True),
+            OutboxMessage.created_at < before,
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed.is_(None),
+        )
+        .values(failed="expired", text=SETTLED_TEXT)
+        .execution_options(synchronize_session=False)
+    )
+    return changed(result)
+
+
 async def delete_processed_updates(session: AsyncSession, *, before: datetime) -> int:
     """Forget the keys of platform updates handled before ``before``."""
     return await _delete_older(session, ProcessedUpdate, before)
+
+
+async def delete_web_sessions(session: AsyncSession, *, seen_before: datetime) -> int:
+    """Delete the web console's sessions last seen at or before ``seen_before`` (ended by
+    their idle time: the browser is signed out anyway)."""
+    result = await session.execute(
+        delete(WebSession)
+        .where(WebSession.seen_at <= seen_before)
+        .execution_options(synchronize_session=False)
+    )
+    return changed(result)
+
+
+async def delete_web_logins(session: AsyncSession, *, now: datetime) -> int:
+    """Delete the sign-in links that have expired by ``now``, used or not (a used link is
+    kept until then, so opening it again says it was used)."""
+    result = await session.execute(
+        delete(WebLogin)
+        .where(WebLogin.expires_at <= now)
+        .execution_options(synchronize_session=False)
+    )
+    return changed(result)

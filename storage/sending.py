@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.base import changed
 from storage.models import OutboxMessage, UTCDateTime, utcnow
+from storage.outbox import SETTLED_TEXT
 
 _TABLE = cast(Table, OutboxMessage.__table__)
 _CLAIMABLE = and_(
@@ -120,7 +121,9 @@ UNCERTAIN = "uncertain: klbot stopped while sending it"
 async def give_up_uncertain(session: AsyncSession, *, message_ids: list[int]) -> None:
     """Never resend these: the platform cannot tell a resend, and it may have arrived."""
     await session.execute(
-        update(OutboxMessage).where(OutboxMessage.id.in_(message_ids)).values(failed=UNCERTAIN)
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids))
+        .values(failed=UNCERTAIN, text=SETTLED_TEXT)
     )
 
 
@@ -132,9 +135,11 @@ _MARK_SENT = (
         platform_message_id=bindparam("platform_id"),
         attachment=None,
         failed=None,  # it arrived, even if a takeover had given it up as uncertain
+        text=SETTLED_TEXT,
     )
 )
-"""Sent files are not kept: a person's data export lives in the outbox only until sent."""
+"""Sent files and secrets are not kept: a person's data export lives in the outbox only
+until sent, a sign-in link is replaced by a placeholder."""
 
 
 async def mark_sent_many(session: AsyncSession, *, sent: list[tuple[int, str | None]]) -> None:

@@ -29,9 +29,8 @@ def _hash(token: str) -> str:
 async def create_login(session: AsyncSession, *, identity: str, valid_for: timedelta) -> str:
     """A fresh one-time login token for ``identity``, valid for ``valid_for``."""
     token = secrets.token_urlsafe(32)
-    now = utcnow()
-    await session.execute(delete(WebLogin).where(WebLogin.expires_at < now - timedelta(days=1)))
-    session.add(WebLogin(token_hash=_hash(token), identity=identity, expires_at=now + valid_for))
+    expires = utcnow() + valid_for
+    session.add(WebLogin(token_hash=_hash(token), identity=identity, expires_at=expires))
     return token
 
 
@@ -77,11 +76,6 @@ async def current_session(
 
 async def end_session(session: AsyncSession, *, token: str) -> None:
     await session.execute(delete(WebSession).where(WebSession.token_hash == _hash(token)))
-
-
-async def end_idle_sessions(session: AsyncSession, *, idle: timedelta) -> None:
-    """Forget every session unused for ``idle``."""
-    await session.execute(delete(WebSession).where(WebSession.seen_at <= utcnow() - idle))
 
 
 async def sessions_of(session: AsyncSession, *, identity: str) -> list[WebSession]:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import text as sql
 
 from bot.core.dispatcher import Dispatcher
 from bot.core.events import Surface
@@ -23,6 +24,7 @@ from bot.runtime.app import App
 from bot.runtime.config import Config
 from handlers.feedback.export import as_records, to_csv, to_json
 from storage import feedback as store
+from storage import people
 from storage.models import Feedback, FeedbackAnswer
 from tests.harness import Chat, dispatcher_for, with_roles
 
@@ -606,3 +608,93 @@ async def test_after_a_thumbs_down_a_new_question_or_thanks_is_no_feedback(
     await citizen.press(unhelpful)
     assert welcome in await citizen.ask(thanks)
     assert await stored(app) == []
+
+
+SEARCHED = [
+    "ÄRGER über die Baustelle",
+    "Die Straße ist voller Müll",
+    "Ein Café am Radweg, bitte",
+    "Meine E-Mail kam nie an?!",
+]
+FOUND = {
+    "ärger": [0],
+    "ÄRGER": [0],
+    "aerger BAUSTELLE": [0],
+    "STRASSE": [1],
+    "straße müll": [1],
+    "Muell": [1],
+    "cafe": [2],
+    "CAFÉ rad": [2],  # a word's beginning is enough
+    "e-mail": [3],
+    "mail": [3],
+    "?!": [3],  # punctuation alone: where the text has it
+    "weg": [],  # inside a word: not found
+    "straße café": [],  # every word must be there
+    "die": [0, 1],
+}
+
+
+async def test_the_inbox_search_ignores_case_umlauts_and_accents(app: App) -> None:
+    async with app.sessions() as session, session.begin():
+        person = await people.get_or_create_person(session, identity="console:ana")
+        for text in SEARCHED:
+            await store.add_feedback(
+                session,
+                person_id=person.id,
+                platform="console",
+                topic="general",
+                rating=None,
+                text=text,
+                language="de",
+                may_contact=False,
+            )
+    async with app.sessions() as session:
+        for words, expected in FOUND.items():
+            found = await store.search(session, words=words, limit=None)
+            assert sorted(row.text for row in found) == sorted(SEARCHED[i] for i in expected), words
+            assert await store.count(session, words=words) == len(expected), words
+            found_page = await store.page(session, words=words, size=1)
+            assert found_page.total == len(expected) and not found_page.more, words
+            assert len(found_page.rows) == min(1, len(expected)), words
+        counted = await store.page(session, words="die", size=1, number=9, most=1)
+        assert (counted.total, counted.more, counted.number) == (1, True, 1)
+        assert [row.text for row in counted.rows] == [SEARCHED[1]]  # the newer
+
+
+async def words_in_the_index(app: App) -> bytes:
+    """SQLite: every block of the full-text index as stored."""
+    async with app.sessions() as session:
+        blocks = await session.scalars(sql("SELECT block FROM feedback_search_data"))
+        return b"".join(block for block in blocks if isinstance(block, bytes))
+
+
+async def test_erased_feedback_leaves_the_search_index(app: App, dispatcher: Dispatcher) -> None:
+    citizen = Chat(dispatcher, user="console:ana", surface=Surface(buttons=False, push=False))
+    await citizen.ask("/feedback Der Quastenflosser im Stadtweiher hat Hunger")
+    await citizen.ask("2")  # no contact
+    async with app.sessions() as session:
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        assert await store.count(session, words="quastenflosser") == 1
+    if sqlite:
+        assert b"quastenflosser" in await words_in_the_index(app)
+    await citizen.ask("/deleteme")
+    await citizen.ask("1")  # yes, delete everything
+    async with app.sessions() as session:
+        assert await store.count(session, words="quastenflosser") == 0
+    if sqlite:  # not only marked deleted: the word is no longer stored
+        assert b"quastenflosser" not in await words_in_the_index(app)
+
+
+async def test_the_search_reads_the_databases_full_text_index(app: App) -> None:
+    async with app.sessions() as session:
+        dialect = session.get_bind().dialect
+        query = store.Filters(words="Radweg Straße").apply(session, select(Feedback.id))
+        compiled = query.compile(dialect=dialect, compile_kwargs={"literal_binds": True})
+        if dialect.name == "postgresql":  # usable at all: the query repeats the index's words
+            await session.execute(sql("SET enable_seqscan = off"))
+            plan = " ".join(await session.scalars(sql(f"EXPLAIN {compiled}")))
+            assert "ix_feedback_search" in plan, plan
+        else:
+            rows = await session.execute(sql(f"EXPLAIN QUERY PLAN {compiled}"))
+            plan = " ".join(str(row[-1]) for row in rows)
+            assert "VIRTUAL TABLE INDEX" in plan and "feedback_search" in plan, plan

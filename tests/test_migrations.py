@@ -48,7 +48,10 @@ async def check_empty_database_is_migrated(url: str) -> None:
         assert tables >= TABLES
         async with engine.connect() as conn:
             differences = await conn.run_sync(
-                lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+                lambda sync: compare_metadata(
+                    MigrationContext.configure(sync, opts={"include_name": db.modelled}),
+                    Base.metadata,
+                )
             )
         assert differences == [], "the migrations and storage/models.py disagree"
     finally:

@@ -15,7 +15,8 @@ from bot.core.events import Identity, Incoming, Surface
 from bot.runtime.app import App
 from bot.runtime.config import Config, ConfigError, PrivacySection, load_config
 from handlers.privacy.retention import apply_retention
-from storage import roles
+from handlers.web.service import LINK_VALID
+from storage import roles, web
 from storage.models import (
     AuditEntry,
     Conversation,
@@ -28,6 +29,7 @@ from storage.models import (
     RoleGrant,
     Subscription,
 )
+from storage.models_web import WebLogin, WebSession
 from tests.harness import Chat, dispatcher_for, with_roles
 
 STAFF = "telegram:500"
@@ -202,6 +204,9 @@ async def test_deleteme_asks_first_then_erases_everything(app: App, dispatcher: 
     reference = re.findall(r"F-\w{6}", await ana.ask("/feedback Zweite Rückmeldung"))[0]
     await ana.press("Ja")
     await staff.ask(f"/answer {reference} Danke!")  # a delivery row for Ana
+    async with app.sessions() as session, session.begin():  # Ana, staff, in the web console
+        await web.create_login(session, identity=ANA, valid_for=LINK_VALID)
+        await web.open_session(session, identity=ANA)
     assert await count(app, FeedbackAnswer) == 1
     assert "nicht rückgängig" in await ana.ask("/deleteme")
     assert "nichts wurde gelöscht" in await ana.press("Nein, nichts löschen")
@@ -216,6 +221,7 @@ async def test_deleteme_asks_first_then_erases_everything(app: App, dispatcher: 
     assert await count(app, Subscription) == 0
     assert await count(app, RoleGrant) == 0
     assert await count(app, Conversation) == 0
+    assert await count(app, WebSession) == await count(app, WebLogin) == 0
     async with app.sessions() as session:  # only the confirmation waits to be sent
         waiting = list(
             await session.scalars(select(OutboxMessage).where(OutboxMessage.chat == ANA))

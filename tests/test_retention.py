@@ -9,16 +9,20 @@ from sqlalchemy import select, update
 from bot.runtime.app import App
 from bot.runtime.config import Config, PrivacySection
 from handlers.privacy.retention import apply_retention
-from storage import outbox, platform
+from handlers.web.service import LINK_VALID, SESSION_IDLE
+from storage import outbox, platform, web
 from storage.models import (
     Feedback,
     OutboxMessage,
     ProcessedUpdate,
     UnansweredQuestion,
 )
+from storage.models_web import WebLogin
+from storage.web import LinkProblem
 from tests.harness import Chat
 
 NOW = datetime.now(UTC)
+STAFF = "console:sina"
 
 
 async def age(app: App, model: type, days: int) -> None:
@@ -83,3 +87,34 @@ async def test_the_app_runs_retention_every_hour(app: App) -> None:
     await job.func()
     async with app.sessions() as session:
         assert not list(await session.scalars(select(ProcessedUpdate)))
+
+
+async def test_ended_web_sessions_and_expired_sign_in_links_are_deleted(
+    app: App, config: Config
+) -> None:
+    start = datetime.now(UTC)
+    async with app.sessions() as session, session.begin():
+        used = await web.create_login(session, identity=STAFF, valid_for=LINK_VALID)
+        assert await web.check_login(session, token=used, use=True) == STAFF
+        await web.create_login(session, identity=STAFF, valid_for=LINK_VALID)  # never opened
+        await web.open_session(session, identity=STAFF)  # left idle
+        working, _ = await web.open_session(session, identity=STAFF)
+    async with app.sessions() as session, session.begin():  # one browser keeps working
+        later = start + SESSION_IDLE - timedelta(hours=1)
+        assert await web.current_session(session, token=working, idle=SESSION_IDLE, now=later)
+
+    soon = await apply_retention(app.sessions, config, start + timedelta(minutes=5))
+    assert (soon.web_sessions_deleted, soon.web_links_deleted) == (0, 0)
+    async with app.sessions() as session:  # opened again, it still says it was used
+        assert await web.check_login(session, token=used) == LinkProblem.USED
+
+    expired = await apply_retention(app.sessions, config, start + timedelta(minutes=11))
+    assert (expired.web_sessions_deleted, expired.web_links_deleted) == (0, 2)
+    async with app.sessions() as session:
+        assert await web.check_login(session, token=used) == LinkProblem.UNKNOWN
+
+    ended = await apply_retention(app.sessions, config, start + SESSION_IDLE + timedelta(minutes=1))
+    assert (ended.web_sessions_deleted, ended.web_links_deleted) == (1, 0)
+    async with app.sessions() as session:
+        assert len(await web.sessions_of(session, identity=STAFF)) == 1
+        assert not await session.scalar(select(WebLogin.token_hash))

@@ -6,22 +6,33 @@ from __future__ import annotations
 import base64
 import re
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from aiohttp import FormData
+from sqlalchemy import select
 
 from bot.core.events import Identity, Incoming, Surface
 from bot.knowledge.schema import default_text
 from bot.runtime.app import App
 from bot.runtime.config import Config
-from storage import announcements, outbox, people, roles, sending, subscriptions
+from bot.web import feedback as web_feedback
+from handlers.privacy.retention import apply_retention
+from storage import announcements, dashboard, outbox, people, roles, sending, subscriptions
 from storage import feedback as store
 from storage import knowledge as knowledge_store
 from storage import web as web_store
-from storage.models import utcnow
+from storage.models import (
+    AnswerLog,
+    AuditEntry,
+    Base,
+    OutboxMessage,
+    UnansweredQuestion,
+    utcnow,
+)
 from tests.harness import Chat, dispatcher_for, with_roles
 from tests.shell import klbot
 from tests.web.client import Client, link_for, open_console, sign_in, text_of, token_of
@@ -113,6 +124,37 @@ async def test_the_console_speaks_english_to_an_english_speaker(app: App, client
     assert f"{reference} is open again." in reopened and "Send the answer" in reopened
 
 
+async def test_chat_and_web_handle_feedback_alike_and_both_audit_it(
+    app: App, client: Client
+) -> None:
+    _, by_chat = await citizen_feedback(app, "Per Chat bearbeitet", user="console:c1")
+    _, by_web = await citizen_feedback(app, "Im Web bearbeitet", user="console:c2")
+    staff = Chat(dispatcher_for(app, app.config), user=STAFF, surface=CONSOLE)
+    assert "Von: console:c1" in await staff.ask(f"/show {by_chat}")
+    await staff.ask(f"/answer {by_chat} Danke!")
+    for _ in range(2):  # closing twice closes once
+        await staff.ask(f"/close {by_chat}")
+    await staff.ask(f"/reopen {by_chat}")
+    csrf = await sign_in(client, app, STAFF)
+    page = text_of(await (await client.get(f"/web/feedback/{by_web}")).text())
+    assert "console:c2" in page and "gelesen" in page
+    await client.post(f"/web/feedback/{by_web}/answer", data={"csrf": csrf, "text": "Danke!"})
+    for _ in range(2):
+        await client.post(f"/web/feedback/{by_web}/close", data={"csrf": csrf})
+    await client.post(f"/web/feedback/{by_web}/reopen", data={"csrf": csrf})
+    async with app.sessions() as session:
+        audit = [
+            (entry.actor, entry.action, entry.detail)
+            for entry in await session.scalars(
+                select(AuditEntry).where(AuditEntry.action.startswith("feedback-"))
+            )
+        ]
+        handled = [await store.find(session, reference=r) for r in (by_chat, by_web)]
+    done = ["feedback-answer", "feedback-close", "feedback-reopen"]
+    assert sorted(audit) == sorted((STAFF, action, r) for r in (by_chat, by_web) for action in done)
+    assert [row.status for row in handled if row is not None] == ["answered", "answered"]
+
+
 async def test_inbox_filters_search_and_pages(app: App, client: Client) -> None:
     for number in range(30):
         await citizen_feedback(app, f"Idee Nummer {number} zum Radweg", user=f"console:p{number}")
@@ -135,6 +177,21 @@ async def test_inbox_filters_search_and_pages(app: App, client: Client) -> None:
     for far in ("from=0001-01-01", "until=9999-12-31"):  # no overflow, one line
         edge = await client.get(f"/web/feedback?{far}")
         assert edge.status == 200 and "ist kein Datum" in text_of(await edge.text())
+
+
+async def test_a_search_for_a_common_word_counts_up_to_a_limit(
+    app: App, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web_feedback, "MOST_FOUND", 30)  # 1,000 in earnest
+    for number in range(32):
+        await citizen_feedback(app, f"Ärger Nummer {number} am Radweg", user=f"console:p{number}")
+    await sign_in(client, app, STAFF)
+    found = text_of(await (await client.get("/web/feedback?q=ÄRGER+radweg&page=7")).text())
+    assert "Mehr als 30 Rückmeldungen gefunden; die neuesten stehen hier" in found
+    assert "Seite 2 von 2" in found and "Ärger Nummer 2 am Radweg" in found
+    assert "Ärger Nummer 1 am Radweg" not in found  # the 31st and 32nd: beyond the limit
+    few = text_of(await (await client.get("/web/feedback?q=nummer+3")).text())
+    assert "3 Rückmeldungen gefunden" in few  # 3, 30 and 31: a word's beginning
 
 
 async def test_export_as_csv_and_json(app: App, client: Client) -> None:
@@ -312,6 +369,64 @@ async def test_web_in_chat_sends_a_link_to_staff_and_board_only(app: App, client
     assert "/web/login" not in replies[0].text and "direkten Chat" in replies[0].text
 
 
+async def readable_anywhere(app: App, secret: str) -> list[str]:
+    """Every table whose stored rows contain ``secret``."""
+    found = []
+    async with app.sessions() as session:
+        for table in Base.metadata.sorted_tables:
+            rows = (await session.execute(select(table))).all()
+            if any(secret in str(value) for row in rows for value in row):
+                found.append(table.name)
+    return found
+
+
+async def link_by_chat(app: App, identity: str, surface: Surface) -> tuple[str, str]:
+    """/web from ``identity`` (granted staff) on ``surface``: the reply and the link's path."""
+    async with app.sessions() as session, session.begin():
+        await roles.grant(session, identity=identity, role="staff", by="test")
+    said = await Chat(dispatcher_for(app, app.config), user=identity, surface=surface).ask("/web")
+    link = re.search(r"http://127\.0\.0\.1:8080(/web/login/\S+)", said)
+    assert link is not None, said
+    return said, link.group(1)
+
+
+async def test_a_sign_in_link_is_not_kept_once_sent(app: App, client: Client) -> None:
+    _, path = await link_by_chat(app, "telegram:4711", Surface(buttons=True))
+    token = token_of(path)
+    assert await readable_anywhere(app, token) == ["outbox"]  # to be sent
+    async with app.sessions() as session, session.begin():  # sent as the sender does
+        due = await outbox.reserve(
+            session, platforms=["telegram"], until=datetime.now().astimezone(), sender="w1"
+        )
+    assert [token in message.text for message in due] == [True]
+    async with app.sessions() as session, session.begin():
+        assert await sending.claim(session, message_id=due[0].id, sender="w1")
+    async with app.sessions() as session, session.begin():
+        await sending.mark_sent_many(session, sent=[(due[0].id, "99")])
+    assert await readable_anywhere(app, token) == []
+    async with app.sessions() as session:
+        kept = await session.get_one(OutboxMessage, due[0].id)
+        assert kept.text == outbox.SECRET_REMOVED and kept.sent_at is not None
+    assert (await client.post("/web/login", data={"token": token})).status == 200  # it works
+
+
+async def test_a_sign_in_link_shown_or_given_up_is_not_kept(app: App, client: Client) -> None:
+    said, shown = await link_by_chat(app, "console:eva", CONSOLE)  # the console shows it at once
+    assert "10 Minuten gültig" in said and await readable_anywhere(app, token_of(shown)) == []
+    _, refused = await link_by_chat(app, "telegram:4712", Surface(buttons=True))
+    async with app.sessions() as session, session.begin():  # the person blocked the bot
+        await outbox.give_up_chat(session, chat="telegram:4712", reason="blocked")
+    assert await readable_anywhere(app, token_of(refused)) == []
+    _, stuck = await link_by_chat(app, "telegram:4713", Surface(buttons=True))
+    soon = await apply_retention(app.sessions, app.config, datetime.now().astimezone())
+    assert soon.secrets_expired == 0 and await readable_anywhere(app, token_of(stuck))
+    later = datetime.now().astimezone() + timedelta(minutes=11)
+    expired = await apply_retention(app.sessions, app.config, later)
+    assert expired.secrets_expired == 1 and await readable_anywhere(app, token_of(stuck)) == []
+    async with app.sessions() as session:  # never sent after it expired
+        assert not await outbox.reserve(session, platforms=["telegram"], until=later)
+
+
 def test_web_login_in_the_shell(tmp_path: Path, env: dict[str, str]) -> None:
     settings = tmp_path / "klbot.toml"
     settings.write_text(
@@ -364,6 +479,59 @@ async def test_the_start_page_charts_what_happened(app: App, client: Client) -> 
     drawn = base64.b64decode(pictures[2]).decode()
     assert drawn.startswith("<?xml") and "pygal" in drawn  # an <img>: its script never runs
     assert "img-src 'self' data:" in (await client.get("/web/")).headers["Content-Security-Policy"]
+
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+async def test_the_charts_count_by_the_day_in_berlin(app: App, client: Client) -> None:
+    async with app.sessions() as session, session.begin():
+        person = await people.get_or_create_person(session, identity="console:r")
+        filed = await store.add_feedback(
+            session,
+            person_id=person.id,
+            platform="console",
+            topic="bot",
+            rating=5,
+            text="Montag, kurz nach Mitternacht",
+            language="de",
+            may_contact=False,
+        )
+        filed.created_at = datetime(2025, 12, 1, 0, 30, tzinfo=BERLIN)  # Sunday 23:30 in UTC
+        asked = datetime(2025, 12, 3, 0, 30, tzinfo=BERLIN)  # 2 December 23:30 in UTC
+        session.add(AnswerLog(entry_id="rombach", language="de", helpful=True, created_at=asked))
+        session.add(
+            UnansweredQuestion(text="Wo?", normalised="wo", language="de", created_at=asked)
+        )
+    await sign_in(client, app, BOARD)
+    with time_machine.travel(datetime(2025, 12, 3, 0, 45, tzinfo=BERLIN)):  # "today": 3 Dec
+        shown = text_of(await (await client.get("/web/")).text())
+    assert "24.11. 0 01.12. 1" in shown  # the week of Monday 1 December
+    assert "02.12. 0 0 – – 03.12. 1 1 50 100" in shown  # the questions of 3 December
+
+
+async def test_days_follow_summer_time_in_berlin(app: App) -> None:
+    """Around the change to summer time (30 March 2025, 01:00 UTC), each moment counts
+    for its day in Berlin: 00:30 is 23:30 UTC before the change and 22:30 after it."""
+    moments = [
+        datetime(2025, 3, 29, 23, 30, tzinfo=UTC),  # 30 March 00:30 CET
+        datetime(2025, 3, 30, 21, 59, tzinfo=UTC),  # 30 March 23:59 CEST
+        datetime(2025, 3, 30, 22, 30, tzinfo=UTC),  # 31 March 00:30 CEST
+        datetime(2025, 10, 25, 22, 30, tzinfo=UTC),  # 26 October 00:30 CEST
+        datetime(2025, 10, 26, 23, 30, tzinfo=UTC),  # 27 October 00:30 CET
+    ]
+    async with app.sessions() as session, session.begin():
+        for moment in moments:
+            session.add(AnswerLog(entry_id="rombach", language="de", created_at=moment))
+    async with app.sessions() as session:
+        since = datetime(2025, 3, 29, tzinfo=BERLIN)
+        found = await dashboard.questions_per_day(session, since=since, zone=BERLIN)
+    assert [(d.day.isoformat(), d.answered) for d in found] == [
+        ("2025-03-30", 2),
+        ("2025-03-31", 1),
+        ("2025-10-26", 1),
+        ("2025-10-27", 1),
+    ]
 
 
 async def test_knowledge_import_shows_each_problem_and_teaching_closes_a_gap(

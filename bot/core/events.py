@@ -62,6 +62,8 @@ class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     attachment: Attachment | None = None
+    secret: bool = False
+    """The text holds a secret (a sign-in link): not kept once it was delivered."""
 
     @property
     def flat_buttons(self) -> list[Button]:

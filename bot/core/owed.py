@@ -14,7 +14,9 @@ async def owe(session: Session, chat: Identity, replies: list[Reply]) -> None:
     """Write ``replies`` to ``chat``'s outbox; a file gets a row of its own, after its text."""
     for reply in replies:
         buttons = [[[b.label, b.data] for b in row] for row in reply.buttons]
-        await outbox.enqueue(session, chat=str(chat), text=reply.text, buttons=buttons)
+        await outbox.enqueue(
+            session, chat=str(chat), text=reply.text, buttons=buttons, secret=reply.secret
+        )
         if (file := reply.attachment) is not None:
             attachment = (file.name, file.data, file.mime_type)
             await outbox.enqueue(session, chat=str(chat), text="", attachment=attachment)

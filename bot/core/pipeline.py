@@ -180,7 +180,7 @@ async def _off_the_choices(
         return [_left(ctx, flow), *answered]
     back = BACK_TO(ctx.lang, command=flow.started_by) if flow.started_by else ""
     reoffer = ctx.reply(f"{back}\n\n{offered.prompt}".strip(), buttons=buttons)
-    return [*(Reply(reply.text) for reply in answered), reoffer]
+    return [*(Reply(reply.text, secret=reply.secret) for reply in answered), reoffer]
 
 
 async def _leave(call: Call, proceed: Proceed, flow: ConversationState) -> list[Reply]:

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pygal
 from pygal.style import Style
@@ -104,15 +105,20 @@ class Chart:
 
 
 async def start_charts(
-    session: Session, *, lang: str, topics: dict[str, str], now: datetime | None = None
+    session: Session,
+    *,
+    lang: str,
+    topics: dict[str, str],
+    zone: ZoneInfo,
+    now: datetime | None = None,
 ) -> list[Chart]:
-    """Every chart of the start page, in ``lang``."""
+    """Every chart of the start page, in ``lang``, counted by days in ``zone``."""
     now = now or datetime.now(UTC)
-    today = now.date()
+    today = now.astimezone(zone).date()
     return [
-        await _feedback_weeks(session, lang, topics, today),
-        await _ratings(session, lang, today),
-        await _questions(session, lang, today),
+        await _feedback_weeks(session, lang, topics, today, zone),
+        await _ratings(session, lang, today, zone),
+        await _questions(session, lang, today, zone),
         await _gaps(session, lang, now),
         await _broadcasts(session, lang),
     ]
@@ -122,14 +128,19 @@ def _title(text: Text, lang: str, span: str) -> str:
     return f"{text(lang)} ({span})"
 
 
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    """When ``day`` begins in ``zone``."""
+    return datetime.combine(day, datetime.min.time(), zone)
+
+
 async def _feedback_weeks(
-    session: Session, lang: str, topics: dict[str, str], today: date
+    session: Session, lang: str, topics: dict[str, str], today: date, zone: ZoneInfo
 ) -> Chart:
     monday = today - timedelta(days=today.weekday())
     weeks = [monday - timedelta(weeks=n) for n in reversed(range(WEEKS))]
-    since = datetime.combine(weeks[0], datetime.min.time(), UTC)
+    since = _midnight(weeks[0], zone)
     counts: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for day, topic, count in await dashboard.feedback_per_day(session, since=since):
+    for day, topic, count in await dashboard.feedback_per_day(session, since=since, zone=zone):
         counts[topic][day - timedelta(days=day.weekday())] += count
     labels = [week.strftime("%d.%m.") for week in weeks]
     series = [
@@ -140,8 +151,8 @@ async def _feedback_weeks(
     return Chart(title, labels, series, kind="stacked")
 
 
-async def _ratings(session: Session, lang: str, today: date) -> Chart:
-    since = datetime.combine(today - timedelta(weeks=WEEKS), datetime.min.time(), UTC)
+async def _ratings(session: Session, lang: str, today: date, zone: ZoneInfo) -> Chart:
+    since = _midnight(today - timedelta(weeks=WEEKS), zone)
     found = await dashboard.ratings(session, since=since)
     labels = [f"★{stars}" for stars in range(1, 6)] + [T.NO_RATING(lang)]
     values = [float(found.get(stars, 0)) for stars in range(1, 6)] + [float(found.get(None, 0))]
@@ -149,10 +160,10 @@ async def _ratings(session: Session, lang: str, today: date) -> Chart:
     return Chart(title, labels, [Series(T.SERIES_COUNT(lang), values)])
 
 
-async def _questions(session: Session, lang: str, today: date) -> Chart:
+async def _questions(session: Session, lang: str, today: date, zone: ZoneInfo) -> Chart:
     days = [today - timedelta(days=n) for n in reversed(range(DAYS))]
-    since = datetime.combine(days[0], datetime.min.time(), UTC)
-    found = {d.day: d for d in await dashboard.questions_per_day(session, since=since)}
+    since = _midnight(days[0], zone)
+    found = {d.day: d for d in await dashboard.questions_per_day(session, since=since, zone=zone)}
     blank = dashboard.QuestionDay(today)
     per_day = [found.get(day, blank) for day in days]
 

@@ -15,7 +15,7 @@ from aiohttp import web
 from bot.core.i18n import Text
 from bot.web import texts as T
 from bot.web.server import STAFF, klbot, page, render, visitor
-from handlers.feedback import staff as feedback_staff
+from handlers.feedback import service as feedback
 from handlers.feedback.chat import TOPIC_NAMES
 from handlers.feedback.export import as_records, to_csv, to_json
 from storage import Session
@@ -26,6 +26,9 @@ from storage.models import Feedback
 routes = web.RouteTableDef()
 
 PAGE_SIZE = 25
+MOST_FOUND = 1_000
+"""A search counts this many matches at most, and pages through them: beyond, more words
+narrow it (counting every match of a common word reads a good part of all feedback)."""
 STATUSES = ("open", "new", "read", "answered", "closed", "all")
 """What the status filter offers; ``open`` (new and read) is where work waits."""
 OPEN = ["new", "read"]
@@ -124,21 +127,24 @@ async def inbox(request: web.Request) -> web.StreamResponse:
     wanted = Inbox.read(request.query)
     zone = ZoneInfo(klbot(request).config.bot.timezone)
     async with klbot(request).sessions() as session:
-        total, wanted.page, rows = await store.page(
-            session, **wanted.filters(zone), size=PAGE_SIZE, number=wanted.page
+        most = MOST_FOUND if wanted.words else None
+        found = await store.page(
+            session, **wanted.filters(zone), size=PAGE_SIZE, number=wanted.page, most=most
         )
-        pages = max(1, math.ceil(total / PAGE_SIZE))
+        wanted.page = found.number
+        pages = max(1, math.ceil(found.total / PAGE_SIZE))
         topics = await topic_names(request, session)
     return render(
         request,
         "inbox.html",
         title=T.INBOX,
         inbox=wanted,
-        rows=rows,
-        total=total,
+        rows=found.rows,
+        total=found.total,
+        more=found.more,
         pages=pages,
         topics=topics,
-        statuses=feedback_staff.STATUS_NAMES,
+        statuses=feedback.STATUS_NAMES,
     )
 
 
@@ -189,13 +195,7 @@ async def _page(
     draft: str = "",
 ) -> web.Response:
     """One feedback with its answers and the forms to answer, close or reopen it."""
-    who = visitor(request)
-    if row.may_contact and row.person_id is not None:
-        sender = ", ".join(await store.identities_of(session, person_id=row.person_id))
-    elif row.person_id is not None:
-        sender = feedback_staff.PSEUDONYM(who.lang, id=row.person_id)
-    else:
-        sender = feedback_staff.ANONYMOUS(who.lang)
+    sender = await feedback.sender(session, row, visitor(request).lang)
     history = (await store.answers_to(session, [row.id]))[row.id]
     topics = await topic_names(request, session)
     return render(
@@ -206,10 +206,10 @@ async def _page(
         row=row,
         sender=sender,
         topic=topics.get(row.topic, row.topic),
-        status_name=feedback_staff.STATUS_NAMES.get(row.status),
+        status_name=feedback.STATUS_NAMES.get(row.status),
         history=history,
         unknown_author=store.UNKNOWN_AUTHOR,
-        unknown_label=feedback_staff.UNKNOWN_AUTHOR,
+        unknown_label=feedback.UNKNOWN_AUTHOR,
         notice=notice,
         problem=problem,
         draft=draft,
@@ -223,7 +223,7 @@ def _answer_limit(request: web.Request) -> int:
     return klbot(request).config.bot.max_message_length
 
 
-NOTICES = {"sent": feedback_staff.ANSWER_SENT, "closed": T.CLOSED_DONE, "reopened": T.REOPENED_DONE}
+NOTICES = {"sent": feedback.ANSWER_SENT, "closed": T.CLOSED_DONE, "reopened": T.REOPENED_DONE}
 
 
 @routes.get("/web/feedback/{reference}")
@@ -231,7 +231,7 @@ NOTICES = {"sent": feedback_staff.ANSWER_SENT, "closed": T.CLOSED_DONE, "reopene
 async def show(request: web.Request) -> web.StreamResponse:
     async with klbot(request).sessions() as session, session.begin():
         row = await _found(session, request)
-        store.set_status(row, "read")  # as /show: staff have seen it
+        feedback.seen_by_staff(row)  # as /show
         said = NOTICES.get(request.query.get("done", ""))
         notice = said(visitor(request).lang, reference=row.reference) if said else ""
         return await _page(request, session, row, notice=notice)
@@ -249,15 +249,12 @@ async def answer(request: web.Request) -> web.StreamResponse:
         if not text.strip():
             problem = T.EMPTY_ANSWER(who.lang)
             return await _page(request, session, row, status=422, problem=problem)
-        done = await feedback_staff.send_answer(
+        done = await feedback.send_answer(
             session, row, text=text, author=who.identity, limit=_answer_limit(request)
         )
         if not done.sent:
             problem = done.said(who.lang)
             return await _page(request, session, row, status=422, problem=problem, draft=text)
-        await audit_log.audit(
-            session, actor=who.identity, action="web-answer", detail=row.reference
-        )
     raise web.HTTPSeeOther(f"/web/feedback/{row.reference}?done=sent")
 
 
@@ -266,10 +263,7 @@ async def answer(request: web.Request) -> web.StreamResponse:
 async def close(request: web.Request) -> web.StreamResponse:
     async with klbot(request).sessions() as session, session.begin():
         row = await _found(session, request)
-        store.set_status(row, "closed")
-        await audit_log.audit(
-            session, actor=visitor(request).identity, action="web-close", detail=row.reference
-        )
+        await feedback.close(session, row, by=visitor(request).identity)
     raise web.HTTPSeeOther(f"/web/feedback/{row.reference}?done=closed")
 
 
@@ -278,9 +272,5 @@ async def close(request: web.Request) -> web.StreamResponse:
 async def reopen(request: web.Request) -> web.StreamResponse:
     async with klbot(request).sessions() as session, session.begin():
         row = await _found(session, request)
-        if row.status == "closed":
-            await store.reopen(session, row)
-            await audit_log.audit(
-                session, actor=visitor(request).identity, action="web-reopen", detail=row.reference
-            )
+        await feedback.reopen(session, row, by=visitor(request).identity)
     raise web.HTTPSeeOther(f"/web/feedback/{row.reference}?done=reopened")

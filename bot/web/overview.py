@@ -23,7 +23,8 @@ async def start(request: web.Request) -> web.StreamResponse:
     async with klbot(request).sessions() as session:
         waiting = await store.count(session, statuses=["new", "read"])
         topics = await topic_names(request, session)
-        charts = await start_charts(session, lang=visitor(request).lang, topics=topics)
+        zone = ZoneInfo(klbot(request).config.bot.timezone)
+        charts = await start_charts(session, lang=visitor(request).lang, topics=topics, zone=zone)
     return render(request, "start.html", title=T.WELCOME, waiting=waiting, charts=charts)
 
 

@@ -7,7 +7,7 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from bot.core.i18n import LANGUAGES, Text, language_from_hint
 from bot.core.roles import Role
 from bot.runtime.app import App
 from bot.web import texts as T
-from handlers.web.service import CONSOLE_ROLES, roles_of
+from handlers.web.service import CONSOLE_ROLES, SESSION_IDLE, roles_of
 from storage import Session, people
 from storage import web as store
 
@@ -28,8 +28,6 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 COOKIE = "klbot_session"
-IDLE = timedelta(hours=8)
-"""A session ends after this long without a request."""
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
     "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -189,7 +187,9 @@ async def signed_in(request: web.Request, handler: Handler) -> web.StreamRespons
         return await handler(request)
     token = request.cookies.get(COOKIE, "")
     async with app.sessions() as session, session.begin():
-        row = await store.current_session(session, token=token, idle=IDLE) if token else None
+        row = (
+            await store.current_session(session, token=token, idle=SESSION_IDLE) if token else None
+        )
         if row is None:
             return refusal(request, 401, T.SIGN_IN_TITLE, T.NOT_SIGNED_IN)
         roles = await roles_of(session, config, row.identity)

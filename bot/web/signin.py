@@ -103,7 +103,7 @@ async def sign_in(request: web.Request) -> web.StreamResponse:
         httponly=True,
         samesite="Strict",
         secure=app.config.web.public_url.startswith("https://"),
-    )  # a session cookie: the server ends the session after IDLE without a request
+    )  # a session cookie: the server ends the session after SESSION_IDLE without a request
     raise response
 
 

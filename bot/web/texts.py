@@ -85,6 +85,11 @@ SEARCH = Text("Search in the text")
 APPLY = Text("Show")
 RESET = Text("Reset the filter")
 FOUND = Plural("{count} piece of feedback found", "{count} pieces of feedback found")
+FOUND_MORE = Plural(
+    "More than {count} piece of feedback found; the newest is listed, more words narrow the search",
+    "More than {count} pieces of feedback found; the newest are listed, more words narrow the "
+    "search",
+)
 PAGE = Text("Page {page} of {pages}")
 PREVIOUS = Text("Previous page")
 NEXT = Text("Next page")

@@ -10,13 +10,14 @@ from babel.numbers import format_decimal
 
 from bot.core.buttons import ButtonData
 from bot.core.context import Context
-from bot.core.events import Identity, Reply
+from bot.core.events import Reply
 from bot.core.i18n import LANGUAGES, Text, number
 from bot.core.roles import Role
 from bot.core.router import Args, Router
 from handlers.catalogue import entries
+from handlers.feedback import service
 from handlers.feedback.chat import BOT, GENERAL, topic_name
-from storage import Session, outbox, people
+from handlers.feedback.service import STATUS_NAMES, UNKNOWN_AUTHOR
 from storage import feedback as store
 from storage.models import Feedback, FeedbackAnswer
 
@@ -34,12 +35,6 @@ STAFF = [Role.STAFF]
 READERS = [Role.STAFF, Role.BOARD]
 """Who may read a piece of feedback: staff, and the board (read-only, without the sender)
 to open what the digest names."""
-STATUS_NAMES = {
-    "new": Text("new"),
-    "read": Text("read"),
-    "answered": Text("answered"),
-    "closed": Text("closed"),
-}
 NONE_FOUND = Text("No matching feedback.")
 LISTED = Text("Feedback ({filters}):")
 EVERY_STATUS = Text("every status")
@@ -50,22 +45,7 @@ SHOWN = Text(
 )
 ABOUT_ANSWER = Text("About the answer: {title}")
 ANSWERS = Text("Answers:")
-UNKNOWN_AUTHOR = Text("unknown")
-PSEUDONYM = Text("person {id} (no permission to contact)")
 NOT_FOR_BOARD = Text("not shown to the board")
-ANONYMOUS = Text("anonymous (deleted or anonymised)")
-ANSWER_TO_CITIZEN = Text("KL.digital's answer to your feedback {reference}:\n\n{answer}")
-ANSWER_SENT = Text("Answer to {reference} saved and sent to the person.")
-NO_PERMISSION = Text(
-    "{reference}: the person did not allow us to contact them, so nothing was sent."
-)
-ANSWER_TOO_LONG = Text(
-    "The answer has {length} characters; {limit} at most, please. Nothing was sent."
-)
-UNREACHABLE = Text("{reference}: the person can no longer be reached, so nothing was sent.")
-ANSWER_CLOSED = Text(
-    "{reference} is closed, so nothing was sent. To answer it, reopen it first: /reopen {reference}"
-)
 CLOSED = Text("{reference} is closed. /reopen {reference} opens it again.")
 REOPENED = Text("{reference} is open again (status: {status}).")
 NOT_CLOSED = Text("{reference} is not closed (status: {status}); there is nothing to reopen.")
@@ -178,16 +158,11 @@ async def _show(ctx: Context, reference: str) -> Reply:
     row = await _find(ctx, reference)
     if isinstance(row, Reply):
         return row
-    if Role.STAFF not in ctx.roles:  # the board reads without changing or seeing who
-        who = ctx.t(NOT_FOR_BOARD)
-    elif row.may_contact and row.person_id is not None:
-        who = ", ".join(await store.identities_of(ctx.session, person_id=row.person_id))
-    elif row.person_id is not None:
-        who = ctx.t(PSEUDONYM, id=row.person_id)
-    else:
-        who = ctx.t(ANONYMOUS)
     if Role.STAFF in ctx.roles:
-        store.set_status(row, "read")
+        who = await service.sender(ctx.session, row, ctx.lang)
+        service.seen_by_staff(row)
+    else:  # the board reads without changing or seeing who
+        who = ctx.t(NOT_FOR_BOARD)
     text = ctx.t(
         SHOWN,
         reference=row.reference,
@@ -249,7 +224,7 @@ async def answer(ctx: Context) -> Reply:
     row = await _find(ctx, reference)
     if isinstance(row, Reply):
         return row
-    done = await send_answer(
+    done = await service.send_answer(
         ctx.session,
         row,
         text=text,
@@ -257,50 +232,6 @@ async def answer(ctx: Context) -> Reply:
         limit=ctx.config.bot.max_message_length,
     )
     return ctx.reply(done.said(ctx.lang))
-
-
-@dataclass(frozen=True)
-class Answered:
-    """What became of an answer: whether it went out, and the message saying so."""
-
-    sent: bool
-    message: Text
-    values: dict[str, object]
-
-    def said(self, lang: str) -> str:
-        """The message in ``lang``, numbers written as people there write them."""
-        values = {k: number(v, lang) if isinstance(v, int) else v for k, v in self.values.items()}
-        return self.message(lang, **values)
-
-
-async def send_answer(
-    session: Session, row: Feedback, *, text: str, author: str, limit: int
-) -> Answered:
-    """Answer ``row`` as ``author`` (an identity): sent to the person's chat where they
-    allowed contact and kept in the feedback's history; refused when the feedback is
-    closed, the person cannot or may not be contacted, or the text is longer than
-    ``limit`` (``[bot] max_message_length``, what a chat message may hold). The chat's
-    /answer and the web console both answer through here."""
-    text = text.strip()
-    values: dict[str, object] = {"reference": row.reference}
-    if len(text) > limit:
-        return Answered(False, ANSWER_TOO_LONG, values | {"length": len(text), "limit": limit})
-    if row.status == "closed":
-        return Answered(False, ANSWER_CLOSED, values)
-    if row.person_id is None:
-        return Answered(False, UNREACHABLE, values)
-    if not row.may_contact:
-        return Answered(False, NO_PERMISSION, values)
-    identities = await store.identities_of(session, person_id=row.person_id)
-    same_platform = [i for i in identities if Identity.parse(i).platform == row.platform]
-    chats = same_platform or identities[:1]
-    if not chats:
-        return Answered(False, UNREACHABLE, values)
-    saved = await store.add_answer(session, row, text=text, author=author)
-    lang = await people.language_of(session, identity=chats[0], default=row.language)
-    message = ANSWER_TO_CITIZEN(lang, reference=row.reference, answer=saved.text)
-    await outbox.enqueue(session, chat=chats[0], text=message)
-    return Answered(True, ANSWER_SENT, values)
 
 
 @router.command(
@@ -314,7 +245,7 @@ async def close(ctx: Context) -> Reply:
     row = await _find(ctx, ctx.args.split()[0])
     if isinstance(row, Reply):
         return row
-    store.set_status(row, "closed")
+    await service.close(ctx.session, row, by=str(ctx.message.sender))
     return ctx.reply(CLOSED, reference=row.reference)
 
 
@@ -329,9 +260,8 @@ async def reopen(ctx: Context) -> Reply:
     row = await _find(ctx, ctx.args.split()[0])
     if isinstance(row, Reply):
         return row
-    if row.status != "closed":
+    if not await service.reopen(ctx.session, row, by=str(ctx.message.sender)):
         return ctx.reply(NOT_CLOSED, reference=row.reference, status=status_name(ctx, row.status))
-    await store.reopen(ctx.session, row)
     return ctx.reply(REOPENED, reference=row.reference, status=status_name(ctx, row.status))
 
 

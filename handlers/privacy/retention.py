@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from bot.runtime.config import Config
+from handlers.web.service import LINK_VALID, SESSION_IDLE
 from storage import Sessions, retention
 
 log = logging.getLogger(__name__)
@@ -20,13 +21,17 @@ class Forgotten:
     gap_questions_deleted: int
     deliveries_deleted: int
     processed_updates_deleted: int
+    web_sessions_deleted: int
+    web_links_deleted: int
+    secrets_expired: int
 
 
 async def apply_retention(
     sessions: Sessions, config: Config, now: datetime | None = None
 ) -> Forgotten:
     """Anonymise old feedback, delete old unanswered questions, finished delivery rows and
-    handled-update keys, each after its configured number of days; one transaction."""
+    handled-update keys, each after its configured number of days, and the web console's
+    ended sessions and expired sign-in links (also those never sent); one transaction."""
     now = now or datetime.now(UTC)
     periods = config.privacy
 
@@ -47,13 +52,22 @@ async def apply_retention(
             processed_updates_deleted=await retention.delete_processed_updates(
                 session, before=cutoff(periods.processed_update_days)
             ),
+            web_sessions_deleted=await retention.delete_web_sessions(
+                session, seen_before=now - SESSION_IDLE
+            ),
+            web_links_deleted=await retention.delete_web_logins(session, now=now),
+            secrets_expired=await retention.expire_secrets(session, before=now - LINK_VALID),
         )
     log.info(
         "retention: %d feedback anonymised, %d unanswered questions, %d deliveries and "
-        "%d update keys deleted",
+        "%d update keys deleted; %d web sessions and %d sign-in links deleted, %d links "
+        "expired unsent",
         forgotten.feedback_anonymised,
         forgotten.gap_questions_deleted,
         forgotten.deliveries_deleted,
         forgotten.processed_updates_deleted,
+        forgotten.web_sessions_deleted,
+        forgotten.web_links_deleted,
+        forgotten.secrets_expired,
     )
     return forgotten

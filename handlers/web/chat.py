@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.core.context import Context
 from bot.core.events import Reply
 from bot.core.i18n import Text
@@ -27,4 +29,5 @@ async def web(ctx: Context) -> Reply:
     link = await login_link(ctx.session, ctx.config, str(ctx.message.sender))
     if link is None:  # the router checked the roles; kept for a role lost meanwhile
         return ctx.reply(DIRECT_ONLY)
-    return ctx.reply(LINK, minutes=int(LINK_VALID.total_seconds() // 60), link=link)
+    minutes = int(LINK_VALID.total_seconds() // 60)
+    return replace(ctx.reply(LINK, minutes=minutes, link=link), secret=True)  # not kept once sent

@@ -13,6 +13,9 @@ from storage import web as store
 
 LINK_VALID = timedelta(minutes=10)
 """How long a login link works (once)."""
+SESSION_IDLE = timedelta(hours=8)
+"""A signed-in browser's session ends after this long without a request (and the
+retention job deletes it)."""
 CONSOLE_ROLES = frozenset({Role.STAFF, Role.BOARD})
 """Who may sign in (administrators hold every staff right)."""
 

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+from storage.db import modelled
 from storage.models import Base
 
 connection = context.config.attributes.get("connection")
@@ -12,6 +13,7 @@ context.configure(
     connection=connection,
     target_metadata=Base.metadata,
     render_as_batch=connection.dialect.name == "sqlite",
+    include_name=modelled,
 )
 with context.begin_transaction():
     context.run_migrations()
