@@ -13,7 +13,7 @@ from bot.core.events import Identity, Reply, Surface
 from bot.runtime.app import App
 from bot.runtime.config import Config
 from bot.runtime.delivery import OutboxSender
-from bot.runtime.limits import Limits
+from bot.runtime.limits import SAFETY, Limits
 from bot.runtime.membership import ALIVE_SECONDS, HEARTBEAT_SECONDS, Membership
 from handlers.announcements import broadcast
 from storage import announcements, outbox, sending, workers
@@ -192,3 +192,18 @@ async def test_a_new_sender_waits_until_the_others_count_it(app: App) -> None:
     await busy.beat()
     await asyncio.wait_for(joining, 2)
     assert limits["busy"].rate("telegram") == limits["new"].rate("telegram") < 15
+
+
+async def test_senders_starting_together_share_from_their_first_message(app: App) -> None:
+    """Three senders whose first beats overlap (none sees the others in it) each know of
+    all three before any of them sends, and none waits for the others long."""
+    limits = [Limits(["telegram"], {"telegram": (30, 1)}) for _ in range(3)]
+    senders = [
+        Membership(app.sessions, ["telegram"], mine, f"s{n}", every=0.2, alive=10)
+        for n, mine in enumerate(limits)
+    ]
+    stop = asyncio.Event()
+    started = asyncio.get_running_loop().time()
+    await asyncio.wait_for(asyncio.gather(*(s.join(stop) for s in senders)), 5)
+    assert asyncio.get_running_loop().time() - started < 3
+    assert [round(mine.rate("telegram"), 2) for mine in limits] == [round(SAFETY * 30 / 3, 2)] * 3

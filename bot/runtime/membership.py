@@ -10,7 +10,7 @@ import os
 import socket
 import time
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,7 +27,7 @@ ALIVE_SECONDS = 3 * HEARTBEAT_SECONDS
 work is taken over, so a stopped sender is known within ``ALIVE_SECONDS`` plus one beat."""
 LEAVE_TIMEOUT = 3.0
 JOIN_CHECK_SECONDS = 0.25
-"""While joining, how often to look whether the other senders count this one yet."""
+"""While joining, how often to beat and look whether the other senders count this one."""
 
 
 def worker_name() -> str:
@@ -66,34 +66,34 @@ class Membership:
         return max((counts[p] for p in self.platforms), default=1)
 
     async def join(self, stop: asyncio.Event) -> None:
-        """The first heartbeat; where others send too, wait until each of them has beaten
-        since, and so counts this sender (until then, together they would send above the
-        limit; a busy sender's beat can come late). A sender silent for ``alive`` seconds
-        is not waited for: it is being taken over."""
-        try:
-            others = await self.beat() > 1
-        except Exception:
-            log.exception("could not tell the other senders about this one")
-            await wait(stop, self.alive)
-            return
-        joined = utcnow()
+        """Beat every ``JOIN_CHECK_SECONDS`` until every other live sender has beaten since
+        this one first did, and so counts it; only then may this sender send (before, they
+        would together send above the limit). Beating again matters twice: two senders
+        whose first beats overlap do not see each other in them, and two joining at once
+        must each see the other beat. A sender silent for ``alive`` seconds is not waited
+        for: it is being taken over."""
         deadline = time.monotonic() + self.alive
-        while others and time.monotonic() < deadline:
-            if await wait(stop, JOIN_CHECK_SECONDS):
-                return
+        joined: datetime | None = None
+        while True:
             try:
-                async with self.sessions() as session:
-                    others = (
-                        await workers.not_yet_counting(
-                            session,
-                            name=self.name,
-                            since=joined,
-                            alive_since=utcnow() - timedelta(seconds=self.alive),
-                        )
-                        > 0
-                    )
+                await self.beat()
+                if joined is None:
+                    joined = utcnow()
+                elif not await self._not_yet_counting(joined):
+                    return
             except Exception as exc:
-                log.warning("could not see whether the other senders count this one (%s)", exc)
+                log.warning("could not join the other senders (%s); trying again", exc)
+            if time.monotonic() >= deadline or await wait(stop, JOIN_CHECK_SECONDS):
+                return
+
+    async def _not_yet_counting(self, joined: datetime) -> int:
+        async with self.sessions() as session:
+            return await workers.not_yet_counting(
+                session,
+                name=self.name,
+                since=joined,
+                alive_since=utcnow() - timedelta(seconds=self.alive),
+            )
 
     async def keep_beating(self, stop: asyncio.Event) -> None:
         """Heartbeats every ``every`` seconds until ``stop``, whatever the sender does."""
