@@ -11,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, UTCDateTime, utcnow
 
+PENDING_DIRECT = "sent_at IS NULL AND failed IS NULL AND announcement_id IS NULL"
+
 
 class OutboxMessage(Base):
     """A message klbot owes a chat (a staff answer, a digest), sent once and marked sent."""
@@ -57,6 +59,12 @@ class OutboxMessage(Base):
             "id",
             postgresql_where=sql("sent_at IS NULL AND failed IS NULL"),
             sqlite_where=sql("sent_at IS NULL AND failed IS NULL"),
+        ),
+        Index(  # replies and progress, reserved before a broadcast's rows
+            "ix_outbox_pending_direct",
+            "id",
+            postgresql_where=sql(PENDING_DIRECT),
+            sqlite_where=sql(PENDING_DIRECT),
         ),
     )
 

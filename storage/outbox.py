@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, case, func, or_, select, update
 from sqlalchemy import text as sql
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -173,17 +173,46 @@ async def reserve(
         )
         .exists()
     )
+    due = (
+        OutboxMessage.sent_at.is_(None),
+        OutboxMessage.failed.is_(None),
+        OutboxMessage.claimed_at.is_(None),
+        or_(OutboxMessage.reserved_until.is_(None), OutboxMessage.reserved_until < now),
+        or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
+        or_(*prefixes),
+        ~waits_behind,
+    )
+    # replies and the authors' progress first: written during a broadcast, they would
+    # otherwise wait behind every one of its recipients (20,000 at 30/s: 11 minutes)
+    taken = await _reserve(
+        session, (*due, OutboxMessage.announcement_id.is_(None)), limit, until, sender
+    )
+    if len(taken) < limit:
+        taken += await _reserve(session, due, limit - len(taken), until, sender)
+    rows = sorted(taken, key=lambda row: row.id)
+    edited = [row.edit_of for row in rows if row.edit_of is not None]
+    sent_as: dict[int, str | None] = {}
+    if edited:
+        found = await session.execute(
+            select(OutboxMessage.id, OutboxMessage.platform_message_id).where(
+                OutboxMessage.id.in_(edited)
+            )
+        )
+        sent_as = {row_id: platform_id for row_id, platform_id in found.all()}
+    return [_due(row, sent_as.get(row.edit_of) if row.edit_of else None) for row in rows]
+
+
+async def _reserve(
+    session: AsyncSession,
+    conditions: tuple[ColumnElement[bool], ...],
+    limit: int,
+    until: datetime,
+    sender: str | None,
+) -> list[Any]:
+    """Reserve up to ``limit`` of the oldest rows that meet ``conditions``."""
     candidates = (
         select(OutboxMessage.id)
-        .where(
-            OutboxMessage.sent_at.is_(None),
-            OutboxMessage.failed.is_(None),
-            OutboxMessage.claimed_at.is_(None),
-            or_(OutboxMessage.reserved_until.is_(None), OutboxMessage.reserved_until < now),
-            or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
-            or_(*prefixes),
-            ~waits_behind,
-        )
+        .where(*conditions)
         .order_by(OutboxMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -207,17 +236,7 @@ async def reserve(
         )
         .execution_options(synchronize_session=False)
     )
-    rows = sorted(result.all(), key=lambda row: row.id)
-    edited = [row.edit_of for row in rows if row.edit_of is not None]
-    sent_as: dict[int, str | None] = {}
-    if edited:
-        found = await session.execute(
-            select(OutboxMessage.id, OutboxMessage.platform_message_id).where(
-                OutboxMessage.id.in_(edited)
-            )
-        )
-        sent_as = {row_id: platform_id for row_id, platform_id in found.all()}
-    return [_due(row, sent_as.get(row.edit_of) if row.edit_of else None) for row in rows]
+    return list(result.all())
 
 
 MANY = 1000
