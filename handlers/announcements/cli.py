@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-import time
+import asyncio
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -164,42 +168,106 @@ QUEUED = (
     "no klbot is running to send it: the messages are queued and go out when `klbot run` "
     "runs (console chats see theirs with their next message)"
 )
+STRANDED = (
+    "{count} not delivered yet: no running klbot sends to their platform (console chats "
+    "see theirs with their next message)"
+)
+POLL_SECONDS = 1.0
+"""How often ``--follow`` reads how far the delivery is."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Look:
+    """How far a broadcast is, and how many of those still owed a running klbot sends."""
+
+    standing: broadcast.Standing
+    sendable: int
+    running: bool
+    """Whether any klbot sends at all (to any platform)."""
+
+
+async def _look(app: App, announcement_id: int) -> _Look:
+    async with app.sessions() as session:
+        row = await announcements.get(session, announcement_id=announcement_id)
+        if row is None:
+            fail(f"announcement #{announcement_id} is gone")
+        done = await announcements.progress(session, announcement_id=announcement_id)
+        platforms = await live_platforms(session)
+        sendable = await announcements.undelivered_on(
+            session, announcement_id=announcement_id, platforms=platforms
+        )
+    return _Look(broadcast.standing(row, done), sendable, bool(platforms))
+
+
+@contextmanager
+def _meter(total: int) -> Iterator[Callable[[int], None]]:
+    """Shows how many of ``total`` are through: click's progress bar in a terminal; a
+    line at each tenth of the way where the output is a file or a pipe (a bar there is
+    one line of escape codes)."""
+    if sys.stdout.isatty():
+        with click.progressbar(length=total, label="delivering", show_pos=True) as bar:
+            yield lambda through: bar.update(through - bar.pos)
+        return
+    shown = -1
+
+    def line(through: int) -> None:
+        nonlocal shown
+        tenth = through * 10 // total if total else 10
+        if tenth > shown:
+            shown = tenth
+            click.echo(f"delivering: {through:,} / {total:,}")
+
+    yield line
+
+
+def _figures(announcement_id: int, state: broadcast.Standing) -> str:
+    figures = (
+        f"announcement #{announcement_id}: {state.delivered:,} delivered, "
+        f"{state.undeliverable:,} undeliverable, {state.uncertain:,} uncertain "
+        "(may have arrived; never sent twice)"
+    )
+    return figures + (f", {state.pending:,} pending" if state.pending else "")
 
 
 def _follow(config: Config, announcement_id: int, total: int) -> None:
-    """A progress bar fed by the delivery rows a running klbot works through, until no
-    running klbot serves the platforms of those still owed it."""
+    """Show the delivery rows a running klbot works through until all ``total`` are
+    through, or no running klbot serves the platforms of those still owed; then the
+    figures. Ctrl-C stops watching, not delivering."""
+    try:
+        with_app(config, lambda app: _watch(app, announcement_id, total))
+    except KeyboardInterrupt:
+        click.echo("stopped watching; the running klbot goes on delivering")
 
-    async def progress(app: App) -> tuple[int, int]:
-        async with app.sessions() as session:
-            done = await announcements.progress(session, announcement_id=announcement_id)
-            platforms = await live_platforms(session)
-            sendable = await announcements.undelivered_on(
-                session, announcement_id=announcement_id, platforms=platforms
-            )
-            return done.sent + done.failed, sendable
 
-    seen, sendable = with_app(config, progress)
-    if seen < total and not sendable:
+async def _watch(app: App, announcement_id: int, total: int) -> None:
+    look = await _look(app, announcement_id)
+    if not total:
+        click.echo(f"announcement #{announcement_id} has no deliveries yet: nothing to follow")
+        return
+    if look.standing.through < total and not look.running:
         click.echo(QUEUED)
         return
-    click.echo("delivered by the running klbot; Ctrl-C stops watching, not delivering")
-    with click.progressbar(length=total, label="delivering") as bar:
-        bar.update(seen)
-        while seen < total:
-            time.sleep(1)
-            current, sendable = with_app(config, progress)
-            bar.update(current - seen)
-            seen = current
-            if seen < total and not sendable:
-                break
-    if seen < total:
-        click.echo(QUEUED)
+    if look.standing.through < total and look.sendable:
+        click.echo("delivered by the running klbot; Ctrl-C stops watching, not delivering")
+        with _meter(total) as show:
+            show(look.standing.through)
+            while look.standing.through < total and look.sendable:
+                await asyncio.sleep(POLL_SECONDS)
+                look = await _look(app, announcement_id)
+                show(min(total, look.standing.through))
+    if look.standing.pending:
+        click.echo(STRANDED.format(count=f"{look.standing.pending:,}"))
+    click.echo(_figures(announcement_id, look.standing))
 
 
 @click.command()
 @click.argument("announcement_id", type=int, required=False)
-@click.option("--follow", is_flag=True, help="Draw a progress bar until it is delivered.")
+@click.option(
+    "--follow",
+    is_flag=True,
+    help="Show how far delivery is (a progress bar in a terminal) until it is through, "
+    "then the figures.",
+)
 @click.pass_obj
 def deliveries(config: Config, announcement_id: int | None, follow: bool) -> None:
     """The delivery state of one announcement; without a number, every pending one with
