@@ -151,6 +151,8 @@ class App:
 
     async def finish_announcements(self) -> None:
         await announcement_jobs.report_and_plan(self.sessions, self.config, self._scheduler)
+        if self.sender is not None:
+            self.sender.wake()  # a new figure for an author's progress message goes out now
 
     async def apply_retention(self) -> None:
         await retention.apply_retention(self.sessions, self.config)

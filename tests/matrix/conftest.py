@@ -63,8 +63,14 @@ def matrix_config(db_url: str, synapse: Synapse, store: Path) -> Config:
 
 
 @pytest.fixture
-async def matrix(synapse: Synapse, db_url: str, tmp_path: Path) -> AsyncIterator[MatrixWorld]:
-    world = MatrixWorld(synapse, matrix_config(db_url, synapse, tmp_path / "store"), tmp_path)
+async def matrix(
+    synapse: Synapse, db_url: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[MatrixWorld]:
+    """klbot on Synapse; parametrised indirectly, a dict of [matrix] settings."""
+    config = matrix_config(db_url, synapse, tmp_path / "store")
+    settings = getattr(request, "param", {})
+    config = config.model_copy(update={"matrix": config.matrix.model_copy(update=settings)})
+    world = MatrixWorld(synapse, config, tmp_path)
     await world.start_klbot()
     try:
         yield world

@@ -223,3 +223,71 @@ async def test_a_homeserver_429_pauses_sending_and_loses_nothing(matrix: MatrixW
     assert received == [f"Nachricht {number}" for number in range(6)]
     retried = matrix.app.metrics.deliveries.labels("matrix", "retry")._value.get()
     assert retried > 0  # the 429s reached klbot's sender (not hidden in matrix-nio)
+
+
+@pytest.mark.parametrize("matrix", [{"rate_per_chat": 20.0}], indirect=True, ids=["fast"])
+async def test_the_authors_progress_is_one_event_replaced_until_done(matrix: MatrixWorld) -> None:
+    """A staff member on Matrix announces to six subscribers (console chats: each gets
+    it with their next message). The report job's new figures replace the text of one
+    progress event (``m.replace``) down to the done text; the report is a message of its
+    own. Checked as the author's client sees it: its sync, the relations API, and the
+    event as the homeserver serves it now. (Two messages a second to a room, klbot's
+    default, would only make the test slow.)"""
+    from nio import RoomGetEventResponse
+    from nio.api import RelationshipType
+
+    from bot.core.events import Surface
+    from storage import roles
+    from tests.harness import Chat
+
+    assert matrix.app is not None
+    app = matrix.app
+    console = Surface(buttons=False, push=False)
+    readers = [Chat(app.dispatcher, f"console:leser{n}", surface=console) for n in range(6)]
+    for reader in readers:
+        await reader.ask("/subscribe alle")
+    author = await matrix.citizen("stefan")
+    await author.open_chat(matrix.bot)
+    async with app.sessions() as session, session.begin():
+        identity = f"matrix:{author.client.user_id}"
+        await roles.grant(session, identity=identity, role="staff", by="test")
+    assert "1) Alle Abonnenten" in await author.ask("/announce")
+    assert "Text auf Deutsch" in await author.ask("1")
+    assert "1) Ohne englischen Text" in await author.ask("Sprechstunde am Freitag.")
+    assert "1) Jetzt senden" in await author.ask("1")
+    before = len(author.notices)
+    assert "geht an 6 Empfänger" in await author.ask("1", count=2)  # and "0 / 6 zugestellt"
+    for first in (0, 2, 4):
+        for reader in readers[first : first + 2]:
+            assert "Sprechstunde am Freitag." in await reader.ask("/start")
+        await app.finish_announcements()  # what the scheduler runs every five seconds
+        await author.replies(2 if first == 4 else 1)  # a new figure (at the end: the report)
+
+    events = author.notices[before:]
+    messages = [e for e in events if "m.relates_to" not in e.source["content"]]
+    edits = [e for e in events if "m.relates_to" in e.source["content"]]
+    progress = next(e for e in messages if e.body == "0 / 6 zugestellt")
+    assert len(messages) == 3  # the progress, "geht an 12 Empfänger", the report
+    assert messages[-1].body.startswith("Bericht zur Ankündigung #1: 6 Empfänger, 6 zugestellt")
+    assert [e.source["content"]["m.relates_to"] for e in edits] == 3 * [
+        {"rel_type": "m.replace", "event_id": progress.event_id}
+    ]
+    assert [e.source["content"]["m.new_content"]["body"] for e in edits] == [
+        "2 / 6 zugestellt, noch etwa 1 min",
+        "4 / 6 zugestellt, noch etwa 1 min",
+        "6 / 6 zugestellt.",
+    ]
+    assert all(e.body.startswith("* ") for e in edits)  # what clients without edits show
+
+    client = author.client
+    replacing = [
+        event.event_id
+        async for event in client.room_get_event_relations(
+            author.room_id, progress.event_id, RelationshipType.replacement
+        )
+    ]
+    assert sorted(replacing) == sorted(e.event_id for e in edits)
+    served = await client.room_get_event(author.room_id, progress.event_id)
+    assert isinstance(served, RoomGetEventResponse)
+    latest = served.event.source["unsigned"]["m.relations"]["m.replace"]
+    assert latest["event_id"] == edits[-1].event_id  # clients show "6 / 6 zugestellt."

@@ -7,6 +7,8 @@ What it fixes, and nothing else:
 - getUpdates ignores ``timeout`` and ``offset``: here it long-polls, and keeps every update
   until an offset confirms it, as Telegram does;
 - callback queries carry a message without ``message_id`` and ``date``: both are added;
+- editMessageText answers ``result: null`` (PTB cannot read it): here the edited message,
+  as Telegram answers;
 - update ids start again at 1 when the emulator restarts: here they keep counting up.
 """
 
@@ -92,6 +94,14 @@ class CompatProxy:
                 "is_bot": True,
                 "first_name": "Test First name",
                 "username": "TestNameBot",
+            }
+        if method == "editMessageText" and body.get("ok") and body.get("result") is None:
+            body["result"] = {
+                "message_id": int(params["message_id"]),
+                "date": int(time.time()),
+                "edit_date": int(time.time()),
+                "chat": {"id": int(params["chat_id"]), "type": "private"},
+                "text": params["text"],
             }
         return web.json_response(body, status=status)
 

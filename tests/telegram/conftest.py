@@ -129,11 +129,17 @@ def telegram_config(db_url: str, proxy_url: str, token: str) -> Config:
 
 
 @pytest.fixture
-async def telegram(emulator: Emulator, db_url: str) -> AsyncIterator[TelegramWorld]:
+async def telegram(
+    emulator: Emulator, db_url: str, request: pytest.FixtureRequest
+) -> AsyncIterator[TelegramWorld]:
+    """klbot on the emulator; parametrised indirectly, a dict of [telegram] settings."""
     proxy = CompatProxy(emulator.url)
     proxy_url = await proxy.start()
     token = f"{secrets.randbelow(10**9)}:TEST{secrets.token_hex(4)}"
-    world = TelegramWorld(emulator, proxy, token, telegram_config(db_url, proxy_url, token))
+    config = telegram_config(db_url, proxy_url, token)
+    settings = getattr(request, "param", {})
+    config = config.model_copy(update={"telegram": config.telegram.model_copy(update=settings)})
+    world = TelegramWorld(emulator, proxy, token, config)
     await world.start_klbot()
     try:
         yield world

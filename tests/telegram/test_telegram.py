@@ -165,3 +165,70 @@ async def test_mydata_arrives_as_a_json_document(telegram: TelegramWorld) -> Non
     [(chat_id, name, data)] = telegram.proxy.documents
     assert (chat_id, name) == (lena.user_id, "klbot-mydata.json")
     assert f"telegram:{lena.user_id}" in str(json.loads(data)["identities"])
+
+
+@pytest.mark.parametrize("telegram", [{"rate_per_chat": 20.0}], indirect=True, ids=["fast"])
+async def test_the_authors_progress_is_one_message_edited_in_place(
+    telegram: TelegramWorld,
+) -> None:
+    """A staff member on Telegram announces to six subscribers (console chats: each gets it
+    with their next message); the report job's new figures are new texts for one message
+    (editMessageText), down to the done text. The emulator replaces a message's text in
+    place and keeps no earlier text (nor tells the client of an edit): the chat holds one
+    progress message, showing the done text; the figures on the way are the edits it got.
+    (Telegram's one message a second to a chat would only make the test slow.)"""
+    from bot.core.events import Surface
+    from storage import roles
+    from tests.harness import Chat
+
+    assert telegram.app is not None
+    app = telegram.app
+    console = Surface(buttons=False, push=False)
+    readers = [Chat(app.dispatcher, f"console:leser{n}", surface=console) for n in range(6)]
+    for reader in readers:
+        await reader.ask("/subscribe alle")
+    stefan = telegram.user("Stefan")
+    async with app.sessions() as session, session.begin():
+        await roles.grant(session, identity=f"telegram:{stefan.user_id}", role="staff", by="t")
+    assert "An wen geht die Ankündigung?" in await stefan.ask("/announce")
+    await stefan.press("Alle Abonnenten")
+    await stefan.replies()
+    await stefan.send("Sprechstunde am Freitag.")
+    await stefan.replies()
+    await stefan.press("Ohne englischen Text")
+    await stefan.replies()
+    await stefan.press("Jetzt senden")
+    started = [m["text"] for m in await stefan.replies(2)]
+    assert "0 / 6 zugestellt" in started  # beside "Ankündigung #1 geht an 6 Empfänger"
+    calls = len(telegram.proxy.calls)
+    for first in (0, 2, 4):
+        for reader in readers[first : first + 2]:
+            assert "Sprechstunde am Freitag." in await reader.ask("/start")
+        await app.finish_announcements()  # what the scheduler runs every five seconds
+        for _ in range(100):  # the new text reaches Telegram
+            if any(m == "editMessageText" for m, _ in telegram.proxy.calls[calls:]):
+                break
+            await asyncio.sleep(0.05)
+        calls = len(telegram.proxy.calls)
+    report = (await stefan.replies())[0]["text"]
+    assert report.startswith("Bericht zur Ankündigung #1: 6 Empfänger, 6 zugestellt")
+
+    history = await stefan._post("/getUpdatesHistory", {"token": telegram.token})
+    progress = [
+        update
+        for update in history["result"]
+        if str(update.get("message", {}).get("chat_id")) == str(stefan.user_id)  # klbot's
+        and " / 6 zugestellt" in update["message"].get("text", "")
+    ]
+    assert [update["message"]["text"] for update in progress] == ["6 / 6 zugestellt."]
+    edits = [
+        (int(params["message_id"]), params["text"])
+        for method, params in telegram.proxy.calls
+        if method == "editMessageText" and int(params["chat_id"]) == stefan.user_id
+    ]
+    shown = progress[0]["messageId"]
+    assert edits == [
+        (shown, "2 / 6 zugestellt, noch etwa 1 min"),
+        (shown, "4 / 6 zugestellt, noch etwa 1 min"),
+        (shown, "6 / 6 zugestellt."),
+    ]
