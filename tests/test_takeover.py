@@ -207,3 +207,35 @@ async def test_senders_starting_together_share_from_their_first_message(app: App
     await asyncio.wait_for(asyncio.gather(*(s.join(stop) for s in senders)), 5)
     assert asyncio.get_running_loop().time() - started < 3
     assert [round(mine.rate("telegram"), 2) for mine in limits] == [round(SAFETY * 30 / 3, 2)] * 3
+
+
+async def test_the_progress_and_replies_do_not_wait_behind_a_whole_broadcast(
+    app: App, config: Config
+) -> None:
+    """A broadcast larger than one batch: the author's progress message, and the reply to
+    someone who writes meanwhile, go out with the next batch, not after every recipient
+    (at 30 a second, 20,000 recipients take 11 minutes)."""
+    author = "telegram:42"
+    telegram = Recording("telegram", False)
+    sender = OutboxSender(app.sessions, {"telegram": telegram}, {"telegram": (1e9, 1e9)})  # type: ignore[dict-item]
+    async with app.sessions() as session, session.begin():
+        row = await announcements.create(
+            session,
+            author=author,
+            author_identity=author,
+            audience="all",
+            text_de="Hallo",
+            text_en=None,
+        )
+        owed = [outbox.Owed(f"telegram:{1000 + n}", "Hallo", f"p:{n}") for n in range(500)]
+        await outbox.enqueue_many(session, owed, announcement_id=row.id)
+        row.status, row.runs, row.started_at = "sending", 1, utcnow()
+        await broadcast.start_progress(session, row, 500, config)
+    await sender.send_due()  # the first batch
+    async with app.sessions() as session, session.begin():
+        await outbox.enqueue(session, chat="telegram:7", text="Die Antwort auf deine Frage")
+    await sender.send_due()  # the second
+    await sender.settle()
+    chats = [chat for chat, _ in telegram.sent]
+    assert len(chats) < 500  # the broadcast is still going out
+    assert author in chats and "telegram:7" in chats
