@@ -187,8 +187,8 @@ async def reserve(
     taken = await _reserve(
         session, (*due, OutboxMessage.announcement_id.is_(None)), limit, until, sender
     )
-    if len(taken) < limit:  # not those just taken (an ``until`` already past frees them)
-        rest = (*due, OutboxMessage.id.not_in([row.id for row in taken]))
+    if len(taken) < limit:  # every one of those is taken: the broadcasts' rows next
+        rest = (*due, OutboxMessage.announcement_id.is_not(None))
         taken += await _reserve(session, rest, limit - len(taken), until, sender)
     rows = sorted(taken, key=lambda row: row.id)
     edited = [row.edit_of for row in rows if row.edit_of is not None]
