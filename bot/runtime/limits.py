@@ -3,6 +3,7 @@ that send to it, each chat's own limit, and how many sends may be in flight at o
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -14,9 +15,10 @@ from bot.core.events import Identity
 SAFETY = 0.985
 """Evenly spaced sends a little under the limit: a platform counting in sliding windows
 never sees a burst above it, and 98.5 % of it is still used."""
-BURST_SECONDS = 0.01
-"""Starts may bunch within this many seconds (at 30/s never: one every 34 ms; at 1,000/s
-ten at once, as the event loop cannot wake a thousand times a second)."""
+LATE_SECONDS = 0.01
+"""A start may come this much before its place in an even spacing: what a late wake-up
+cost the previous one is made up (at 30/s one start after a pause comes 10 ms early; at
+1,000/s ten may go at once, as the event loop cannot wake a thousand times a second)."""
 EASE, SLOWEST = 0.98, 0.9
 """After each 429 the overall rate drops by 2 %, to 90 % of the limit at the lowest."""
 CHAT_BURST = 3
@@ -34,6 +36,27 @@ FIRST_LATENCY = 0.2
 HEADROOM = 1.5
 """In flight: this many times what the rate and the measured latency need, plus one, so a
 slow answer now and then does not hold the next start back."""
+
+
+class Pacer:
+    """Starts spaced evenly at a rate. Each start is due one interval after the previous
+    one was *due*, not after it happened, so the event loop's late wake-ups (about a
+    millisecond each) add up to nothing; a bucket of one, which counts from the actual
+    start, lost them at every start (93 % of 50/s). After a pause the plan starts again
+    at most :data:`LATE_SECONDS` in the past. A new rate applies from the next start."""
+
+    def __init__(self, rate: float) -> None:
+        self.rate = rate
+        self._due = -math.inf
+        self._turn = asyncio.Lock()  # first come, first served
+
+    async def acquire(self) -> None:
+        """Wait for the next start."""
+        async with self._turn:
+            loop = asyncio.get_running_loop()
+            while (wait := self._due + 1 / self.rate - loop.time()) > 0:
+                await asyncio.sleep(wait)  # and again if the rate fell meanwhile
+            self._due = max(self._due + 1 / self.rate, loop.time() - LATE_SECONDS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,23 +95,15 @@ class Limits:
         self._latency = dict.fromkeys(self._rates, FIRST_LATENCY)
         self._eased = dict.fromkeys(self._rates, 1.0)
         self._paid_off: set[str] = set()
-        self._overall = {(p, paid): self._spaced(p, paid) for p in self._rates for paid in (0, 1)}
+        self._overall = {
+            (p, paid): Pacer(self.rate(p, paid=bool(paid))) for p in self._rates for paid in (0, 1)
+        }
         self._per_chat: dict[str, AsyncLimiter] = {}
 
-    def _spaced(self, platform: str, paid: bool | int) -> AsyncLimiter:
-        rate = self.rate(platform, paid=bool(paid))
-        burst = max(1, int(rate * BURST_SECONDS))
-        return AsyncLimiter(burst, burst / rate)
-
     def _respace(self, platform: str) -> None:
-        """New limiters for a new rate, as full as the old ones were: a fresh bucket would
-        allow a burst on top of what was just sent (601 in one second at a 600/s limit)."""
+        """The pacers follow a new rate (the next start is spaced at it)."""
         for paid in (0, 1):
-            old = self._overall[platform, paid]
-            new = self._spaced(platform, paid)
-            new._level = min(new.max_rate, old._level * new.max_rate / old.max_rate)
-            new._last_check = old._last_check  # aiolimiter has no public setter
-            self._overall[platform, paid] = new
+            self._overall[platform, paid].rate = self.rate(platform, paid=bool(paid))
 
     def share(self, platform: str, workers: int) -> None:
         """``workers`` senders (this one included) now share ``platform``'s limit."""
@@ -136,7 +151,7 @@ class Limits:
         needed = math.ceil(fastest * self._latency[platform] * HEADROOM) + 1
         return max(1, min(self._rates[platform].in_flight, needed))
 
-    def overall(self, platform: str, *, paid: bool = False) -> AsyncLimiter:
+    def overall(self, platform: str, *, paid: bool = False) -> Pacer:
         return self._overall[platform, int(paid and self.paid(platform))]
 
     def chat(self, chat: Identity) -> AsyncLimiter:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import select
 
 from bot.adapters.telegram import TelegramAdapter
@@ -187,3 +188,40 @@ async def test_bad_gateways_are_retried_and_a_blocked_recipient_is_never_tried_a
     async with app.sessions() as session:
         assert await outbox.unfinished(session, platforms=["telegram"]) == 0
         assert "telegram:900" not in await subscriptions.recipients(session, topic=None)
+
+
+async def test_late_wake_ups_do_not_slow_the_pace(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The event loop wakes a sender late now and then; the next start makes up for it,
+    so 50 starts at 100 a second take half a second, not half a second plus every delay,
+    and no second ever holds more than the rate allows."""
+    from bot.runtime import limits
+
+    sleep = asyncio.sleep
+
+    async def late(seconds: float) -> None:
+        await sleep(seconds + 0.005)
+
+    monkeypatch.setattr(limits.asyncio, "sleep", late)
+    pacer = limits.Pacer(100)
+    loop = asyncio.get_running_loop()
+    starts = []
+    for _ in range(50):
+        await pacer.acquire()
+        starts.append(loop.time())
+    assert starts[-1] - starts[0] < 0.56  # a bucket counting from each start: 0.74
+    assert all(sum(s <= t < s + 1 for t in starts) <= 101 for s in starts)
+
+
+async def test_a_lower_rate_applies_to_the_start_waiting_for_it() -> None:
+    """Another sender joins while the next start waits: it waits for the new spacing."""
+    from bot.runtime.limits import Pacer
+
+    pacer = Pacer(10)
+    loop = asyncio.get_running_loop()
+    await pacer.acquire()
+    first = loop.time()
+    waiting = asyncio.create_task(pacer.acquire())
+    await asyncio.sleep(0.02)
+    pacer.rate = 5  # half each
+    await waiting
+    assert loop.time() - first >= 0.19

@@ -13,7 +13,11 @@ from typing import Any, Literal, TypeVar
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    WebDriverException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -117,7 +121,14 @@ class Browser:
 
         def click() -> None:
             old = self.driver.find_element(By.TAG_NAME, "html")
-            target().click()
+            try:
+                found = target()
+            except NoSuchElementException:
+                page = self.driver.find_element(By.TAG_NAME, "body").text
+                raise AssertionError(
+                    f"not on {self.driver.current_url}, which reads:\n{page}"
+                ) from None
+            found.click()
             WebDriverWait(self.driver, 15).until(staleness_of(old))
             WebDriverWait(self.driver, 15).until(
                 lambda d: d.execute_script("return document.readyState") == "complete"
