@@ -1,6 +1,7 @@
 """How well and how fast klbot answers free-text questions.
 
 Usage: .venv/bin/python -m bench.answers [--verbose] [--only NAME]
+       .venv/bin/python -m bench.answers --store-vectors CONTENT  (sets/CONTENT.toml)
 
 For each question set and the knowledge base it asks about (bench/README.md says how each
 set was written) it prints, for klbot (lexical search and embedding model together) and,
@@ -44,6 +45,7 @@ from bot.knowledge.hybrid import Outcome
 from bot.knowledge.passages import passages
 from bot.knowledge.schema import KnowledgeBase, default_text, parse
 from bot.knowledge.service import Loaded
+from bot.knowledge.shipped import store_vectors, stored_vectors
 
 HERE = Path(__file__).parent / "sets"
 """The question sets and the contents they ask about (bench/README.md)."""
@@ -107,13 +109,32 @@ def load_content(name: str | None) -> KnowledgeBase:
     return parse((HERE / name).read_text(encoding="utf-8"), name)
 
 
-def loaded(kb: KnowledgeBase, model: E5 | None) -> Loaded:
-    """A knowledge base as klbot holds it after an import (vectors computed, if a model)."""
+def loaded(kb: KnowledgeBase, model: E5 | None, stored: Path | None = None) -> Loaded:
+    """A knowledge base as klbot holds it after an import (vectors computed, if a model);
+    ``stored``: vectors kept from an earlier run, used if they are this content's."""
     result = Loaded(0, "bench", kb, model)
     if model is not None:
         texts = [p.text for p in passages(kb)]
-        result.dense = DenseIndex.build(passages(kb), model.passages(texts), len(kb.entries()), [])
+        vectors = stored_vectors(stored, texts) if stored is not None else None
+        if vectors is None:
+            vectors = model.passages(texts)
+        result.dense = DenseIndex.build(passages(kb), vectors, len(kb.entries()), [])
     return result
+
+
+def vectors_file(content: str) -> Path:
+    """Where the vectors of ``sets/CONTENT.toml`` are kept (the suite's model test reads
+    them instead of embedding 66 passages for 15 s)."""
+    return HERE / f"{Path(content).stem}.vectors.npz"
+
+
+def store(content: str) -> None:
+    model = embedding.model()
+    if model is None:
+        sys.exit("the embedding model cannot run here")
+    texts = [p.text for p in passages(load_content(f"{Path(content).stem}.toml"))]
+    store_vectors(vectors_file(content), texts, model.passages(texts))
+    print(f"{vectors_file(content)}: {len(texts)} passages")
 
 
 def klbot(knowledge: Loaded) -> Answerer:
@@ -177,6 +198,9 @@ def percentile(values: list[float], share: int) -> float:
 
 
 def main() -> None:
+    if "--store-vectors" in sys.argv:
+        store(sys.argv[sys.argv.index("--store-vectors") + 1])
+        return
     verbose = "--verbose" in sys.argv
     only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else ""
     model = embedding.model()

@@ -10,10 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bench.answers import evaluate, klbot, load_questions, loaded
+from bench.answers import evaluate, klbot, load_questions, loaded, vectors_file
 from bot.knowledge import embedding
 from bot.knowledge.index import SearchIndex
+from bot.knowledge.passages import passages
 from bot.knowledge.schema import default_text, parse
+from bot.knowledge.shipped import stored_vectors
 from bot.knowledge.terms import Terms
 from bot.knowledge.text import holds_a_count, sentences
 
@@ -56,11 +58,19 @@ def test_the_model_finds_what_content_nobody_tuned_says_in_other_words() -> None
     assert model is not None
     kb = bench_index("plain_brunnstadt.toml").kb
     questions = load_questions(BENCH / "plain_brunnstadt_questions.toml")
-    hybrid = evaluate(klbot(loaded(kb, model)), questions)
+    hybrid = evaluate(klbot(loaded(kb, model, vectors_file("plain_brunnstadt"))), questions)
     lexical = evaluate(klbot(loaded(kb, None)), questions)
     assert hybrid.found >= 95 > lexical.found
     assert hybrid.wrong <= 5 < lexical.wrong
     assert hybrid.declined >= 90
+
+
+def test_the_kept_vectors_of_the_keyword_free_content_are_current() -> None:
+    """The model test reads them; stale ones would be computed again (15 s more)."""
+    texts = [p.text for p in passages(bench_index("plain_brunnstadt.toml").kb)]
+    assert stored_vectors(vectors_file("plain_brunnstadt"), texts) is not None, (
+        "run: .venv/bin/python -m bench.answers --store-vectors plain_brunnstadt"
+    )
 
 
 MUSTERSTADT, HAFENSTADT = "fiction_musterstadt.toml", "fiction_hafenstadt.toml"

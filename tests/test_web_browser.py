@@ -139,7 +139,7 @@ async def test_staff_answer_feedback_and_the_citizen_receives_it(
     assert f"Antwort von KL.digital auf deine Rückmeldung {reference}" in received
     assert "Der Ständer kommt im Mai." in received
     too_long = "x" * 10_000
-    await browser.fill("Deine Antwort", too_long)
+    await browser.paste("Deine Antwort", too_long)
     refused = await browser.press("Antwort senden")
     assert "Die Antwort hat 10.000 Zeichen; höchstens 4.096, bitte" in refused
     kept = await browser.script("return document.getElementById('text').value")

@@ -31,29 +31,40 @@ def digest(texts: list[str]) -> str:
     return hashlib.sha256("\0".join([MODEL, *texts]).encode()).hexdigest()
 
 
-def shipped_vectors(texts: list[str]) -> Vectors | None:
-    """The shipped vectors, if they are those of ``texts``."""
+def stored_vectors(path: Path, texts: list[str]) -> Vectors | None:
+    """The vectors stored at ``path``, if they are those of ``texts``."""
     import numpy as np
 
-    with resources.as_file(resources.files("content") / FILE) as path:
-        if not path.is_file():
+    if not path.is_file():
+        return None
+    with np.load(path) as data:
+        if str(data["digest"]) != digest(texts):
             return None
-        with np.load(path) as data:
-            if str(data["digest"]) != digest(texts):
-                return None
-            vectors: Vectors = data["vectors"].astype(np.float32).reshape(len(texts), DIM)
+        vectors: Vectors = data["vectors"].astype(np.float32).reshape(len(texts), DIM)
     return vectors
 
 
-def main() -> None:
+def store_vectors(path: Path, texts: list[str], vectors: Vectors) -> None:
+    """Keep ``vectors`` of ``texts`` at ``path`` for :func:`stored_vectors`."""
     import numpy as np
+
+    np.savez_compressed(path, vectors=vectors, digest=np.array(digest(texts)))
+
+
+def shipped_vectors(texts: list[str]) -> Vectors | None:
+    """The shipped vectors, if they are those of ``texts``."""
+    with resources.as_file(resources.files("content") / FILE) as path:
+        return stored_vectors(path, texts)
+
+
+def main() -> None:
 
     model = embedding.model()
     if model is None:
         raise SystemExit("the embedding model cannot run here")
     texts = [p.text for p in passages(parse(default_text(), "default"))]
     target = Path(str(resources.files("content"))) / FILE
-    np.savez_compressed(target, vectors=model.passages(texts), digest=np.array(digest(texts)))
+    store_vectors(target, texts, model.passages(texts))
     print(f"{target}: {len(texts)} passages")
 
 
