@@ -193,7 +193,7 @@ async def test_bad_gateways_are_retried_and_a_blocked_recipient_is_never_tried_a
 async def test_late_wake_ups_do_not_slow_the_pace(monkeypatch: pytest.MonkeyPatch) -> None:
     """The event loop wakes a sender late now and then; the next start makes up for it,
     so 50 starts at 100 a second take half a second, not half a second plus every delay,
-    and no second ever holds more than the rate allows."""
+    and no quarter of a second holds more than the rate allows (25, and one at its edge)."""
     from bot.runtime import limits
 
     sleep = asyncio.sleep
@@ -209,7 +209,7 @@ async def test_late_wake_ups_do_not_slow_the_pace(monkeypatch: pytest.MonkeyPatc
         await pacer.acquire()
         starts.append(loop.time())
     assert starts[-1] - starts[0] < 0.56  # a bucket counting from each start: 0.74
-    assert all(sum(s <= t < s + 1 for t in starts) <= 101 for s in starts)
+    assert max(sum(s <= t < s + 0.25 for t in starts) for s in starts) <= 26
 
 
 async def test_a_lower_rate_applies_to_the_start_waiting_for_it() -> None:
