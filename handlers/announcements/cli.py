@@ -188,14 +188,15 @@ class _Look:
 
 async def _look(app: App, announcement_id: int) -> _Look:
     async with app.sessions() as session:
-        row = await announcements.get(session, announcement_id=announcement_id)
-        if row is None:
-            fail(f"announcement #{announcement_id} is gone")
-        done = await announcements.progress(session, announcement_id=announcement_id)
         platforms = await live_platforms(session)
         sendable = await announcements.undelivered_on(
             session, announcement_id=announcement_id, platforms=platforms
         )
+        # read after what is sendable, so that none it counts as gone is still pending here
+        row = await announcements.get(session, announcement_id=announcement_id)
+        if row is None:
+            fail(f"announcement #{announcement_id} is gone")
+        done = await announcements.progress(session, announcement_id=announcement_id)
     return _Look(broadcast.standing(row, done), sendable, bool(platforms))
 
 
