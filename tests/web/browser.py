@@ -117,10 +117,12 @@ class Browser:
         return await self._leave(lambda: self.driver.find_element(By.XPATH, xpath))
 
     async def _leave(self, target: Callable[[], WebElement]) -> str:
-        """Click ``target`` and wait until the next page has loaded."""
+        """Click ``target`` once and wait until the next page has loaded. Only the waiting
+        is tried again: a second click after a first that went through would look for the
+        button on the next page (where it is gone) and fail a test that passed."""
+        old = await self._run(lambda: self.driver.find_element(By.TAG_NAME, "html"))
 
         def click() -> None:
-            old = self.driver.find_element(By.TAG_NAME, "html")
             try:
                 found = target()
             except NoSuchElementException:
@@ -128,13 +130,20 @@ class Browser:
                 raise AssertionError(
                     f"not on {self.driver.current_url}, which reads:\n{page}"
                 ) from None
-            found.click()
+            try:
+                found.click()
+            except WebDriverException as exc:
+                if "document" not in str(exc):
+                    raise  # else the page was already going: the click went through
+
+        def loaded() -> None:
             WebDriverWait(self.driver, 15).until(staleness_of(old))
             WebDriverWait(self.driver, 15).until(
                 lambda d: d.execute_script("return document.readyState") == "complete"
             )
 
-        await self._run(click)
+        await asyncio.to_thread(click)
+        await self._run(loaded)
         return await self.text()
 
     async def wait_for_new_page(self, old: WebElement) -> str:
