@@ -5,10 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,6 +24,7 @@ from storage import feedback as store
 from storage import people
 from storage.models import Feedback, FeedbackAnswer
 from tests.harness import Chat, dispatcher_for, with_roles
+from tests.shell import klbot as shell
 
 pytestmark = pytest.mark.both_databases
 
@@ -230,27 +228,29 @@ async def test_board_digest_once_per_period(app: App, config: Config) -> None:
 
 
 def test_export_command_writes_a_spreadsheet_safe_file(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KLBOT_")}
-    env["KLBOT_DATABASE_URL"] = f"sqlite+aiosqlite:///{tmp_path / 'klbot.sqlite3'}"
-
-    def klbot(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "bot", *args]
-        return subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-
-    klbot("ask", "--user", "ana", '/feedback Grüße, "Anna"\n=1+1')
-    klbot("ask", "--user", "ben", "/feedback -Minus")
+    env = {"KLBOT_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'klbot.sqlite3'}"}
+    shell(env, "ask", "--user", "ana", '/feedback Grüße, "Anna"\n=1+1')
+    shell(env, "ask", "--user", "ben", "/feedback -Minus")
     target = tmp_path / "feedback.csv"
-    done = klbot(
-        "feedback", "export", "--format", "csv", "--since", "2020-01-01", "--output", str(target)
+    done = shell(
+        env,
+        "feedback",
+        "export",
+        "--format",
+        "csv",
+        "--since",
+        "2020-01-01",
+        "--output",
+        str(target),
     )
     assert done.returncode == 0 and "2 feedback records written" in done.stderr
     assert target.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 marker for spreadsheets
     with target.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["text"] for row in rows] == ['Grüße, "Anna"\n=1+1', "'-Minus"]
-    future = klbot("feedback", "export", "--format", "json", "--since", "2999-01-01")
+    future = shell(env, "feedback", "export", "--format", "json", "--since", "2999-01-01")
     assert json.loads(future.stdout) == []
-    bad = klbot("feedback", "export", "--since", "yesterday")
+    bad = shell(env, "feedback", "export", "--since", "yesterday")
     assert bad.returncode == 2 and "Invalid value for '--since'" in bad.stderr
 
 
