@@ -115,8 +115,17 @@ async def test_cron_weekdays_names_and_rules_in_words(app: App, config: Config) 
             ("0 */2 * * sat", "jeden Samstag alle 2 Stunden von 00:00 bis 22:00"),
         ]:
             assert f"ist geplant: {said}" in await planned(staff, "3", text)
+        for text, said in [  # German days in two letters, where written as days
+            ("jeden Di und Do um 9", "jeden Dienstag und Donnerstag um 09:00"),
+            ("Mo-Fr um 8 Uhr", "werktags (Montag bis Freitag) um 08:00"),
+            ("jeden So. um 10", "jeden Sonntag um 10:00"),
+        ]:
+            assert f"ist geplant: {said}" in await planned(staff, "3", text)
         refused = await planned(staff, "3", "ab Montag jeden Tag 9 Uhr")
         assert refused.startswith("Die Regel „ab Montag jeden Tag 9 Uhr“ verstehe ich nicht.")
+        await staff.ask("/cancel")
+        refused = await planned(staff, "3", "jeden Montag um 9 und so")  # "so" is no Sunday
+        assert refused.startswith("Die Regel „jeden Montag um 9 und so“ verstehe ich nicht.")
         await staff.ask("/cancel")
         listing = await staff.ask("/scheduled")
         assert "#1 · täglich von Sonntag bis Donnerstag um 09:00, nächster Termin So." in listing

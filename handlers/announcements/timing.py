@@ -229,7 +229,7 @@ def _ordinal(number: int) -> str:
 
 
 # The grammar of rules: tokens and the words people use, German and English.
-TOKEN = re.compile(r"\d{1,2}[:.]\d{2}|\d+(?:st|nd|rd|th|\.)?|[^\W\d_]+|[-–]")
+TOKEN = re.compile(r"\d{1,2}[:.]\d{2}|\d+(?:st|nd|rd|th|\.)?|[^\W\d_]+\.?|[-–]")
 CLOCK = re.compile(r"(\d{1,2})[:.](\d{2})")
 ORDINAL = re.compile(r"(\d{1,2})(?:st|nd|rd|th|\.)")
 DAY_NAMES = {
@@ -259,11 +259,29 @@ CLOCK_SUFFIXES = {"uhr", "h", "am", "pm", "o'clock", "oclock"}
 FILLER = {"um", "at", "am", "on", "the", "of", "des", "und", "and", "von", "from"}
 RANGE = {"bis", "to", "through", "-", "–"}
 MARKERS = EVERY | DAILY | WORKDAYS | MONTHLY | set(ON_DAYS)
+AND = {"und", "and"}
+SHORT_DAYS = {"mo", "di", "mi", "do", "fr", "sa", "so"}
+"""German two-letter days, which are words too ("und so"): a day only where written as
+one ("So.", "Mo-Fr", "Mo Mi Fr", "Di und Do", "jeden So")."""
+
+
+def _short_day(tokens: list[str], dotted: set[int], index: int) -> bool:
+    """Whether the two-letter day at ``index`` stands for a day, not for a word."""
+
+    def at(offset: int) -> str:
+        return tokens[index + offset] if 0 <= index + offset < len(tokens) else ""
+
+    listed = at(-1) in SHORT_DAYS or at(1) in SHORT_DAYS  # "Mo Mi Fr"
+    joined = (at(-1) in AND and at(-2) in SHORT_DAYS) or (at(1) in AND and at(2) in SHORT_DAYS)
+    ranged = at(-1) in RANGE or at(1) in RANGE  # "Mo-Fr", "Mo bis Fr"
+    return index in dotted or at(-1) in EVERY or listed or joined or ranged
 
 
 def _rule(text: str, lang: str) -> str | None:
     """The cron text of a rule in words; ``None`` if ``text`` is no rule."""
-    tokens = TOKEN.findall(text.casefold().replace("o'clock", "oclock"))
+    words = TOKEN.findall(text.casefold().replace("o'clock", "oclock"))
+    dotted = {i for i, word in enumerate(words) if word[0].isalpha() and word.endswith(".")}
+    tokens = [word.removesuffix(".") if word[0].isalpha() else word for word in words]
     ranged = any(
         a in DAY_NAMES and b in RANGE and c in DAY_NAMES
         for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False)
@@ -291,7 +309,9 @@ def _rule(text: str, lang: str) -> str | None:
             day_of_month = int(token)
         elif token.isdecimal() and hour is None:
             hour, minute = int(token), 0
-        elif token in ON_DAYS or token in DAY_NAMES:
+        elif token in ON_DAYS or (
+            token in DAY_NAMES and (token not in SHORT_DAYS or _short_day(tokens, dotted, index))
+        ):
             found = ON_DAYS.get(token, DAY_NAMES.get(token, 0))
             if days and before in RANGE:  # "Sonntag bis Donnerstag" goes through Monday
                 days.extend(day % 7 for day in range(days[-1] + 1, found + 7 * (found < days[-1])))
