@@ -50,6 +50,7 @@ class PersonData:
     answers: list[dict[str, Any]] = field(default_factory=list)
     conversations: list[dict[str, Any]] = field(default_factory=list)
     deliveries: list[dict[str, Any]] = field(default_factory=list)
+    web_sessions: list[dict[str, Any]] = field(default_factory=list)
 
 
 async def _identities(session: AsyncSession, person_id: int) -> list[PersonIdentity]:
@@ -74,8 +75,8 @@ async def has_feedback_or_subscription(session: AsyncSession, *, person_id: int)
 
 async def collect(session: AsyncSession, *, person_id: int, chat: str | None = None) -> PersonData:
     """Everything stored about the person: identities, language, roles given by invite,
-    subscriptions, feedback, conversation state and the messages owed or sent to them
-    (``chat``: the direct chat they ask from)."""
+    subscriptions, feedback, conversation state, the messages owed or sent to them
+    (``chat``: the direct chat they ask from) and their web console sessions."""
     person = await session.get_one(Person, person_id)
     identities = await _identities(session, person_id)
     names = [row.identity for row in identities]
@@ -130,6 +131,12 @@ async def collect(session: AsyncSession, *, person_id: int, chat: str | None = N
     )
     data.conversations = [
         {"chat": c.chat, "name": c.name, "step": c.step, "data": c.data} for c in conversations
+    ]
+    web = await session.scalars(
+        select(WebSession).where(WebSession.identity.in_(names)).order_by(WebSession.created_at)
+    )
+    data.web_sessions = [
+        {"identity": w.identity, "signed_in": w.created_at, "last_seen": w.seen_at} for w in web
     ]
     deliveries = await session.scalars(
         select(OutboxMessage).where(OutboxMessage.chat.in_(own_chats)).order_by(OutboxMessage.id)

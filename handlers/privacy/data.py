@@ -45,6 +45,7 @@ SECTIONS = {
     "answers": Text("Answers to your feedback"),
     "conversations": Text("Running conversations"),
     "deliveries": Text("Messages to you"),
+    "web_sessions": Text("Web console sessions"),
 }
 LANGUAGE = Text("Language: {value} · known since {since}")
 AUTOMATIC = Text("automatic")
@@ -58,6 +59,7 @@ FEEDBACK_ROW = Text(
     "status: {status} · “{content}”"
 )
 ANSWER_ROW = Text("{when} · to {reference}: “{content}”")
+WEB_SESSION_ROW = Text("{identity} · signed in {since} · last seen {seen}")
 CONVERSATION_ROW = Text("/{command} in {chat}, not finished yet")
 DELIVERY_ROW = Text("{when} · {state}: “{content}”")
 DELIVERY_STATES = {
@@ -148,6 +150,13 @@ async def _line(ctx: Context, kind: str, row: dict[str, Any]) -> str:
             when=ctx.when(row["created_at"]),
             state=ctx.t(DELIVERY_STATES[state]),
             content=_short(row["text"] or row["attachment"] or ""),
+        )
+    elif kind == "web_sessions":
+        text = ctx.t(
+            WEB_SESSION_ROW,
+            identity=row["identity"],
+            since=ctx.when(row["signed_in"]),
+            seen=ctx.when(row["last_seen"]),
         )
     return "  • " + text
 
