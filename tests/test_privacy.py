@@ -208,8 +208,8 @@ async def test_deleteme_asks_first_then_erases_everything(app: App, dispatcher: 
         await web.create_login(session, identity=ANA, valid_for=LINK_VALID)
         await web.open_session(session, identity=ANA)
     (shown,) = await ana.send("/mydata")
-    assert "Sitzungen in der Webkonsole: 1\n  • telegram:1001 · angemeldet " in shown.text
-    assert " · zuletzt aktiv " in shown.text
+    assert "Sitzungen in der Webkonsole: 1\n  • telegram:1001 · angemeldet am " in shown.text
+    assert " · zuletzt aktiv am " in shown.text
     assert shown.attachment is not None
     assert [w["identity"] for w in json.loads(shown.attachment.data)["web_sessions"]] == [ANA]
     assert await count(app, FeedbackAnswer) == 1

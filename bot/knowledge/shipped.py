@@ -58,7 +58,6 @@ def shipped_vectors(texts: list[str]) -> Vectors | None:
 
 
 def main() -> None:
-
     model = embedding.model()
     if model is None:
         raise SystemExit("the embedding model cannot run here")

@@ -59,7 +59,7 @@ FEEDBACK_ROW = Text(
     "status: {status} · “{content}”"
 )
 ANSWER_ROW = Text("{when} · to {reference}: “{content}”")
-WEB_SESSION_ROW = Text("{identity} · signed in {since} · last seen {seen}")
+WEB_SESSION_ROW = Text("{identity} · signed in on {since} · last active on {seen}")
 CONVERSATION_ROW = Text("/{command} in {chat}, not finished yet")
 DELIVERY_ROW = Text("{when} · {state}: “{content}”")
 DELIVERY_STATES = {
