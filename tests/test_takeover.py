@@ -175,6 +175,57 @@ async def test_the_author_sees_one_message_move(
     assert finished.split(" / ")[0] in texts[3]  # then the report, numbers as written there
 
 
+async def test_the_progress_follows_the_reply_and_a_quick_broadcast_has_none(
+    app: App, config: Config
+) -> None:
+    """The author's progress message is written by the first look after the broadcast
+    started (after the reply that started it); one through before that gets the report
+    only."""
+    author = "telegram:42"
+
+    async def broadcast_of(size: int) -> int:
+        async with app.sessions() as session, session.begin():
+            row = await announcements.create(
+                session,
+                author=author,
+                author_identity=author,
+                audience="all",
+                text_de="Hallo",
+                text_en=None,
+            )
+            owed = [outbox.Owed(f"matrix:!r{n}:local", "Hallo") for n in range(size)]
+            await outbox.enqueue_many(session, owed, announcement_id=row.id)
+            await broadcast.fire(session, row, config)  # nobody subscribed: writes nothing
+            return row.id
+
+    async def to_author() -> list[str]:
+        """What the author's chat is owed now, taken (as the console shows it)."""
+        async with app.sessions() as session, session.begin():
+            return [m.text for m in await outbox.take_pending(session, chat=author)]
+
+    going = await broadcast_of(3)
+    assert await to_author() == []  # the reply that fired it comes first
+    async with app.sessions() as session, session.begin():
+        assert await broadcast.finish_delivered(session, config) == []
+    assert await to_author() == ["0 / 3 zugestellt"]
+    async with app.sessions() as session, session.begin():
+        due = await outbox.reserve(
+            session, platforms=["matrix"], until=utcnow() + timedelta(minutes=1), limit=100
+        )
+        await sending.mark_sent_many(session, sent=[(m.id, None) for m in due])
+        assert await broadcast.finish_delivered(session, config) == [going]
+    assert [text[:26] for text in await to_author()] == ["Bericht zur Ankündigung #1"]
+    quick = await broadcast_of(2)
+    async with app.sessions() as session, session.begin():
+        due = await outbox.reserve(
+            session, platforms=["matrix"], until=utcnow() + timedelta(minutes=1), limit=100
+        )
+        await sending.mark_sent_many(session, sent=[(m.id, None) for m in due])
+        assert await broadcast.finish_delivered(session, config) == [quick]
+    (report,) = await to_author()
+    assert report.startswith(f"Bericht zur Ankündigung #{quick}: 2 Empfänger, 2 zugestellt")
+
+
 async def test_a_new_sender_waits_until_the_others_count_it(app: App) -> None:
     """Until a busy sender has beaten again it sends at the whole limit; a sender joining
     sends nothing before that beat, however late it comes (else both send above it)."""

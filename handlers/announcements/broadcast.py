@@ -114,13 +114,13 @@ async def _author_language(session: Session, announcement: Announcement, config:
 
 
 async def start_progress(
-    session: Session, announcement: Announcement, count: int, config: Config
+    session: Session, announcement: Announcement, count: int, config: Config, done: int = 0
 ) -> None:
     """The author's progress message, edited in place as the broadcast goes out."""
     if not announcement.author.startswith(SHOWS_PROGRESS) or not count:
         return
     lang = await _author_language(session, announcement, config)
-    text = PROGRESS_START(lang, done=number(0, lang), count=number(count, lang))
+    text = PROGRESS_START(lang, done=number(done, lang), count=number(count, lang))
     await outbox.enqueue(
         session, chat=announcement.author, text=text, dedupe_key=_progress_key(announcement)
     )
@@ -171,12 +171,16 @@ def standing(
 async def show_progress(
     session: Session, announcement: Announcement, progress: Progress, config: Config
 ) -> None:
-    """A new text for the author's progress message: how many are through, and about how
-    long the rest takes at the pace so far (once the message is shown and the last new
-    text is out)."""
+    """The author's progress message: written at the first look after the broadcast
+    started (so that the reply which started it, written after the delivery rows, is read
+    first), then new texts: how many are through, and about how long the rest takes at the
+    pace so far (once the message is shown and the last new text is out). A broadcast
+    through before the first look gets its report only."""
     key = _progress_key(announcement)
     shown = await outbox.shown(session, dedupe_key=key)
     state = standing(announcement, progress)
+    if shown is None and state.pending:
+        await start_progress(session, announcement, state.recipients, config, state.through)
     if shown is None or shown.platform_id is None or (shown.edit_waiting and progress.pending):
         return
     lang = await _author_language(session, announcement, config)
@@ -280,7 +284,6 @@ async def fire(
     )
     if queued >= outbox.MANY:
         await outbox.refresh_statistics(session)
-    await start_progress(session, announcement, queued, config)
     log.info("announcement %s run %s: %d recipient(s)", announcement.id, announcement.runs, queued)
     return queued
 

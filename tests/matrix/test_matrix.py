@@ -256,7 +256,9 @@ async def test_the_authors_progress_is_one_event_replaced_until_done(matrix: Mat
     assert "1) Ohne englischen Text" in await author.ask("Sprechstunde am Freitag.")
     assert "1) Jetzt senden" in await author.ask("1")
     before = len(author.notices)
-    assert "geht an 6 Empfänger" in await author.ask("1", count=2)  # and "0 / 6 zugestellt"
+    assert "geht an 6 Empfänger" in await author.ask("1")
+    await app.finish_announcements()  # what the scheduler runs every five seconds
+    assert [n.body for n in await author.replies()] == ["0 / 6 zugestellt"]  # after that
     for first in (0, 2, 4):
         for reader in readers[first : first + 2]:
             assert "Sprechstunde am Freitag." in await reader.ask("/start")
@@ -267,7 +269,11 @@ async def test_the_authors_progress_is_one_event_replaced_until_done(matrix: Mat
     messages = [e for e in events if "m.relates_to" not in e.source["content"]]
     edits = [e for e in events if "m.relates_to" in e.source["content"]]
     progress = next(e for e in messages if e.body == "0 / 6 zugestellt")
-    assert len(messages) == 3  # the progress, "geht an 12 Empfänger", the report
+    assert [e.body for e in messages[:2]] == [  # in this order
+        "Ankündigung #1 geht an 6 Empfänger. Wenn alles zugestellt ist, bekommst du einen Bericht.",
+        "0 / 6 zugestellt",
+    ]
+    assert len(messages) == 3  # and the report
     assert messages[-1].body.startswith("Bericht zur Ankündigung #1: 6 Empfänger, 6 zugestellt")
     assert [e.source["content"]["m.relates_to"] for e in edits] == 3 * [
         {"rel_type": "m.replace", "event_id": progress.event_id}

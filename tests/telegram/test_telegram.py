@@ -198,8 +198,11 @@ async def test_the_authors_progress_is_one_message_edited_in_place(
     await stefan.press("Ohne englischen Text")
     await stefan.replies()
     await stefan.press("Jetzt senden")
-    started = [m["text"] for m in await stefan.replies(2)]
-    assert "0 / 6 zugestellt" in started  # beside "Ankündigung #1 geht an 6 Empfänger"
+    (started,) = await stefan.replies()
+    assert started["text"].startswith("Ankündigung #1 geht an 6 Empfänger")
+    await app.finish_announcements()  # what the scheduler runs every five seconds
+    (first_figure,) = await stefan.replies()  # after the reply that started the broadcast
+    assert first_figure["text"] == "0 / 6 zugestellt"
     calls = len(telegram.proxy.calls)
     for first in (0, 2, 4):
         for reader in readers[first : first + 2]:
