@@ -5,6 +5,7 @@ counted as uncertain where not; the author's report says how many are uncertain.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from datetime import timedelta
 
 import pytest
@@ -16,8 +17,8 @@ from bot.runtime.delivery import OutboxSender
 from bot.runtime.limits import SAFETY, Limits
 from bot.runtime.membership import ALIVE_SECONDS, HEARTBEAT_SECONDS, Membership
 from handlers.announcements import broadcast
-from storage import announcements, outbox, sending, workers
-from storage.models import utcnow
+from storage import Session, announcements, outbox, sending, workers
+from storage.models import Announcement, utcnow
 from tests.harness import Chat, dispatcher_for, with_roles
 
 pytestmark = pytest.mark.both_databases
@@ -46,6 +47,29 @@ class Recording:
         self.texts.append(reply.text)
         self.edits.append(edits)
         return edits or key
+
+
+async def announced(session: Session, author: str, chats: Iterable[str]) -> Announcement:
+    """An announcement by ``author`` to everyone, with a delivery row to each of ``chats``."""
+    row = await announcements.create(
+        session,
+        author=author,
+        author_identity=author,
+        audience="all",
+        text_de="Hallo",
+        text_en=None,
+    )
+    owed = [outbox.Owed(chat, "Hallo", f"{row.id}:{chat}") for chat in chats]
+    await outbox.enqueue_many(session, owed, announcement_id=row.id)
+    return row
+
+
+async def delivered_on_matrix(session: Session, limit: int = 1000) -> None:
+    """Up to ``limit`` of the Matrix rows due, recorded as sent (no sender serves Matrix)."""
+    due = await outbox.reserve(
+        session, platforms=["matrix"], until=utcnow() + timedelta(minutes=1), limit=limit
+    )
+    await sending.mark_sent_many(session, sent=[(m.id, None) for m in due])
 
 
 async def test_a_sender_that_misses_its_heartbeats_is_taken_over(app: App) -> None:
@@ -91,17 +115,8 @@ async def test_the_author_is_told_how_many_are_uncertain(app: App, config: Confi
     for lang, author in authors.items():
         await author.ask(f"/language {lang}")
         async with app.sessions() as session, session.begin():
-            row = await announcements.create(
-                session,
-                author=f"console:{lang}",
-                author_identity=f"console:{lang}",
-                audience="all",
-                text_de="Hallo",
-                text_en=None,
-            )
+            row = await announced(session, f"console:{lang}", (f"telegram:{n}" for n in range(3)))
             row.status = "sending"
-            owed = [outbox.Owed(f"telegram:{n}", "Hallo", f"{lang}:{n}") for n in range(3)]
-            await outbox.enqueue_many(session, owed, announcement_id=row.id)
         async with app.sessions() as session, session.begin():
             due = await outbox.reserve(
                 session, platforms=["telegram"], until=utcnow() + timedelta(minutes=1)
@@ -136,36 +151,17 @@ async def test_the_author_sees_one_message_move(
     while await sender.send_due():  # the reply to /language
         pass
     async with app.sessions() as session, session.begin():
-        row = await announcements.create(
-            session,
-            author=author,
-            author_identity=author,
-            audience="all",
-            text_de="Hallo",
-            text_en=None,
-        )
-        owed = [outbox.Owed(f"matrix:!r{n}:local", "Hallo", f"p:{n}") for n in range(1500)]
-        await outbox.enqueue_many(session, owed, announcement_id=row.id)
+        row = await announced(session, author, (f"matrix:!r{n}:local" for n in range(1500)))
         row.status, row.runs, row.started_at = "sending", 1, utcnow() - timedelta(minutes=1)
         await broadcast.start_progress(session, row, 1500, config)
     while await sender.send_due():  # the progress message goes out (matrix is not served)
         pass
-    async with app.sessions() as session, session.begin():
-        due = await outbox.reserve(
-            session, platforms=["matrix"], until=utcnow() + timedelta(minutes=1), limit=1000
-        )
-        await sending.mark_sent_many(session, sent=[(m.id, None) for m in due])
-        await broadcast.finish_delivered(session, config)
-    while await sender.send_due():
-        pass
-    async with app.sessions() as session, session.begin():
-        rest = await outbox.reserve(
-            session, platforms=["matrix"], until=utcnow() + timedelta(minutes=1), limit=1000
-        )
-        await sending.mark_sent_many(session, sent=[(m.id, None) for m in rest])
-        await broadcast.finish_delivered(session, config)
-    while await sender.send_due():
-        pass
+    for _ in range(2):  # 1,000 delivered, then the other 500
+        async with app.sessions() as session, session.begin():
+            await delivered_on_matrix(session)
+            await broadcast.finish_delivered(session, config)
+        while await sender.send_due():
+            pass
     start = next(i for i, text in enumerate(telegram.texts) if text.startswith("0 / 1"))
     texts, edits = telegram.texts[start:], telegram.edits[start:]
     shown = telegram.sent[start][1]  # the platform's id of the progress message
@@ -185,16 +181,7 @@ async def test_the_progress_follows_the_reply_and_a_quick_broadcast_has_none(
 
     async def broadcast_of(size: int) -> int:
         async with app.sessions() as session, session.begin():
-            row = await announcements.create(
-                session,
-                author=author,
-                author_identity=author,
-                audience="all",
-                text_de="Hallo",
-                text_en=None,
-            )
-            owed = [outbox.Owed(f"matrix:!r{n}:local", "Hallo") for n in range(size)]
-            await outbox.enqueue_many(session, owed, announcement_id=row.id)
+            row = await announced(session, author, (f"matrix:!r{n}:local" for n in range(size)))
             await broadcast.fire(session, row, config)  # nobody subscribed: writes nothing
             return row.id
 
@@ -209,18 +196,12 @@ async def test_the_progress_follows_the_reply_and_a_quick_broadcast_has_none(
         assert await broadcast.finish_delivered(session, config) == []
     assert await to_author() == ["0 / 3 zugestellt"]
     async with app.sessions() as session, session.begin():
-        due = await outbox.reserve(
-            session, platforms=["matrix"], until=utcnow() + timedelta(minutes=1), limit=100
-        )
-        await sending.mark_sent_many(session, sent=[(m.id, None) for m in due])
+        await delivered_on_matrix(session)
         assert await broadcast.finish_delivered(session, config) == [going]
     assert [text[:26] for text in await to_author()] == ["Bericht zur Ankündigung #1"]
     quick = await broadcast_of(2)
     async with app.sessions() as session, session.begin():
-        due = await outbox.reserve(
-            session, platforms=["matrix"], until=utcnow() + timedelta(minutes=1), limit=100
-        )
-        await sending.mark_sent_many(session, sent=[(m.id, None) for m in due])
+        await delivered_on_matrix(session)
         assert await broadcast.finish_delivered(session, config) == [quick]
     (report,) = await to_author()
     assert report.startswith(f"Bericht zur Ankündigung #{quick}: 2 Empfänger, 2 zugestellt")
@@ -270,16 +251,7 @@ async def test_the_progress_and_replies_do_not_wait_behind_a_whole_broadcast(
     telegram = Recording("telegram", False)
     sender = OutboxSender(app.sessions, {"telegram": telegram}, {"telegram": (1e9, 1e9)})  # type: ignore[dict-item]
     async with app.sessions() as session, session.begin():
-        row = await announcements.create(
-            session,
-            author=author,
-            author_identity=author,
-            audience="all",
-            text_de="Hallo",
-            text_en=None,
-        )
-        owed = [outbox.Owed(f"telegram:{1000 + n}", "Hallo", f"p:{n}") for n in range(500)]
-        await outbox.enqueue_many(session, owed, announcement_id=row.id)
+        row = await announced(session, author, (f"telegram:{1000 + n}" for n in range(500)))
         row.status, row.runs, row.started_at = "sending", 1, utcnow()
         await broadcast.start_progress(session, row, 500, config)
     await sender.send_due()  # the first batch
