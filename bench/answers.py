@@ -129,6 +129,7 @@ def vectors_file(content: str) -> Path:
 
 
 def store(content: str) -> None:
+    """Compute and keep the vectors of ``sets/CONTENT.toml`` (after changing it)."""
     model = embedding.model()
     if model is None:
         sys.exit("the embedding model cannot run here")
