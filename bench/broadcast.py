@@ -43,7 +43,7 @@ from typing import Any
 from bot.adapters.matrix import MatrixAdapter
 from bot.adapters.telegram import TelegramAdapter
 from bot.core.events import Identity, Incoming, Reply, Surface
-from bot.runtime.app import App
+from bot.runtime.app import App, freeze_startup_heap
 from bot.runtime.config import Config, load_config
 from bot.runtime.delivery import OutboxSender
 from bot.runtime.limits import Rates
@@ -213,6 +213,7 @@ async def klbot_rate(
             await fill(app, count, paid=paid)
             rates = Rates(LIMIT, 1, paid=PAID_LIMIT if paid else None, in_flight=in_flight)
             sender = OutboxSender(app.sessions, {"telegram": adapter}, {"telegram": rates})
+            freeze_startup_heap()  # as ``klbot run`` does once started
             seconds = await drain(sender, app)
             await adapter.bot.shutdown()
     finally:
@@ -339,6 +340,7 @@ async def matrix_rate(
                 )
             rates = Rates(limit, 1, in_flight=in_flight)
             sender = OutboxSender(app.sessions, {"matrix": adapter}, {"matrix": rates})
+            freeze_startup_heap()
             seconds = await drain(sender, app, "matrix")
             await adapter.stop()
     finally:

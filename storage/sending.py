@@ -38,18 +38,22 @@ async def claim(session: AsyncSession, *, message_id: int, sender: str | None = 
     return bool(changed(result))
 
 
+_CLAIM_MANY = (
+    update(_TABLE)
+    .where(_TABLE.c.id.in_(bindparam("message_ids", expanding=True)), _CLAIMABLE)
+    .values(claimed_at=bindparam("now", type_=UTCDateTime()), sender=bindparam("sender"))
+    .returning(_TABLE.c.id)
+)
+
+
 async def claim_many(
     session: AsyncSession, *, message_ids: list[int], sender: str | None = None
 ) -> set[int]:
     """Claim several messages at once; returns those this sender got."""
     if not message_ids:
         return set()
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(message_ids), _CLAIMABLE)
-        .values(claimed_at=utcnow(), sender=sender)
-        .returning(OutboxMessage.id)
-    )
+    values = {"message_ids": message_ids, "now": utcnow(), "sender": sender}
+    result = await (await session.connection()).execute(_CLAIM_MANY, values)
     return set(result.scalars())
 
 

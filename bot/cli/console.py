@@ -69,7 +69,7 @@ def run(config: Config) -> None:
             adapters = [console]
             ended = asyncio.create_task(_stop_when(console.finished, stop))
         try:
-            await app.serve(adapters, stop)
+            await app.serve(adapters, stop, freeze_heap=True)
         finally:
             stop.set()
             await leading

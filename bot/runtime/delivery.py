@@ -7,9 +7,10 @@ nothing: the sender picks the message up again when klbot is back.
 
 Sends are pipelined: up to :meth:`Limits.in_flight` requests per platform are under way
 at once, their starts spaced by the platform's limiter, so the network's round trip does
-not set the speed. Each message is claimed (committed) before its request starts, so a
-crash leaves at most that many in doubt. A chat's next message is only reserved once the
-previous one is recorded, so a chat's messages keep their order.
+not set the speed; each platform keeps its own pace. Each message is claimed (committed)
+before its request starts, so a crash leaves at most :meth:`Limits.in_doubt` in doubt. A
+chat's next message is only reserved once the previous one is recorded, so a chat's
+messages keep their order.
 
 Several klbot processes may share one database: each sender reserves its own batch
 (``FOR UPDATE SKIP LOCKED``), says every few seconds that it is alive, and sends at its
@@ -24,7 +25,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections import deque
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -58,8 +60,8 @@ LEASE_SECONDS = 60.0
 limit), unless the sender stops beating before."""
 CLAIM_AHEAD_SECONDS = 0.1
 """At a high rate (a paid broadcast), the messages starting within this many seconds are
-claimed in one commit, never more than there are free places (at 1,000/s a commit per
-message, or even per 20, would set the pace)."""
+claimed in one commit, never more than :meth:`Limits.in_doubt` unconfirmed (at 1,000/s
+a commit per message, or even per 40, would set the pace)."""
 QUICK_SECONDS = 0.02
 """A wait for a send to end this short keeps the transaction open (one commit for all)."""
 RECORD_EVERY = 50
@@ -133,6 +135,8 @@ class OutboxSender:
         self._chats_flying: set[str] = set()
         self._flying_on: dict[str, int] = dict.fromkeys(self.adapters, 0)
         """Sends under way per platform, their outcomes not yet taken in."""
+        self._requests_on: dict[str, int] = dict.fromkeys(self.adapters, 0)
+        """Requests under way per platform (not yet answered)."""
         self._outcomes: list[_Outcome] = []
         self._landed = asyncio.Event()
         """Set when an outcome arrives."""
@@ -249,14 +253,17 @@ class OutboxSender:
         ]
         if not platforms:
             return await self._take_in_landed()
-        size = self.limits.batch_size(platforms)
-        rate = min(self.limits.rate(p) for p in platforms)
-        lease = timedelta(seconds=self.lease + 2 * size / rate)
+        sizes = self.limits.batch_sizes(platforms)
+        seconds = max(sizes[p] / self.limits.rate(p) for p in platforms)  # unpaid, at worst
+        until = utcnow() + timedelta(seconds=self.lease + 2 * seconds)
         async with self.sessions() as session:
             await self._take_in(session)
-            due = await outbox.reserve(
-                session, platforms=platforms, until=utcnow() + lease, limit=size, sender=self.name
-            )
+            due: list[outbox.Due] = []
+            for platform in platforms:
+                size, name = sizes[platform], self.name
+                due += await outbox.reserve(
+                    session, platforms=[platform], until=until, limit=size, sender=name
+                )
             if not due:
                 busy = bool(self._flying or self._unrecorded)
                 await session.commit()  # no write lock held while waiting for answers
@@ -269,12 +276,14 @@ class OutboxSender:
             await session.commit()
             started: set[int] = set()
             theirs: set[int] = set()
-            for position, message in enumerate(due):
-                if self._stop.is_set():
-                    break  # shutting down: the rest stays for the next start
-                upcoming = due[position + 1 :]
-                if await self._start(session, message, claimed, theirs, upcoming):
+            lanes = self._lanes(due)
+            while lanes and not self._stop.is_set():  # shutting down: the rest stays
+                lane = min(lanes, key=self._turn)
+                message = lanes[lane].popleft()
+                if await self._start(session, message, claimed, theirs, lanes[lane]):
                     started.add(message.id)
+                if not lanes[lane]:
+                    del lanes[lane]
             await self._take_in(session)
             # reserved (or claimed) but not started (account paused, chat busy): not sent
             leftover = sorted({m.id for m in due} - started - theirs)
@@ -282,6 +291,23 @@ class OutboxSender:
                 await sending.release(session, message_ids=leftover)
             await session.commit()
             return bool(started)
+
+    def _lanes(self, due: list[outbox.Due]) -> dict[tuple[str, bool], deque[outbox.Due]]:
+        """The batch by the limiter its messages wait for (platform, paid), each in order."""
+        lanes: dict[tuple[str, bool], deque[outbox.Due]] = {}
+        for message in due:
+            platform = _platform(message)
+            lane = (platform, message.paid and self.limits.paid(platform))
+            lanes.setdefault(lane, deque()).append(message)
+        return lanes
+
+    def _turn(self, lane: tuple[str, bool]) -> tuple[bool, float]:
+        """Which lane starts next: the one whose limiter lets it go first, among those with
+        a free place, so each platform keeps its own pace (Matrix's 10 a second does not
+        hold Telegram's 30 back)."""
+        platform, paid = lane
+        full = self._requests_on[platform] >= self.limits.in_flight(platform)
+        return full, self.limits.overall(platform, paid=paid).next_start()
 
     async def settle(self) -> None:
         """Wait for every send under way and record how it went."""
@@ -329,7 +355,7 @@ class OutboxSender:
         message: outbox.Due,
         mine: set[int],
         theirs: set[int],
-        upcoming: list[outbox.Due],
+        upcoming: Iterable[outbox.Due],
     ) -> bool:
         """Wait for a free place, claim ``message`` (recording what landed meanwhile in the
         same commit), wait for the limiter and start its request. False if not started.
@@ -347,8 +373,8 @@ class OutboxSender:
                 await self._await_landing(session)
             await self._take_in(session)  # frees places; committed with the claim below
         paid = message.paid and self.limits.paid(platform)
-        await self._take_in(session)
         if message.id not in mine:
+            await self._take_in(session)  # what landed is recorded with the claim
             group = self._claim_group(message, paid, mine | theirs, upcoming)
             if len(group) == 1:
                 got = (
@@ -370,20 +396,21 @@ class OutboxSender:
             return False  # a 429 arrived while this one waited its turn: released, not sent
         await per_chat.acquire()
         self._flying_on[platform] += 1
+        self._requests_on[platform] += 1
         self._chats_flying.add(message.chat)
         task = asyncio.create_task(self._send(message, chat, paid), name=f"send-{message.id}")
         self._flying[message.id] = task
         return True
 
     def _claim_group(
-        self, message: outbox.Due, paid: bool, decided: set[int], upcoming: list[outbox.Due]
+        self, message: outbox.Due, paid: bool, decided: set[int], upcoming: Iterable[outbox.Due]
     ) -> list[int]:
         """``message`` and, at a high rate, the next few of the batch that start within
-        ``CLAIM_AHEAD_SECONDS``: claimed in one commit, never more than free places, so
-        no more than :meth:`Limits.in_flight` are ever claimed and unconfirmed."""
+        ``CLAIM_AHEAD_SECONDS``: claimed in one commit, so no more than
+        :meth:`Limits.in_doubt` are ever claimed and unconfirmed."""
         platform = _platform(message)
         ahead = int(self.limits.rate(platform, paid=paid) * CLAIM_AHEAD_SECONDS)
-        room = self.limits.in_flight(platform) - self._flying_on[platform] - 1
+        room = self.limits.in_doubt(platform) - self._flying_on[platform] - 1
         group = [message.id]
         for other in upcoming:
             if len(group) > min(ahead, room):
@@ -415,6 +442,7 @@ class OutboxSender:
             if isinstance(exc, asyncio.CancelledError):
                 raise
         finally:
+            self._requests_on[chat.platform] -= 1
             self._outcomes.append(outcome)
             self._flying.pop(message.id, None)
             self._landed.set()
