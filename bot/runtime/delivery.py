@@ -64,6 +64,9 @@ claimed in one commit, never more than :meth:`Limits.in_doubt` unconfirmed (at 1
 a commit per message, or even per 40, would set the pace)."""
 QUICK_SECONDS = 0.02
 """A wait for a send to end this short keeps the transaction open (one commit for all)."""
+BATCH_GRACE_SECONDS = 0.25
+"""A batch's messages start within its time (:meth:`Limits.batch_seconds`) and this;
+those left go with the next batch, behind the replies written meanwhile."""
 RECORD_EVERY = 50
 """Where a resend is recognised, sent messages are recorded this many at a time."""
 
@@ -130,13 +133,16 @@ class OutboxSender:
         self._paused_until: dict[str, float] = {}
         self._next_try = float("inf")
         """When the earliest message held back (rate limit, retry) may go."""
+        self._batch_ends = float("inf")
+        """When the batch under way ends (``time.monotonic``): its time is up, or a
+        platform paused during it may go again."""
         self._flying: dict[int, asyncio.Task[None]] = {}
         """Sends under way, by message id."""
         self._chats_flying: set[str] = set()
         self._flying_on: dict[str, int] = dict.fromkeys(self.adapters, 0)
         """Sends under way per platform, their outcomes not yet taken in."""
-        self._requests_on: dict[str, int] = dict.fromkeys(self.adapters, 0)
-        """Requests under way per platform (not yet answered)."""
+        self._claimed_ahead: dict[str, set[int]] = {p: set() for p in self.adapters}
+        """Messages of this batch claimed with an earlier one, not yet started."""
         self._outcomes: list[_Outcome] = []
         self._landed = asyncio.Event()
         """Set when an outcome arrives."""
@@ -246,16 +252,16 @@ class OutboxSender:
         may be waiting). Sends still under way are recorded by the next call or
         :meth:`settle`."""
         now = time.monotonic()
-        platforms = [
-            p
-            for p, adapter in self.adapters.items()
-            if self._paused_until.get(p, 0.0) <= now and adapter.ready
-        ]
+        ready = [p for p, adapter in self.adapters.items() if adapter.ready]
+        platforms = [p for p in ready if self._paused_until.get(p, 0.0) <= now]
         if not platforms:
             return await self._take_in_landed()
-        sizes = self.limits.batch_sizes(platforms)
-        seconds = max(sizes[p] / self.limits.rate(p) for p in platforms)  # unpaid, at worst
-        until = utcnow() + timedelta(seconds=self.lease + 2 * seconds)
+        # the same time of sending on each platform, over when a paused one may go again
+        paused = [self._paused_until[p] - now for p in ready if p not in platforms]
+        seconds = min([self.limits.batch_seconds(ready), *paused])
+        sizes = {p: self.limits.batch_size(p, seconds) for p in platforms}
+        worst = max(sizes[p] / self.limits.rate(p) for p in platforms)  # unpaid, slowed down
+        until = utcnow() + timedelta(seconds=self.lease + 2 * worst)
         async with self.sessions() as session:
             await self._take_in(session)
             due: list[outbox.Due] = []
@@ -277,8 +283,11 @@ class OutboxSender:
             started: set[int] = set()
             theirs: set[int] = set()
             lanes = self._lanes(due)
+            self._batch_ends = time.monotonic() + seconds + BATCH_GRACE_SECONDS
             while lanes and not self._stop.is_set():  # shutting down: the rest stays
-                lane = min(lanes, key=self._turn)
+                lane = min(lanes, key=lambda lane: self._turn(lane, lanes[lane][0]))
+                if max(time.monotonic(), self._turn(lane, lanes[lane][0])[0]) > self._batch_ends:
+                    break  # the batch is over: the rest waits its turn with the next
                 message = lanes[lane].popleft()
                 if await self._start(session, message, claimed, theirs, lanes[lane]):
                     started.add(message.id)
@@ -290,6 +299,8 @@ class OutboxSender:
             if leftover:
                 await sending.release(session, message_ids=leftover)
             await session.commit()
+            for ahead in self._claimed_ahead.values():
+                ahead.clear()
             return bool(started)
 
     def _lanes(self, due: list[outbox.Due]) -> dict[tuple[str, bool], deque[outbox.Due]]:
@@ -301,13 +312,13 @@ class OutboxSender:
             lanes.setdefault(lane, deque()).append(message)
         return lanes
 
-    def _turn(self, lane: tuple[str, bool]) -> tuple[bool, float]:
-        """Which lane starts next: the one whose limiter lets it go first, among those with
-        a free place, so each platform keeps its own pace (Matrix's 10 a second does not
-        hold Telegram's 30 back)."""
+    def _turn(self, lane: tuple[str, bool], first: outbox.Due) -> tuple[float, int]:
+        """When ``lane``'s next message (``first``) may start (``time.monotonic``, the
+        event loop's clock): the lane whose limiter lets it go first starts next, so each
+        platform keeps its own pace (Matrix's 10 a second does not hold Telegram's 30
+        back); lanes sharing a limiter take turns by age."""
         platform, paid = lane
-        full = self._requests_on[platform] >= self.limits.in_flight(platform)
-        return full, self.limits.overall(platform, paid=paid).next_start()
+        return self.limits.overall(platform, paid=paid).next_start(), first.id
 
     async def settle(self) -> None:
         """Wait for every send under way and record how it went."""
@@ -345,6 +356,7 @@ class OutboxSender:
             self.limits.slow_down(platform)
         until = time.monotonic() + seconds
         self._paused_until[platform] = max(self._paused_until.get(platform, 0.0), until)
+        self._batch_ends = min(self._batch_ends, self._paused_until[platform])
 
     def _paused(self, platform: str) -> bool:
         return self._paused_until.get(platform, 0.0) > time.monotonic()
@@ -368,7 +380,9 @@ class OutboxSender:
         if not per_chat.has_capacity():
             self._next_try = min(self._next_try, time.monotonic() + 1.0)
             return False
-        while self._flying_on[platform] >= self.limits.in_flight(platform):
+        while self._flying_on[platform] >= self.limits.in_flight(platform) or (
+            message.id not in mine and self._in_doubt(platform) >= self.limits.in_doubt(platform)
+        ):  # no place, or (the other lane claimed ahead) no message more may be in doubt
             if not self._outcomes:
                 await self._await_landing(session)
             await self._take_in(session)  # frees places; committed with the claim below
@@ -385,6 +399,7 @@ class OutboxSender:
             else:
                 got = await sending.claim_many(session, message_ids=group, sender=self.name)
             await session.commit()  # claimed (and what landed recorded) before sending
+            self._claimed_ahead[platform] |= got - {message.id}
             mine |= got
             theirs |= set(group) - got
             if message.id not in got:
@@ -396,11 +411,16 @@ class OutboxSender:
             return False  # a 429 arrived while this one waited its turn: released, not sent
         await per_chat.acquire()
         self._flying_on[platform] += 1
-        self._requests_on[platform] += 1
+        self._claimed_ahead[platform].discard(message.id)
         self._chats_flying.add(message.chat)
         task = asyncio.create_task(self._send(message, chat, paid), name=f"send-{message.id}")
         self._flying[message.id] = task
         return True
+
+    def _in_doubt(self, platform: str) -> int:
+        """Messages to ``platform`` claimed and not yet known sent (a crash now leaves
+        them uncertain): in flight, and claimed ahead."""
+        return self._flying_on[platform] + len(self._claimed_ahead[platform])
 
     def _claim_group(
         self, message: outbox.Due, paid: bool, decided: set[int], upcoming: Iterable[outbox.Due]
@@ -410,7 +430,7 @@ class OutboxSender:
         :meth:`Limits.in_doubt` are ever claimed and unconfirmed."""
         platform = _platform(message)
         ahead = int(self.limits.rate(platform, paid=paid) * CLAIM_AHEAD_SECONDS)
-        room = self.limits.in_doubt(platform) - self._flying_on[platform] - 1
+        room = self.limits.in_doubt(platform) - self._in_doubt(platform) - 1
         group = [message.id]
         for other in upcoming:
             if len(group) > min(ahead, room):
@@ -442,7 +462,6 @@ class OutboxSender:
             if isinstance(exc, asyncio.CancelledError):
                 raise
         finally:
-            self._requests_on[chat.platform] -= 1
             self._outcomes.append(outcome)
             self._flying.pop(message.id, None)
             self._landed.set()

@@ -35,8 +35,8 @@ MAX_CHAT_LIMITERS = 10_000
 BATCH_SECONDS = 10.0
 """A batch holds at most this many seconds of sending ..."""
 BATCH = 100
-"""... and at most this many messages (a reply written during a broadcast waits for one
-batch at most: 3 s at 30/s) ..."""
+"""... and at most this many messages (a reply written during a broadcast waits for the
+batch under way: 3 s at 30/s) ..."""
 FAST_BATCH = 1_000
 """... or, at a higher rate (a paid broadcast), one second of sending, up to this many:
 between two batches sending pauses for some 20 ms (a query and commits), and at 1,000/s
@@ -152,16 +152,21 @@ class Limits:
             overall = SAFETY * rates.overall
         return self._eased[platform] * overall / self._workers[platform]
 
-    def batch_sizes(self, platforms: Iterable[str]) -> dict[str, int]:
-        """How many messages to take at once for each of ``platforms``: the same time of
-        sending on each, so none waits for another's at the batch's end; as long as the
-        shortest of their batches (see ``BATCH``) at their fastest rates."""
-        fastest = {p: max(self.rate(p), self.rate(p, paid=True)) for p in platforms}
-        seconds = min(
+    def fastest(self, platform: str) -> float:
+        """``platform``'s rate, or its paid rate where that is higher."""
+        return max(self.rate(platform), self.rate(platform, paid=True))
+
+    def batch_seconds(self, platforms: Iterable[str]) -> float:
+        """How long one batch sends: the same on each of ``platforms``, so none waits for
+        another's at the batch's end; the shortest of their batches (``BATCH``)."""
+        return min(
             min(max(BATCH, min(FAST_BATCH, rate)), rate * BATCH_SECONDS) / rate
-            for rate in fastest.values()
+            for rate in map(self.fastest, platforms)
         )
-        return {p: max(1, round(rate * seconds)) for p, rate in fastest.items()}
+
+    def batch_size(self, platform: str, seconds: float) -> int:
+        """How many messages ``platform`` sends in ``seconds`` at its fastest rate."""
+        return max(1, round(self.fastest(platform) * seconds))
 
     def observe(self, platform: str, seconds: float) -> None:
         """A request to ``platform`` took ``seconds`` (a moving average is kept)."""
@@ -170,8 +175,7 @@ class Limits:
     def in_flight(self, platform: str) -> int:
         """How many sends to ``platform`` may be under way at once: enough to keep to the
         rate at the latency measured, within the configured bound."""
-        fastest = max(self.rate(platform), self.rate(platform, paid=True))
-        needed = math.ceil(fastest * self._latency[platform] * HEADROOM) + 1
+        needed = math.ceil(self.fastest(platform) * self._latency[platform] * HEADROOM) + 1
         return max(1, min(self._rates[platform].in_flight, needed))
 
     def in_doubt(self, platform: str) -> int:
