@@ -55,21 +55,23 @@ async def test_reload_names_the_built_in_file_in_words(app: App, config: Config)
     assert "from the built-in file (11 entries)." in await staff.ask("/reload")
 
 
-async def test_projects_are_paginated_with_buttons(app: App, config: Config) -> None:
+async def test_projects_are_paginated_with_buttons(config: Config) -> None:
     text, _ = generated_text(23)  # 11 default entries + 12 generated projects
-    async with app.sessions() as session, session.begin():
-        await app.services.knowledge.import_text(session, source="test", text=text)
-    chat = Chat(app.dispatcher)
-    first = await chat.ask("/projects")
-    assert first.startswith("Projekte 1 bis 5 von 13:")
-    assert chat.buttons()[-1] == "Weiter »" and "« Zurück" not in chat.buttons()
-    second = await chat.press("Weiter »")
-    assert second.startswith("Projekte 6 bis 10 von 13:")
-    assert chat.buttons()[-2:] == ["« Zurück", "Weiter »"]
-    await chat.press("Weiter »")
-    assert chat.buttons()[-1] == "« Zurück"
-    project = chat.buttons()[0]
-    assert project in await chat.press(project)
+    knowledge = config.knowledge.model_copy(update={"embeddings": False})  # no model needed
+    async with App.open(config.model_copy(update={"knowledge": knowledge})) as app:
+        async with app.sessions() as session, session.begin():
+            await app.services.knowledge.import_text(session, source="test", text=text)
+        chat = Chat(app.dispatcher)
+        first = await chat.ask("/projects")
+        assert first.startswith("Projekte 1 bis 5 von 13:")
+        assert chat.buttons()[-1] == "Weiter »" and "« Zurück" not in chat.buttons()
+        second = await chat.press("Weiter »")
+        assert second.startswith("Projekte 6 bis 10 von 13:")
+        assert chat.buttons()[-2:] == ["« Zurück", "Weiter »"]
+        await chat.press("Weiter »")
+        assert chat.buttons()[-1] == "« Zurück"
+        project = chat.buttons()[0]
+        assert project in await chat.press(project)
 
 
 async def test_an_import_by_another_process_is_picked_up(config: Config) -> None:

@@ -77,6 +77,10 @@ async def recipient_gone(session: AsyncSession, chat: str, reason: str) -> None:
     await subscriptions.unsubscribe(session, chat=chat)
 
 
+Lanes = dict[tuple[str, bool], deque[outbox.Due]]
+"""A batch by the limiter its messages wait for: (platform, paid) to messages in order."""
+
+
 def _platform(message: outbox.Due) -> str:
     return Identity.parse(message.chat).platform
 
@@ -283,29 +287,78 @@ class OutboxSender:
             started: set[int] = set()
             theirs: set[int] = set()
             lanes = self._lanes(due)
-            self._batch_ends = time.monotonic() + seconds + BATCH_GRACE_SECONDS
-            while lanes and not self._stop.is_set():  # shutting down: the rest stays
-                lane = min(lanes, key=lambda lane: self._turn(lane, lanes[lane][0]))
-                if max(time.monotonic(), self._turn(lane, lanes[lane][0])[0]) > self._batch_ends:
-                    break  # the batch is over: the rest waits its turn with the next
-                message = lanes[lane].popleft()
-                if await self._start(session, message, claimed, theirs, lanes[lane]):
-                    started.add(message.id)
-                if not lanes[lane]:
-                    del lanes[lane]
+            paused = [until for until in self._paused_until.values() if until > now]
+            self._batch_ends = min([time.monotonic() + seconds + BATCH_GRACE_SECONDS, *paused])
+            try:
+                while lanes and not self._stop.is_set():  # shutting down: the rest stays
+                    lane = await self._pick(session, lanes, claimed)
+                    if lane is None:
+                        break  # the batch is over: the rest waits its turn with the next
+                    message = lanes[lane].popleft()
+                    if await self._start(session, message, claimed, theirs, lanes[lane]):
+                        started.add(message.id)
+                    if not lanes[lane]:
+                        del lanes[lane]
+            except BaseException:  # the database failed, or cancelled: free what did not go
+                unsent = sorted({m.id for m in due} - started - theirs)
+                with contextlib.suppress(Exception):
+                    async with self.sessions() as fresh, fresh.begin():
+                        await sending.release(fresh, message_ids=unsent)
+                raise
+            finally:
+                for ahead in self._claimed_ahead.values():
+                    ahead.clear()
             await self._take_in(session)
             # reserved (or claimed) but not started (account paused, chat busy): not sent
             leftover = sorted({m.id for m in due} - started - theirs)
             if leftover:
                 await sending.release(session, message_ids=leftover)
             await session.commit()
-            for ahead in self._claimed_ahead.values():
-                ahead.clear()
             return bool(started)
 
-    def _lanes(self, due: list[outbox.Due]) -> dict[tuple[str, bool], deque[outbox.Due]]:
+    async def _pick(
+        self,
+        session: AsyncSession,
+        lanes: dict[tuple[str, bool], deque[outbox.Due]],
+        mine: set[int],
+    ) -> tuple[str, bool] | None:
+        """The lane to start next: the one due first, if it has a free place; if not, the
+        next due of those with one, once its time has come, unless an answer frees a place
+        before. None when the batch's time is up."""
+        while True:
+            order = sorted(lanes, key=lambda lane: self._turn(lane, lanes[lane][0]))
+            due_first = self._turn(order[0], lanes[order[0]][0])[0]
+            if max(time.monotonic(), due_first) > self._batch_ends:
+                self._next_try = min(self._next_try, due_first)  # not the idle's 2 s
+                return None
+            if len(order) == 1:
+                return order[0]
+            free = [lane for lane in order if self._has_place(lane, lanes[lane][0], mine)]
+            if not free or free[0] == order[0]:
+                return order[0]  # (none free: the lane due first waits for an answer)
+            wait = self._turn(free[0], lanes[free[0]][0])[0] - time.monotonic()
+            if wait <= 0:
+                return free[0]
+            self._landed.clear()
+            if wait > QUICK_SECONDS:
+                await session.commit()  # no write lock held while waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._landed.wait(), wait)
+
+    def _has_place(self, lane: tuple[str, bool], first: outbox.Due, mine: set[int]) -> bool:
+        """Whether ``first``, the next of ``lane``, may start now as far as the sends
+        under way go (answers that arrived count as free places)."""
+        platform = lane[0]
+        landed = sum(_platform(outcome.message) == platform for outcome in self._outcomes)
+        under_way = self._flying_on[platform] - landed
+        if under_way >= self.limits.in_flight(platform):
+            return False
+        ahead = len(self._claimed_ahead[platform])
+        return first.id in mine or under_way + ahead < self.limits.in_doubt(platform)
+
+    def _lanes(self, due: list[outbox.Due]) -> Lanes:
         """The batch by the limiter its messages wait for (platform, paid), each in order."""
-        lanes: dict[tuple[str, bool], deque[outbox.Due]] = {}
+        lanes: Lanes = {}
         for message in due:
             platform = _platform(message)
             lane = (platform, message.paid and self.limits.paid(platform))
@@ -468,12 +521,10 @@ class OutboxSender:
 
     async def _take_in(self, session: AsyncSession, *, everything: bool = False) -> None:
         """Write what became of the sends that ended (the caller commits)."""
-        outcomes, self._outcomes = self._outcomes, []
-        for outcome in outcomes:
+        while self._outcomes:  # one at a time: if a write fails, the rest stays
+            outcome = self._outcomes[0]
             message = outcome.message
             platform = _platform(message)
-            self._flying_on[platform] -= 1
-            self._chats_flying.discard(message.chat)
             if outcome.error is None:
                 self.metrics.deliveries.labels(platform, "sent").inc()
                 sent = (message.id, outcome.platform_id)
@@ -483,6 +534,9 @@ class OutboxSender:
                     self._to_confirm.append(sent)
             else:
                 await self._failed(session, message, outcome.error)
+            self._outcomes.pop(0)
+            self._flying_on[platform] -= 1
+            self._chats_flying.discard(message.chat)
         if self._to_confirm:
             await sending.mark_sent_many(session, sent=self._to_confirm)
             self._to_confirm = []
@@ -517,9 +571,9 @@ class OutboxSender:
         if not isinstance(exc, SendError):  # a library fault: try again later, never lose it
             log.error("sending to %s failed unexpectedly", platform, exc_info=exc)
         counted.labels(platform, "retry").inc()
-        wait = exc.retry_after if isinstance(exc, RateLimited) else backoff(message.attempts)
-        if isinstance(exc, RateLimited):  # flood control holds for the whole account
-            self._pause(platform, wait)
+        wait = backoff(message.attempts)
+        if isinstance(exc, RateLimited):  # paused (the whole account) when it arrived
+            wait = max(0.0, self._paused_until.get(platform, 0.0) - time.monotonic())
         self._next_try = min(self._next_try, time.monotonic() + wait)
         log.warning("sending to %s failed (%s); retrying in %.0f s", platform, exc, wait)
         await outbox.retry_later(
