@@ -287,8 +287,8 @@ class OutboxSender:
             started: set[int] = set()
             theirs: set[int] = set()
             lanes = self._lanes(due)
-            paused = [until for until in self._paused_until.values() if until > now]
-            self._batch_ends = min([time.monotonic() + seconds + BATCH_GRACE_SECONDS, *paused])
+            resumes = [until for until in self._paused_until.values() if until > now]
+            self._batch_ends = min([time.monotonic() + seconds + BATCH_GRACE_SECONDS, *resumes])
             try:
                 while lanes and not self._stop.is_set():  # shutting down: the rest stays
                     lane = await self._pick(session, lanes, claimed)
@@ -317,10 +317,7 @@ class OutboxSender:
             return bool(started)
 
     async def _pick(
-        self,
-        session: AsyncSession,
-        lanes: dict[tuple[str, bool], deque[outbox.Due]],
-        mine: set[int],
+        self, session: AsyncSession, lanes: Lanes, mine: set[int]
     ) -> tuple[str, bool] | None:
         """The lane to start next: the one due first, if it has a free place; if not, the
         next due of those with one, once its time has come, unless an answer frees a place
