@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapters import Adapter, RateLimited
@@ -12,7 +15,7 @@ from bot.core.events import Identity, Reply
 from bot.runtime.app import App
 from bot.runtime.delivery import OutboxSender
 from bot.runtime.limits import Rates
-from storage import outbox
+from storage import outbox, sending
 from storage.models import OutboxMessage
 
 
@@ -25,6 +28,7 @@ class Timed:
         self.connected = self.ready = True
         self.latency, self.refuse = latency, refuse
         self.started: list[float] = []
+        self.chats: list[str] = []
 
     async def send(
         self,
@@ -36,6 +40,7 @@ class Timed:
         edits: str | None = None,
     ) -> str | None:
         self.started.append(asyncio.get_running_loop().time())
+        self.chats.append(str(chat))
         await asyncio.sleep(self.latency)
         if len(self.started) <= self.refuse:
             raise RateLimited(1)
@@ -137,3 +142,29 @@ async def test_a_platform_goes_on_when_its_429_pause_ends(app: App) -> None:
     await send_for(OutboxSender(app.sessions, platforms, rates), 4.5)
     assert len(telegram.started) == 31  # the first one twice
     assert telegram.started[1] - telegram.started[0] >= 1  # the pause is kept
+
+
+async def test_a_database_error_mid_batch_loses_nothing(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Recording what landed fails once while messages are claimed ahead and others are
+    under way: the sender tries again, and every message goes out once and is recorded
+    (none stranded as claimed, no answer forgotten)."""
+    await owe(app, [f"telegram:{n}" for n in range(60)], paid=True)
+    telegram = Timed("telegram", latency=0.05)
+    record, calls = sending.mark_sent_many, 0
+
+    async def failing_once(session: AsyncSession, **values: Any) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise OperationalError("UPDATE", {}, Exception("disk I/O error"))
+        await record(session, **values)
+
+    monkeypatch.setattr(sending, "mark_sent_many", failing_once)
+    rates = {"telegram": Rates(30, 1, paid=400, in_flight=20)}
+    sender = OutboxSender(app.sessions, {"telegram": telegram}, rates)  # type: ignore[dict-item]
+    await send_for(sender, 2.5)
+    assert calls > 3 and sorted(telegram.chats) == sorted(f"telegram:{n}" for n in range(60))
+    async with app.sessions() as session:
+        assert await outbox.unfinished(session, platforms=["telegram"]) == 0
