@@ -1,4 +1,6 @@
-"""Each platform keeps its own pace when a broadcast goes to several at once."""
+"""The sender's batches: each platform keeps its own pace when a broadcast goes to
+several at once, a 429 pauses only its own platform, no more than ``max_in_flight`` are
+ever in doubt, and a database error mid-batch loses nothing."""
 
 from __future__ import annotations
 
